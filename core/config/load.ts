@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { configSchema, type ParsedConfig, type WorkerSpec } from './schema.js';
+import { ConfigError, describeIssue, formatPath } from './errors.js';
+
+export const DEFAULT_CONFIG_FILE = 'swarmage.config.json';
+
+export interface ResolvedWorker extends WorkerSpec {
+  /** Absolute path of the module file. */
+  modulePath: string;
+  /** Where it came from in the config, for messages: workers.factorial[1] */
+  where: string;
+}
+
+export interface ResolvedConfig extends Omit<ParsedConfig, 'workers'> {
+  /** Absolute path of the config file, or null for a config given as an object. */
+  file: string | null;
+  dir: string;
+  workers: Record<string, ResolvedWorker[]>;
+  /** Absolute path of the local queue file. */
+  localQueuePath: string;
+  logFile: string | null;
+  /** Non-fatal remarks (unknown keys) to log at start. */
+  warnings: string[];
+}
+
+/** Reads, parses and validates a config file; every problem is reported with file and field path. */
+export function loadConfigFile(file: string): ResolvedConfig {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'ENOENT'
+      ? `${abs}: config file not found (run "swarmage init" to create one, or pass --config FILE)`
+      : `${abs}: cannot read config file: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${abs}: invalid JSON: ${jsonErrorWhere(text, err as Error)}`);
+  }
+  return resolveConfig(raw, { file: abs });
+}
+
+/** Validates a config object; unknown keys are warnings, everything else wrong is one ConfigError. */
+export function resolveConfig(raw: unknown, opts: { file?: string | null; dir?: string } = {}): ResolvedConfig {
+  const file = opts.file ?? null;
+  const dir = opts.dir ?? (file ? path.dirname(file) : process.cwd());
+  const label = file ?? 'config';
+  const warnings: string[] = [];
+
+  let result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const unknown = result.error.issues.filter((i) => i.code === 'unrecognized_keys');
+    const other = result.error.issues.filter((i) => i.code !== 'unrecognized_keys');
+    if (other.length > 0) {
+      const lines = other.map((i) => `${label}: ${describeIssue(i)}`);
+      throw new ConfigError(lines.join('\n'), lines);
+    }
+    // Only unknown keys: warn about each, drop them, and validate what is left.
+    const cleaned = structuredClone(raw) as Record<string, unknown>;
+    for (const issue of unknown) {
+      if (issue.code !== 'unrecognized_keys') continue;
+      warnings.push(`${label}: ${describeIssue(issue)} (ignored)`);
+      const holder = issue.path.reduce<any>((obj, key) => obj?.[key as any], cleaned);
+      for (const key of issue.keys) delete holder[key];
+    }
+    result = configSchema.safeParse(cleaned);
+    if (!result.success) {
+      const lines = result.error.issues.map((i) => `${label}: ${describeIssue(i)}`);
+      throw new ConfigError(lines.join('\n'), lines);
+    }
+  }
+  const parsed = result.data;
+
+  const workers: Record<string, ResolvedWorker[]> = {};
+  const problems: string[] = [];
+  for (const [type, spec] of Object.entries(parsed.workers)) {
+    const list = Array.isArray(spec) ? spec : [spec];
+    workers[type] = list.map((w, i) => {
+      const where = formatPath(Array.isArray(spec) ? ['workers', type, i] : ['workers', type]);
+      const modulePath = path.resolve(dir, w.module);
+      if (!fs.existsSync(modulePath)) {
+        problems.push(`${label}: ${where}.module: no such file ${JSON.stringify(modulePath)} (paths are relative to ${dir})`);
+      }
+      return { ...w, modulePath, where };
+    });
+  }
+  if (Object.keys(workers).length === 0) warnings.push(`${label}: workers: no task types configured; this drone will claim nothing`);
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems);
+
+  return {
+    ...parsed,
+    file,
+    dir,
+    workers,
+    localQueuePath: path.resolve(dir, parsed.localQueue.path),
+    logFile: parsed.log.file ? path.resolve(dir, parsed.log.file) : null,
+    warnings,
+  };
+}
+
+/** Turns JSON.parse's "at position N" into line and column. */
+function jsonErrorWhere(text: string, err: Error): string {
+  const m = /position (\d+)/.exec(err.message);
+  if (!m) return err.message;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  return `${err.message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** A Postgres identifier we are willing to splice into SQL (schema names). */
+export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Task type names: printable, bounded, and never the chaining prefix itself. */
+export const TASK_TYPE_MAX = 200;
+export const taskTypeName = z
+  .string()
+  .min(1, 'a task type cannot be empty')
+  .max(TASK_TYPE_MAX, `a task type is at most ${TASK_TYPE_MAX} characters`)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'a task type cannot contain control characters')
+  .refine((s) => !s.startsWith('local:'), 'the "local:" prefix is for chaining results, not for worker names');
+
+const workerSpec = z.strictObject({
+  module: z.string().min(1).describe('Path of the worker module (an ES module), relative to the config file.'),
+  config: z.record(z.string(), z.unknown()).default({}).describe('Passed to the module\'s init(config) or class constructor.'),
+  timeoutMs: z.number().int().positive().default(300_000)
+    .describe('A task running longer than this kills and respawns the worker instance; the attempt fails.'),
+  concurrency: z.number().int().min(1).max(1000).default(1)
+    .describe('Tasks one instance runs at the same time (async work).'),
+  prefetch: z.number().int().min(1).max(1000).default(8)
+    .describe('Tasks handed to one instance ahead of time, so the IPC channel carries batches.'),
+  maxMemoryMb: z.number().int().min(16).optional()
+    .describe('Heap limit of the worker process (--max-old-space-size); over it the instance dies and is respawned.'),
+});
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  alias: z.string().min(1).max(200).optional()
+    .describe('This drone\'s id; by default hostname-pid-random, kept in the local queue file.'),
+  queue: z.strictObject({
+    module: z.literal('postgres').default('postgres'),
+    config: z.strictObject({
+      connectionString: z.string().min(1).optional()
+        .describe('postgres://… ; when absent (and no SWARMAGE_DATABASE_URL) an embedded Postgres is used.'),
+      schema: z.string().regex(IDENTIFIER, 'a lower-case SQL identifier such as "swarmage"').default('swarmage'),
+      poolSize: z.number().int().min(2).max(100).default(4),
+      embedded: z.strictObject({
+        port: z.number().int().min(1024).max(65535).default(54329),
+        dataDir: z.string().min(1).optional()
+          .describe('Where the embedded server keeps its data; default: the user data directory.'),
+      }).prefault({}),
+    }).prefault({}),
+  }).prefault({}),
+  workers: z.record(taskTypeName, z.union([workerSpec, z.array(workerSpec).min(1)]))
+    .describe('Task type → worker (or array of worker instances) serving it.'),
+  pollIntervalMs: z.number().int().min(10).default(2000),
+  maxPerWorker: z.number().int().min(1).max(100_000).default(15)
+    .describe('Capacity per worker instance: tasks of a type buffered locally at most.'),
+  leaseMs: z.number().int().min(1000).default(30_000)
+    .describe('How long a claim lasts without a heartbeat before other drones may take the task.'),
+  retry: z.strictObject({
+    baseMs: z.number().int().min(0).default(1000),
+    maxMs: z.number().int().min(0).default(3_600_000),
+  }).prefault({}),
+  shutdownGraceMs: z.number().int().min(0).default(10_000),
+  localQueue: z.strictObject({
+    path: z.string().min(1).default('swarmage-local.sqlite'),
+  }).prefault({}),
+  log: z.strictObject({
+    level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    file: z.string().min(1).optional().describe('Also write JSON lines here (relative to the config file).'),
+  }).prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type WorkerSpec = z.output<typeof workerSpec>;
+
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' });
+}

@@ -1,0 +1,20 @@
+import type { ResolvedConfig } from '../config/load.js';
+import { ensureEmbedded } from './embedded.js';
+
+export interface DatabaseChoice {
+  connectionString: string;
+  source: 'SWARMAGE_DATABASE_URL' | 'config' | 'embedded';
+}
+
+/** The database, in this order: SWARMAGE_DATABASE_URL, the config's connectionString, else the embedded server. */
+export async function resolveDatabase(
+  config: Pick<ResolvedConfig, 'queue'> | null,
+  onProgress?: (msg: string) => void,
+): Promise<DatabaseChoice> {
+  const env = process.env.SWARMAGE_DATABASE_URL;
+  if (env) return { connectionString: env, source: 'SWARMAGE_DATABASE_URL' };
+  const fromConfig = config?.queue.config.connectionString;
+  if (fromConfig) return { connectionString: fromConfig, source: 'config' };
+  const embedded = config?.queue.config.embedded ?? { port: 54329 };
+  return { connectionString: await ensureEmbedded({ ...embedded, onProgress }), source: 'embedded' };
+}

@@ -1,0 +1,539 @@
+import os from 'node:os';
+import { EventEmitter } from 'node:events';
+import type { ResolvedConfig } from '../config/load.js';
+import type { Logger } from '../log/logger.js';
+import { LocalQueue, type Outcome, type Step } from '../queue/local/localQueue.js';
+import { PgQueue } from '../queue/pg/pgQueue.js';
+import type { TaskListener } from '../queue/pg/listener.js';
+import type { ClaimRequest, Completion, Failure } from '../queue/types.js';
+import { WorkerPool, type InstanceInfo } from '../workers/pool.js';
+import type { ChildResult } from '../workers/protocol.js';
+import { retryDelayMs } from '../util/backoff.js';
+import { reason, redactUrl } from '../util/redact.js';
+
+export type DroneState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
+
+export interface TypeStats {
+  type: string;
+  instances: number;
+  capacity: number;
+  /** Steps of this type in the local queue: waiting plus handed to a worker. */
+  buffered: number;
+  running: number;
+  done: number;
+  failed: number;
+}
+
+export interface DroneSnapshot {
+  id: string;
+  host: string;
+  pid: number;
+  state: DroneState;
+  startedAt: number;
+  database: { url: string; connected: boolean; lastError: string | null };
+  types: TypeStats[];
+  workers: InstanceInfo[];
+  outbox: number;
+}
+
+export interface DroneEvents {
+  /** Something in the snapshot changed (throttle before sending anywhere). */
+  changed: [];
+  stopped: [];
+}
+
+export interface DroneOptions {
+  config: ResolvedConfig;
+  connectionString: string;
+  logger: Logger;
+}
+
+const OUTBOX_BATCH = 2000;
+
+/**
+ * One drone: claims tasks of the types it serves into its local queue, runs them in worker
+ * processes, follows `local:` chains, and reports outcomes back to the global queue — all in batches.
+ */
+export class Drone extends EventEmitter<DroneEvents> {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  readonly queue: PgQueue;
+  readonly pool: WorkerPool;
+  private local: LocalQueue | null = null;
+  private listener: TaskListener | null = null;
+  id = '';
+  state: DroneState = 'starting';
+  readonly startedAt = Date.now();
+
+  /** Steps waiting for a worker, per type, in order. Mirrors the queued rows of the local queue. */
+  private readonly pending = new Map<string, Step[]>();
+  private readonly counters = new Map<string, { done: number; failed: number }>();
+  /** Types whose last claim came back short: no point asking again until a NOTIFY or the poll. */
+  private readonly drained = new Set<string>();
+  private outcomes: Outcome[] = [];
+  private outcomesScheduled = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private flushing = false;
+  private flushAgain = false;
+  private outboxSize = 0;
+  private timers: NodeJS.Timeout[] = [];
+  private lastRescue = 0;
+  private dbConnected = false;
+  private dbError: string | null = null;
+  private stopPromise: Promise<void> | null = null;
+
+  constructor(private readonly opts: DroneOptions) {
+    super();
+    this.config = opts.config;
+    this.log = opts.logger;
+    this.queue = new PgQueue({
+      connectionString: opts.connectionString,
+      schema: opts.config.queue.config.schema,
+      poolSize: opts.config.queue.config.poolSize,
+      onError: (err) => this.dbDown(err),
+    });
+    this.pool = new WorkerPool(opts.config.workers, this.log);
+    for (const type of this.pool.types()) {
+      this.pending.set(type, []);
+      this.counters.set(type, { done: 0, failed: 0 });
+    }
+    this.pool.on('results', (r) => this.onResults(r));
+    this.pool.on('requeue', (steps) => this.requeue(steps));
+    this.pool.on('ready', (type) => this.dispatch(type));
+  }
+
+  capacity(type: string): number {
+    return this.config.maxPerWorker * this.pool.instanceCount(type);
+  }
+
+  buffered(type: string): number {
+    return (this.pending.get(type)?.length ?? 0) + this.pool.inflightCount(type);
+  }
+
+  /** Opens the local queue, starts the workers, takes back what this drone held, then starts claiming. */
+  async start(): Promise<void> {
+    const cfg = this.config;
+    for (const w of cfg.warnings) this.log.warn(w);
+    this.local = new LocalQueue(cfg.localQueuePath);
+    this.id = this.local.droneId(cfg.alias);
+    this.log.info(`drone ${this.id} starting: types ${this.pool.types().join(', ') || '(none)'}; local queue ${this.local.path}`);
+    try {
+      await this.pool.start();
+    } catch (err) {
+      this.local.close();
+      throw err;
+    }
+    try {
+      await this.connect();
+      await this.recover();
+    } catch (err) {
+      await this.pool.stop(0);
+      this.local.close();
+      throw err;
+    }
+    this.listener = this.queue.listener();
+    this.listener.on('notify', (type) => {
+      if (!this.pending.has(type)) return;
+      this.drained.delete(type);
+      this.schedulePump();
+    });
+    this.listener.on('connected', () => {
+      this.drained.clear();
+      this.schedulePump();
+    });
+    this.listener.on('disconnected', (err) => this.log.warn(`lost the LISTEN connection (${reason(err)}); reconnecting, polling every ${cfg.pollIntervalMs} ms meanwhile`));
+    this.listener.start();
+    this.every(cfg.pollIntervalMs, () => {
+      this.drained.clear();
+      this.schedulePump();
+      if (this.outboxSize > 0) this.flushOutbox();
+    });
+    this.every(Math.max(200, Math.floor(cfg.leaseMs / 3)), () => void this.beat());
+    this.state = 'running';
+    this.log.info(`drone ${this.id} running on ${redactUrl(this.opts.connectionString)}, schema ${cfg.queue.config.schema}`);
+    this.schedulePump();
+    this.changed();
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    this.timers.push(t);
+  }
+
+  /** Migrates and registers; while the database is unreachable, says so and keeps trying. */
+  private async connect(): Promise<void> {
+    let delay = 500;
+    for (;;) {
+      try {
+        await this.queue.migrate();
+        await this.queue.heartbeat(this.droneRow(), this.config.leaseMs);
+        this.dbUp();
+        return;
+      } catch (err) {
+        if (!isConnectionError(err)) throw new Error(`database ${redactUrl(this.opts.connectionString)}: ${reason(err)}`);
+        this.dbDown(err as Error, delay);
+        if (this.state === 'stopping') throw new Error('stopped before the database was reachable');
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  /** After a restart: keep the chains Postgres still lets us hold, give back what we claimed but never stored. */
+  private async recover(): Promise<void> {
+    const local = this.local!;
+    const held = local.heldRootIds();
+    const ours = await this.queue.reclaim(this.id, held, this.config.leaseMs);
+    const lost = held.filter((id) => !ours.has(id));
+    if (lost.length > 0) {
+      local.forget(lost);
+      this.log.warn(`${lost.length} task(s) in the local queue were taken by another drone while this one was down; dropped them here`);
+    }
+    const released = await this.queue.releaseAllExcept(this.id, [...ours]);
+    if (released > 0) this.log.info(`gave back ${released} task(s) claimed before a crash but never buffered`);
+    const queued = local.queued();
+    for (const step of queued) {
+      const list = this.pending.get(step.type);
+      if (list) list.push(step);
+      else this.outcomes.push(this.failure(step, `this drone has no worker for type ${JSON.stringify(step.type)} any more`));
+    }
+    this.outboxSize = local.finished(Number.MAX_SAFE_INTEGER).length;
+    if (queued.length > 0 || this.outboxSize > 0) {
+      this.log.info(`resuming ${queued.length} buffered step(s) and ${this.outboxSize} unacknowledged outcome(s) from the local queue`);
+    }
+    if (this.outcomes.length > 0) this.scheduleOutcomes();
+    for (const type of this.pending.keys()) this.dispatch(type);
+    this.flushOutbox();
+  }
+
+  private droneRow() {
+    return { id: this.id, host: os.hostname(), pid: process.pid, taskTypes: this.pool.types(), startedAt: new Date(this.startedAt) };
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.queue.heartbeat(this.droneRow(), this.config.leaseMs);
+      this.dbUp();
+      if (Date.now() - this.lastRescue > this.config.leaseMs / 2) {
+        this.lastRescue = Date.now();
+        const rescued = await this.queue.rescueExpired();
+        if (rescued.length > 0) {
+          this.log.warn(`rescued ${rescued.length} task(s) whose drone stopped heartbeating`);
+          this.drained.clear();
+          this.schedulePump();
+        }
+      }
+    } catch (err) {
+      this.dbDown(err as Error);
+    }
+  }
+
+  private dbUp(): void {
+    if (!this.dbConnected) {
+      if (this.dbError) this.log.info(`database reachable again: ${redactUrl(this.opts.connectionString)}`);
+      this.dbConnected = true;
+      this.dbError = null;
+      this.changed();
+    }
+  }
+
+  private dbDown(err: Error, retryMs = this.config.pollIntervalMs): void {
+    const msg = reason(err);
+    if (this.dbConnected || this.dbError !== msg) {
+      this.log.error(`database unreachable: ${redactUrl(this.opts.connectionString)}: ${msg}; retrying in ${Math.round(retryMs / 100) / 10} s`);
+    }
+    this.dbConnected = false;
+    this.dbError = msg;
+    this.changed();
+  }
+
+  schedulePump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    if (this.state !== 'running') return;
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+      if (this.pumpAgain) {
+        this.pumpAgain = false;
+        this.schedulePump();
+      }
+    });
+  }
+
+  /** One claim statement for every type with room; one local transaction for what it returns. */
+  private async pump(): Promise<void> {
+    const wants: ClaimRequest[] = [];
+    for (const type of this.pending.keys()) {
+      if (this.drained.has(type)) continue;
+      const free = this.capacity(type) - this.buffered(type);
+      if (free > 0) wants.push({ type, limit: free });
+    }
+    if (wants.length === 0) return;
+    let claimed;
+    try {
+      claimed = await this.queue.claim(this.id, wants, this.config.leaseMs);
+      this.dbUp();
+    } catch (err) {
+      this.dbDown(err as Error);
+      return;
+    }
+    const got = new Map<string, number>();
+    for (const t of claimed) got.set(t.type, (got.get(t.type) ?? 0) + 1);
+    for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) this.drained.add(w.type);
+    if (claimed.length === 0) return;
+    if (this.state !== 'running') {
+      // Stopping or paused while the claim was in flight: give it straight back.
+      await this.queue.release(this.id, claimed.map((t) => t.id)).catch((err) => this.dbDown(err));
+      return;
+    }
+    let steps: Step[];
+    try {
+      steps = this.local!.insertClaimed(claimed);
+    } catch (err) {
+      this.log.error(`cannot buffer ${claimed.length} claimed task(s) in the local queue: ${reason(err)}; giving them back`);
+      await this.queue.release(this.id, claimed.map((t) => t.id)).catch((e) => this.dbDown(e));
+      return;
+    }
+    this.log.debug(`claimed ${claimed.length} task(s)`);
+    for (const s of steps) this.pending.get(s.type)!.push(s);
+    for (const type of got.keys()) this.dispatch(type);
+    this.changed();
+  }
+
+  private dispatch(type: string): void {
+    const list = this.pending.get(type);
+    if (!list || list.length === 0) return;
+    if (this.state === 'stopping') {
+      // While stopping, only chains already under way go on; fresh tasks wait to be given back.
+      const hops = list.filter((s) => s.parentId !== null);
+      if (hops.length === 0) return;
+      const rest = list.filter((s) => s.parentId === null);
+      this.pool.fill(type, hops);
+      list.length = 0;
+      list.push(...hops, ...rest);
+      return;
+    }
+    this.pool.fill(type, list);
+  }
+
+  private requeue(steps: Step[]): void {
+    const types = new Set<string>();
+    for (const s of steps.reverse()) {
+      this.pending.get(s.type)?.unshift(s);
+      types.add(s.type);
+    }
+    for (const t of types) this.dispatch(t);
+  }
+
+  private failure(step: Step, error: string, stack: string | null = null): Outcome {
+    return { kind: 'failed', step, error, stack, retryInMs: retryDelayMs(step.attempt, this.config.retry.baseMs, this.config.retry.maxMs) };
+  }
+
+  private onResults(results: Array<{ step: Step; result: ChildResult }>): void {
+    for (const { step, result } of results) {
+      const c = this.counters.get(step.type);
+      if (!result.ok) {
+        if (c) c.failed++;
+        this.log.warn(`task failed (attempt ${step.attempt} of ${step.maxAttempts}): ${result.error}`, { task: step.rootId, type: step.type });
+        this.outcomes.push(this.failure(step, result.error, result.stack));
+      } else if (result.next !== undefined) {
+        if (c) c.done++;
+        if (!this.pending.has(result.next)) {
+          this.outcomes.push(this.failure(step, `the ${step.type} worker chained to local:${result.next}, but this drone has no worker for ${JSON.stringify(result.next)}`));
+        } else {
+          this.outcomes.push({ kind: 'hop', step, nextType: result.next, nextDataJson: result.json });
+        }
+      } else {
+        if (c) c.done++;
+        this.outcomes.push({ kind: 'done', step, resultJson: result.json });
+      }
+    }
+    this.scheduleOutcomes();
+  }
+
+  private scheduleOutcomes(): void {
+    if (this.outcomesScheduled) return;
+    this.outcomesScheduled = true;
+    // Everything that finished in this turn of the event loop is written in one transaction.
+    setImmediate(() => this.recordOutcomes());
+  }
+
+  private recordOutcomes(): void {
+    this.outcomesScheduled = false;
+    const batch = this.outcomes;
+    this.outcomes = [];
+    if (batch.length === 0 || !this.local) return;
+    let created: Step[];
+    try {
+      created = this.local.record(batch);
+    } catch (err) {
+      // The steps stay queued in the file; on restart they run again. Nothing is lost, but say it loudly.
+      this.log.error(`cannot record ${batch.length} outcome(s) in the local queue: ${reason(err)}`);
+      return;
+    }
+    const types = new Set<string>();
+    for (const s of created) {
+      this.pending.get(s.type)!.push(s);
+      types.add(s.type);
+    }
+    for (const o of batch) {
+      types.add(o.step.type);
+      if (o.kind !== 'hop') this.outboxSize++;
+    }
+    for (const t of types) this.dispatch(t);
+    this.flushOutbox();
+    this.schedulePump();
+    this.changed();
+  }
+
+  /** Sends finished chains to Postgres in batches: deletes (with postbacks) and failures. */
+  private flushOutbox(): void {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return;
+    }
+    this.flushing = true;
+    void this.flushLoop().finally(() => {
+      this.flushing = false;
+      if (this.flushAgain) {
+        this.flushAgain = false;
+        this.flushOutbox();
+      }
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    const local = this.local;
+    if (!local) return;
+    for (;;) {
+      const rows = local.finished(OUTBOX_BATCH);
+      if (rows.length === 0) {
+        this.outboxSize = 0;
+        return;
+      }
+      const done: Completion[] = [];
+      const failed: Failure[] = [];
+      for (const r of rows) {
+        if (r.state === 'done') done.push({ id: r.rootId, resultJson: r.resultJson ?? 'null' });
+        else failed.push({ id: r.rootId, error: r.error ?? 'failed', stack: r.stack, retryInMs: r.retryInMs });
+      }
+      try {
+        await Promise.all([this.queue.complete(this.id, done), this.queue.fail(this.id, failed)]);
+        this.dbUp();
+      } catch (err) {
+        this.dbDown(err as Error);
+        return; // the poll timer tries again
+      }
+      if (!this.local) return;
+      local.forget(rows.map((r) => r.rootId));
+      this.outboxSize = Math.max(0, this.outboxSize - rows.length);
+      if (rows.length < OUTBOX_BATCH) {
+        this.flushAgain = this.flushAgain || this.outboxSize > 0;
+        return;
+      }
+    }
+  }
+
+  pause(): void {
+    if (this.state !== 'running') return;
+    this.state = 'paused';
+    this.log.info('claiming paused');
+    this.changed();
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.state = 'running';
+    this.log.info('claiming resumed');
+    this.drained.clear();
+    this.schedulePump();
+    this.changed();
+  }
+
+  snapshot(): DroneSnapshot {
+    const types: TypeStats[] = [...this.pending.keys()].map((type) => ({
+      type,
+      instances: this.pool.instanceCount(type),
+      capacity: this.capacity(type),
+      buffered: this.buffered(type),
+      running: this.pool.runningCount(type),
+      done: this.counters.get(type)!.done,
+      failed: this.counters.get(type)!.failed,
+    }));
+    return {
+      id: this.id, host: os.hostname(), pid: process.pid, state: this.state, startedAt: this.startedAt,
+      database: { url: redactUrl(this.opts.connectionString), connected: this.dbConnected, lastError: this.dbError },
+      types, workers: this.pool.instances(), outbox: this.outboxSize,
+    };
+  }
+
+  private changed(): void {
+    this.emit('changed');
+  }
+
+  /**
+   * Stops claiming, lets running work (and the chains it is in) finish within the grace period,
+   * acknowledges what finished and gives the rest back to the global queue.
+   */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  private async doStop(): Promise<void> {
+    const prev = this.state;
+    this.state = 'stopping';
+    this.changed();
+    for (const t of this.timers) clearInterval(t);
+    await this.listener?.stop();
+    if (prev === 'starting' && !this.local) return;
+    const graceEnd = Date.now() + this.config.shutdownGraceMs;
+    this.log.info(`stopping: waiting up to ${this.config.shutdownGraceMs} ms for ${this.pool.totalInflight()} running task(s)`);
+    while (Date.now() < graceEnd && (this.pool.totalInflight() > 0 || this.outcomesScheduled || this.hasPendingHops())) {
+      await sleep(20);
+    }
+    await this.pool.stop(Math.max(0, graceEnd - Date.now()));
+    this.recordOutcomes();
+    while (this.pumping) await sleep(10);
+    await this.flushLoop();
+    const giveBack = new Set<string>();
+    for (const list of this.pending.values()) for (const s of list) giveBack.add(s.rootId);
+    if (giveBack.size > 0) {
+      try {
+        const n = await this.queue.release(this.id, [...giveBack]);
+        this.local?.forget([...giveBack]);
+        this.log.info(`gave back ${n} unstarted task(s) to the global queue`);
+      } catch (err) {
+        this.log.error(`could not give back ${giveBack.size} task(s) (${reason(err)}); they stay in the local queue for the next start`);
+      }
+    }
+    await this.queue.deregister(this.id).catch(() => {});
+    await this.queue.close().catch(() => {});
+    this.local?.close();
+    this.local = null;
+    this.state = 'stopped';
+    this.log.info(`drone ${this.id} stopped`);
+    this.emit('stopped');
+  }
+
+  private hasPendingHops(): boolean {
+    for (const list of this.pending.values()) if (list.some((s) => s.parentId !== null)) return true;
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Errors that mean "the database is not there right now", as opposed to a bug or bad SQL. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (!e) return false;
+  if (typeof e.code === 'string' && (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN)$/.test(e.code) || /^(08|57P0)/.test(e.code))) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(e.message ?? '');
+}

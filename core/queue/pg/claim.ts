@@ -1,0 +1,42 @@
+import type { Db } from './db.js';
+import { statement } from './db.js';
+import type { ClaimRequest, ClaimedTask } from '../types.js';
+
+// One statement claims for every type at once: per type, up to its free capacity, by priority then
+// age, skipping rows other drones hold. data comes back as text: the drone stores and forwards it
+// without parsing.
+const CLAIM = statement(`
+WITH wanted AS (
+  SELECT * FROM unnest($1::text[], $2::int[]) AS w(type, n)
+), picked AS (
+  SELECT p.id FROM wanted w CROSS JOIN LATERAL (
+    SELECT t.id FROM {schema}.tasks t
+    WHERE t.state = 'available' AND t.type = w.type AND t.run_at <= now()
+    ORDER BY t.priority DESC, t.run_at, t.id
+    LIMIT w.n
+    FOR UPDATE SKIP LOCKED
+  ) p
+)
+UPDATE {schema}.tasks t
+SET state = 'claimed', claimed_by = $3, claimed_at = now(), lease_until = now() + make_interval(secs => $4::int / 1000.0),
+    attempts = t.attempts + 1
+FROM picked
+WHERE t.id = picked.id
+RETURNING t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_attempts, t.priority,
+          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms`);
+
+export async function claimTasks(db: Db, schema: string, droneId: string, wants: ClaimRequest[], leaseMs: number): Promise<ClaimedTask[]> {
+  const asked = wants.filter((w) => w.limit > 0);
+  if (asked.length === 0) return [];
+  const res = await db.query(CLAIM(schema), [asked.map((w) => w.type), asked.map((w) => w.limit), droneId, leaseMs]);
+  return res.rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    dataJson: r.data,
+    postback: r.postback,
+    attempt: r.attempts,
+    maxAttempts: r.max_attempts,
+    priority: r.priority,
+    createdAt: r.created_ms,
+  }));
+}

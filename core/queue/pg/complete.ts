@@ -1,0 +1,29 @@
+import type { Db } from './db.js';
+import { statement } from './db.js';
+import type { Completion } from '../types.js';
+import { taskId } from './ids.js';
+
+// Finished tasks are deleted (the seed's dequeue) and their postbacks enqueued in the same
+// statement, so a postback exists exactly when its task is gone. Only rows this drone still holds
+// count: a task whose lease was lost belongs to whoever took it.
+const COMPLETE = statement(`
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id bigint, result jsonb)
+), done AS (
+  DELETE FROM {schema}.tasks t USING input i
+  WHERE t.id = i.id AND t.claimed_by = $2 AND t.state = 'claimed'
+  RETURNING t.id, t.postback, i.result
+), posted AS (
+  INSERT INTO {schema}.tasks (type, data)
+  SELECT postback, coalesce(result, 'null') FROM done WHERE postback IS NOT NULL
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM done)::int AS done, (SELECT count(*) FROM posted)::int AS posted`);
+
+export async function completeTasks(db: Db, schema: string, droneId: string, done: Completion[]): Promise<{ done: number; posted: number }> {
+  if (done.length === 0) return { done: 0, posted: 0 };
+  // resultJson is already JSON text: splice it rather than parse and re-serialise it.
+  const json = '[' + done.map((c) => `{"id":${taskId(c.id)},"result":${c.resultJson}}`).join(',') + ']';
+  const res = await db.query(COMPLETE(schema), [json, droneId]);
+  return res.rows[0];
+}

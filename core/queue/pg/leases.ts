@@ -1,0 +1,40 @@
+import type { Db } from './db.js';
+import { statement } from './db.js';
+import type { DroneRow } from '../types.js';
+
+const HEARTBEAT = statement(`
+WITH me AS (
+  INSERT INTO {schema}.drones (id, host, pid, task_types, started_at, heartbeat_at, lease_ms)
+  VALUES ($1, $2, $3, $4, $5, now(), $6)
+  ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, task_types = EXCLUDED.task_types,
+    started_at = EXCLUDED.started_at, heartbeat_at = now(), lease_ms = EXCLUDED.lease_ms
+  RETURNING id
+)
+UPDATE {schema}.tasks SET lease_until = now() + make_interval(secs => $6::int / 1000.0)
+WHERE claimed_by = (SELECT id FROM me) AND state = 'claimed'`);
+
+// Tasks whose drone stopped heartbeating: back to the queue, or failed if that was their last attempt.
+const RESCUE = statement(`
+UPDATE {schema}.tasks
+SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'available' END,
+    last_error = 'lease expired: drone ' || claimed_by || ' stopped heartbeating while running this task',
+    claimed_by = NULL, lease_until = NULL
+WHERE state = 'claimed' AND lease_until < now()
+RETURNING id`);
+
+const DEREGISTER = statement(`DELETE FROM {schema}.drones WHERE id = $1`);
+
+/** Extends every lease this drone holds and records that it is alive; returns the tasks it extended. */
+export async function heartbeat(db: Db, schema: string, drone: DroneRow, leaseMs: number): Promise<number> {
+  const res = await db.query(HEARTBEAT(schema), [drone.id, drone.host, drone.pid, drone.taskTypes, drone.startedAt, leaseMs]);
+  return res.rowCount ?? 0;
+}
+
+export async function rescueExpired(db: Db, schema: string): Promise<string[]> {
+  const res = await db.query<{ id: string }>(RESCUE(schema));
+  return res.rows.map((r) => r.id);
+}
+
+export async function deregister(db: Db, schema: string, droneId: string): Promise<void> {
+  await db.query(DEREGISTER(schema), [droneId]);
+}

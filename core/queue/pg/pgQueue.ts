@@ -1,0 +1,72 @@
+import pg from 'pg';
+import { migrate } from './migrate.js';
+import { enqueueTasks } from './enqueue.js';
+import { claimTasks } from './claim.js';
+import { completeTasks } from './complete.js';
+import { failTasks } from './fail.js';
+import { reclaimTasks, releaseAllExcept, releaseTasks } from './release.js';
+import { deregister, heartbeat, rescueExpired } from './leases.js';
+import { deleteFailed, listFailed, queueStatus, retryFailed } from './inspect.js';
+import { takePostbacks } from './postback.js';
+import { TaskListener } from './listener.js';
+import { quoteIdent } from './sql.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, FailedTask, NewTask, QueueStatus } from '../types.js';
+
+// int8 ids stay strings (they can exceed 2^53); timestamps stay Dates.
+export interface PgQueueOptions {
+  connectionString: string;
+  schema?: string;
+  poolSize?: number;
+  /** Called when a pooled connection fails in the background (the pool replaces it). */
+  onError?: (err: Error) => void;
+}
+
+/** The global queue on Postgres. Every operation is one statement over the pool. */
+export class PgQueue {
+  readonly schema: string;
+  readonly pool: pg.Pool;
+  readonly connectionString: string;
+
+  constructor(opts: PgQueueOptions) {
+    this.schema = opts.schema ?? 'swarmage';
+    quoteIdent(this.schema);
+    this.connectionString = opts.connectionString;
+    this.pool = new pg.Pool({
+      connectionString: opts.connectionString,
+      max: opts.poolSize ?? 4,
+      keepAlive: true,
+      connectionTimeoutMillis: 10_000,
+    });
+    this.pool.on('error', (err) => opts.onError?.(err));
+  }
+
+  async migrate(): Promise<number[]> {
+    const client = await this.pool.connect();
+    try {
+      return await migrate(client, this.schema);
+    } finally {
+      client.release();
+    }
+  }
+
+  enqueue(tasks: NewTask[]): Promise<string[]> { return enqueueTasks(this.pool, this.schema, tasks); }
+  claim(droneId: string, wants: ClaimRequest[], leaseMs: number): Promise<ClaimedTask[]> { return claimTasks(this.pool, this.schema, droneId, wants, leaseMs); }
+  complete(droneId: string, done: Completion[]) { return completeTasks(this.pool, this.schema, droneId, done); }
+  fail(droneId: string, failures: Failure[]) { return failTasks(this.pool, this.schema, droneId, failures); }
+  release(droneId: string, ids: string[]): Promise<number> { return releaseTasks(this.pool, this.schema, droneId, ids); }
+  releaseAllExcept(droneId: string, keep: string[]): Promise<number> { return releaseAllExcept(this.pool, this.schema, droneId, keep); }
+  reclaim(droneId: string, ids: string[], leaseMs: number): Promise<Set<string>> { return reclaimTasks(this.pool, this.schema, droneId, ids, leaseMs); }
+  heartbeat(drone: DroneRow, leaseMs: number): Promise<number> { return heartbeat(this.pool, this.schema, drone, leaseMs); }
+  rescueExpired(): Promise<string[]> { return rescueExpired(this.pool, this.schema); }
+  deregister(droneId: string): Promise<void> { return deregister(this.pool, this.schema, droneId); }
+  status(): Promise<QueueStatus> { return queueStatus(this.pool, this.schema); }
+  listFailed(opts?: { types?: string[]; afterId?: string; limit?: number }): Promise<FailedTask[]> { return listFailed(this.pool, this.schema, opts); }
+  retryFailed(ids: string[]): Promise<string[]> { return retryFailed(this.pool, this.schema, ids); }
+  deleteFailed(ids: string[]): Promise<string[]> { return deleteFailed(this.pool, this.schema, ids); }
+  takePostbacks(type: string, limit: number) { return takePostbacks(this.pool, this.schema, type, limit); }
+  listener(): TaskListener { return new TaskListener(this.connectionString, this.schema); }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,75 @@
+/** What the drone and clients need from a global queue; Postgres implements it (core/queue/pg). */
+
+export interface NewTask {
+  type: string;
+  data?: unknown;
+  postback?: string | null;
+  priority?: number;
+  /** When the task may run; default now. */
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+export interface ClaimedTask {
+  id: string;
+  type: string;
+  /** The payload as JSON text, exactly as stored. */
+  dataJson: string;
+  postback: string | null;
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
+  createdAt: number;
+}
+
+export interface ClaimRequest {
+  type: string;
+  limit: number;
+}
+
+export interface Completion {
+  id: string;
+  /** The final result as JSON text; posted back when the task has a postback. */
+  resultJson: string;
+}
+
+export interface Failure {
+  id: string;
+  error: string;
+  stack?: string | null;
+  /** Delay before the next attempt (ignored when attempts are used up). */
+  retryInMs: number;
+}
+
+export interface DroneRow {
+  id: string;
+  host: string;
+  pid: number;
+  taskTypes: string[];
+  startedAt: Date;
+}
+
+export interface TypeCounts {
+  type: string;
+  available: number;
+  scheduled: number;
+  claimed: number;
+  failed: number;
+}
+
+export interface QueueStatus {
+  types: TypeCounts[];
+  drones: Array<{ id: string; host: string; pid: number; taskTypes: string[]; startedAt: string; heartbeatAt: string; alive: boolean }>;
+}
+
+export interface FailedTask {
+  id: string;
+  type: string;
+  data: unknown;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  lastErrorStack: string | null;
+  createdAt: string;
+}

@@ -1,0 +1,149 @@
+/**
+ * The entry of a worker process: loads the user's module, runs the tasks the drone sends, one at a
+ * time (or `concurrency` at a time), and sends results back in batches.
+ */
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import type { ChildResult, ChildTask, FromChild, ToChild } from './protocol.js';
+import { MAX_PAYLOAD_BYTES } from '../queue/validate.js';
+
+interface UserWorker {
+  work(task: unknown, ctx: unknown): unknown;
+  init?(config: unknown): unknown;
+  close?(): unknown;
+}
+
+const concurrency = Math.max(1, Number(process.env.SWARMAGE_WORKER_CONCURRENCY) || 1);
+let worker: UserWorker | null = null;
+let instance = '';
+const waiting: ChildTask[] = [];
+let running = 0;
+let outbox: ChildResult[] = [];
+let flushScheduled = false;
+let stopping = false;
+
+function send(msg: FromChild): void {
+  process.send?.(msg);
+}
+
+function flush(): void {
+  flushScheduled = false;
+  if (outbox.length === 0) return;
+  const r = outbox;
+  outbox = [];
+  send({ t: 'results', r });
+}
+
+function finish(result: ChildResult): void {
+  outbox.push(result);
+  // Results of one turn of the event loop go in one message.
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+
+function log(level: 'debug' | 'info' | 'warn' | 'error', task: string | undefined, args: unknown[]): void {
+  send({ t: 'log', level, msg: format(...args), task });
+}
+
+function errorOf(err: unknown): { error: string; stack: string | null } {
+  if (err instanceof Error) return { error: err.message || err.name, stack: err.stack ?? null };
+  return { error: typeof err === 'string' ? err : format(err), stack: null };
+}
+
+async function runOne(t: ChildTask): Promise<void> {
+  const task = {
+    id: t.id, stepId: t.s, type: t.type, data: JSON.parse(t.d), attempt: t.attempt,
+    maxAttempts: t.maxAttempts, postback: t.postback, prev: t.prev,
+  };
+  const ctx = {
+    instance,
+    log: Object.assign((...a: unknown[]) => log('info', t.id, a), {
+      debug: (...a: unknown[]) => log('debug', t.id, a),
+      info: (...a: unknown[]) => log('info', t.id, a),
+      warn: (...a: unknown[]) => log('warn', t.id, a),
+      error: (...a: unknown[]) => log('error', t.id, a),
+    }),
+  };
+  try {
+    const out = await worker!.work(task, ctx);
+    finish(encodeResult(t.s, out));
+  } catch (err) {
+    finish({ s: t.s, ok: false, ...errorOf(err) });
+  }
+}
+
+/** A `{ type: "local:NAME", data }` result chains; anything else is the final result. */
+function encodeResult(s: number, out: unknown): ChildResult {
+  let next: string | undefined;
+  let value = out;
+  if (out !== null && typeof out === 'object' && typeof (out as any).type === 'string' && (out as any).type.startsWith('local:')) {
+    next = (out as any).type.slice('local:'.length);
+    value = (out as any).data;
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value === undefined ? null : value);
+  } catch (err) {
+    return { s, ok: false, error: `the worker returned a value that is not JSON-serialisable: ${(err as Error).message}`, stack: null };
+  }
+  if (json === undefined) return { s, ok: false, error: `the worker returned a value that is not JSON-serialisable (${typeof value})`, stack: null };
+  if (json.length > MAX_PAYLOAD_BYTES) return { s, ok: false, error: `the worker returned ${json.length} bytes of JSON; the limit is ${MAX_PAYLOAD_BYTES}`, stack: null };
+  if (next !== undefined && next.length === 0) return { s, ok: false, error: 'the worker returned type "local:" with no task type after it', stack: null };
+  return next === undefined ? { s, ok: true, json } : { s, ok: true, next, json };
+}
+
+function pump(): void {
+  while (running < concurrency && waiting.length > 0 && !stopping) {
+    const t = waiting.shift()!;
+    running++;
+    void runOne(t).finally(() => {
+      running--;
+      pump();
+    });
+  }
+}
+
+async function load(msg: Extract<ToChild, { t: 'init' }>): Promise<void> {
+  instance = msg.instance;
+  let mod: any;
+  try {
+    mod = await import(pathToFileURL(msg.modulePath).href);
+  } catch (err) {
+    send({ t: 'init-error', error: `cannot load ${msg.modulePath}: ${(err as Error)?.message ?? String(err)}` });
+    return;
+  }
+  const exp = mod.default ?? mod;
+  try {
+    if (typeof exp === 'function') {
+      worker = new exp(msg.config) as UserWorker;
+    } else {
+      worker = exp as UserWorker;
+    }
+    if (!worker || typeof worker.work !== 'function') {
+      send({ t: 'init-error', error: `${msg.modulePath}: the default export must be an object with a work(task, ctx) function, or a class whose instances have one` });
+      return;
+    }
+    await worker.init?.(msg.config);
+  } catch (err) {
+    send({ t: 'init-error', error: `${msg.modulePath}: init failed: ${errorOf(err).error}` });
+    return;
+  }
+  send({ t: 'ready' });
+}
+
+process.on('message', (msg: ToChild) => {
+  if (msg.t === 'init') void load(msg);
+  else if (msg.t === 'run') {
+    waiting.push(...msg.tasks);
+    pump();
+  } else if (msg.t === 'stop') {
+    stopping = true;
+    flush();
+    Promise.resolve(worker?.close?.()).catch(() => {}).finally(() => process.exit(0));
+  }
+});
+
+// The drone went away: nothing left to work for.
+process.on('disconnect', () => process.exit(0));

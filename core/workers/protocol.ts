@@ -1,0 +1,56 @@
+/**
+ * Messages between the drone and a worker process. Tasks travel in batches and data stays JSON text
+ * end to end, so neither side parses what it only forwards.
+ */
+
+export interface ChildTask {
+  /** Local step id. */
+  s: number;
+  /** Global task id (the chain's root). */
+  id: string;
+  type: string;
+  /** data as JSON text */
+  d: string;
+  attempt: number;
+  maxAttempts: number;
+  postback: string | null;
+  /** Step this one was chained from, or null for a task claimed from the global queue. */
+  prev: number | null;
+}
+
+export type ToChild =
+  | { t: 'init'; modulePath: string; config: unknown; type: string; instance: string }
+  | { t: 'run'; tasks: ChildTask[] }
+  | { t: 'stop' };
+
+export type ChildResult =
+  | { s: number; ok: true; /** set when the result chains to a local type */ next?: string; json: string }
+  | { s: number; ok: false; error: string; stack: string | null };
+
+export type FromChild =
+  | { t: 'ready' }
+  | { t: 'init-error'; error: string }
+  | { t: 'results'; r: ChildResult[] }
+  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; task?: string };
+
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+/** The child runs the user's code, which can call process.send too: check before trusting. */
+export function isFromChild(m: unknown): m is FromChild {
+  if (typeof m !== 'object' || m === null) return false;
+  const msg = m as Record<string, unknown>;
+  switch (msg.t) {
+    case 'ready': return true;
+    case 'init-error': return typeof msg.error === 'string';
+    case 'log': return typeof msg.msg === 'string' && LEVELS.has(msg.level as string);
+    case 'results': return Array.isArray(msg.r) && msg.r.every(isChildResult);
+    default: return false;
+  }
+}
+
+function isChildResult(r: unknown): r is ChildResult {
+  if (typeof r !== 'object' || r === null) return false;
+  const x = r as Record<string, unknown>;
+  if (typeof x.s !== 'number') return false;
+  return x.ok === true ? typeof x.json === 'string' && (x.next === undefined || typeof x.next === 'string') : typeof x.error === 'string';
+}
