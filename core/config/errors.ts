@@ -19,6 +19,16 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function describeIssue(issue: z.core.$ZodIssue): string {
+  // zod reports a failed union (a worker: object or array) or record key with a bare "Invalid input" /
+  // "Invalid key in record" at the parent; the real problems are nested one level down. Describe
+  // those, with their full path. A union branch whose input had the wrong shape altogether is not it.
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const shaped = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (shaped.length === 1) return shaped[0].map((i) => describeIssue({ ...i, path: [...issue.path, ...i.path] })).join('; ');
+  }
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+    return issue.issues.map((i) => describeIssue({ ...i, path: [...issue.path, ...i.path] })).join('; ');
+  }
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;

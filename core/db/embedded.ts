@@ -171,8 +171,22 @@ export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
   });
 }
 
+/** As root, Postgres runs as "postgres", which must be able to enter every folder above its data. */
+function checkReachable(dataDir: string, owner: { uid: number; gid: number }): void {
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const st = fs.statSync(dir);
+    const ok = st.mode & 0o001 || (st.uid === owner.uid && st.mode & 0o100) || (st.gid === owner.gid && st.mode & 0o010);
+    if (!ok) {
+      throw new EmbeddedError(`the "postgres" user (which runs the embedded Postgres when swarmage runs as root) cannot enter ${dir} ` +
+        `(mode ${(st.mode & 0o777).toString(8)}); run "chmod o+x ${dir}" or set SWARMAGE_HOME to a folder it can reach`);
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 async function initdb(initdbBin: string, dataDir: string, creds: Credentials, owner: { uid: number; gid: number } | null): Promise<void> {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (owner) checkReachable(dataDir, owner);
   const pwfile = path.join(os.tmpdir(), `swarmage-pw-${crypto.randomBytes(6).toString('hex')}`);
   fs.writeFileSync(pwfile, creds.password + '\n', { mode: 0o600 });
   try {

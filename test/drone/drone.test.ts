@@ -1,0 +1,161 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import fs from 'node:fs';
+import type pg from 'pg';
+import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
+import { startDrone, type TestDrone } from '../helpers/drone.js';
+import { EXAMPLES, FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
+import { SwarmageClient } from '../../core/client.js';
+
+const demoWorkers = {
+  factorial: { module: path.join(EXAMPLES, 'workers/factorial.js') },
+  hexadecimal: [{ module: path.join(EXAMPLES, 'workers/hexadecimal.js') }, { module: path.join(EXAMPLES, 'workers/hexadecimal.js') }],
+};
+
+describe('drone', () => {
+  let url: string;
+  let sql: pg.Client;
+  const drones: TestDrone[] = [];
+  const clients: SwarmageClient[] = [];
+
+  before(async () => {
+    url = await testDatabaseUrl();
+    sql = await sqlClient(url);
+  });
+  after(async () => {
+    await Promise.all(drones.map((d) => d.drone.stop()));
+    await Promise.all(clients.map((c) => c.close()));
+    await sql.end();
+  });
+
+  async function setup(config: Parameters<typeof startDrone>[2]) {
+    const schema = freshSchema();
+    const d = await startDrone(url, schema, config);
+    drones.push(d);
+    const client = await SwarmageClient.connect({ connectionString: url, schema });
+    clients.push(client);
+    return { ...d, schema, client };
+  }
+
+  it('runs a task and deletes it when done', async () => {
+    const { client, schema } = await setup({ workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js') } } });
+    const id = await client.enqueue('echo', { hello: 'world' }, { postback: 'echo-answer' });
+    const answer = await waitFor('the postback', async () => (await sql.query(`SELECT data FROM ${schema}.tasks WHERE type = 'echo-answer'`)).rows[0]);
+    assert.deepEqual(answer.data, { hello: 'world' });
+    const left = await sql.query(`SELECT 1 FROM ${schema}.tasks WHERE id = $1`, [id]);
+    assert.equal(left.rowCount, 0, 'a finished task is deleted');
+  });
+
+  it('follows the local: chain and posts the final result back: factorial 5 → "78"', async () => {
+    const { client, drone } = await setup({ workers: demoWorkers });
+    assert.equal(await client.request('factorial', 5, { timeoutMs: 20_000 }), '78');
+    assert.equal(await client.request('factorial', 20, { timeoutMs: 20_000 }), (2432902008176640000n).toString(16));
+    const types = Object.fromEntries(drone.snapshot().types.map((t) => [t.type, t]));
+    assert.ok(types.factorial.done >= 2 && types.hexadecimal.done >= 2, 'both steps ran in this drone');
+  });
+
+  it('never buffers more of a type than maxPerWorker × instances', async () => {
+    const out = path.join(tmpDir(), 'runs.txt');
+    const spec = { module: path.join(FIXTURES, 'workers/record.js'), config: { file: out, delayMs: 1 } };
+    const { client, drone, schema } = await setup({ workers: { flood: [spec, spec] }, maxPerWorker: 15 });
+    let maxBuffered = 0;
+    drone.on('changed', () => {
+      maxBuffered = Math.max(maxBuffered, drone.buffered('flood'));
+    });
+    await client.enqueueMany(Array.from({ length: 2000 }, (_, i) => ({ type: 'flood', data: i })));
+    await waitFor('2000 runs', () => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length >= 2000, 120_000, 100);
+    assert.equal(drone.capacity('flood'), 30);
+    assert.ok(maxBuffered > 0 && maxBuffered <= 30, `buffered peaked at ${maxBuffered}`);
+    await waitFor('an empty queue', async () => (await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks`)).rows[0].n === 0);
+  });
+
+  it('retries a throwing worker with backoff, then leaves the task failed with its error; others carry on', async () => {
+    const { client, schema } = await setup({
+      workers: { faulty: { module: path.join(FIXTURES, 'workers/faulty.js'), timeoutMs: 1000 } },
+      retry: { baseMs: 20, maxMs: 200 },
+    });
+    const [bad] = await client.enqueueMany([{ type: 'faulty', data: { mode: 'throw' }, maxAttempts: 3 }]);
+    const good = await client.request('faulty', { mode: 'ok', n: 1 }, { timeoutMs: 20_000 });
+    assert.deepEqual(good, { ok: { mode: 'ok', n: 1 } });
+    const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [bad])).rows[0], 30_000);
+    assert.equal(row.attempts, 3);
+    assert.match(row.last_error, /asked to throw \(attempt 3\)/);
+    assert.match(row.last_error_stack, /faulty\.js/);
+  });
+
+  for (const mode of ['exit', 'hang', 'abort'] as const) {
+    it(`survives a worker that ${mode === 'hang' ? 'hangs past timeoutMs' : mode === 'exit' ? 'exits the process' : 'aborts (a crash)'}: the attempt fails, the instance respawns`, async () => {
+      const { client, schema, drone } = await setup({
+        workers: { faulty: { module: path.join(FIXTURES, 'workers/faulty.js'), timeoutMs: 500 } },
+        retry: { baseMs: 20, maxMs: 100 },
+      });
+      const [bad] = await client.enqueueMany([{ type: 'faulty', data: { mode }, maxAttempts: 2 }]);
+      const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [bad])).rows[0], 30_000);
+      assert.equal(row.attempts, 2);
+      assert.match(row.last_error, mode === 'hang' ? /timed out after 500 ms/ : mode === 'exit' ? /exited \(code 3\)/ : /exited \(signal SIGABRT\)/);
+      // The instance came back and does ordinary work again.
+      assert.deepEqual(await client.request('faulty', { mode: 'ok' }, { timeoutMs: 20_000 }), { ok: { mode: 'ok' } });
+      assert.ok(drone.snapshot().workers[0].restarts >= 1);
+    });
+  }
+
+  it('fails a chain to a type this drone has no worker for, saying so', async () => {
+    const { client, schema } = await setup({ workers: { start: { module: path.join(FIXTURES, 'workers/chain-to-nowhere.js') } }, retry: { baseMs: 10, maxMs: 10 } });
+    const [id] = await client.enqueueMany([{ type: 'start', data: 1, maxAttempts: 1 }]);
+    const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0]);
+    assert.match(row.last_error, /local:nobody-serves-this.*no worker for "nobody-serves-this"/);
+  });
+
+  it('fails a task whose result is not JSON-serialisable, with a clear error', async () => {
+    const { client, schema } = await setup({ workers: { big: { module: path.join(FIXTURES, 'workers/unserialisable.js') } } });
+    const [id] = await client.enqueueMany([{ type: 'big', maxAttempts: 1 }]);
+    const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0]);
+    assert.match(row.last_error, /not JSON-serialisable/);
+  });
+
+  it('leaves tasks of types it does not serve untouched', async () => {
+    const { client, schema } = await setup({ workers: demoWorkers });
+    const [other] = await client.enqueueMany([{ type: 'somebody-else', data: 1 }]);
+    assert.equal(await client.request('factorial', 3, { timeoutMs: 20_000 }), '6');
+    const row = (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1`, [other])).rows[0];
+    assert.equal(row.state, 'available');
+    assert.equal(row.attempts, 0);
+    assert.equal(row.claimed_by, null);
+  });
+
+  it('refuses to start when a worker module lacks work(), naming it, and claims nothing', async () => {
+    const schema = freshSchema();
+    const client = await SwarmageClient.connect({ connectionString: url, schema });
+    clients.push(client);
+    await client.enqueue('broken', 1);
+    await assert.rejects(
+      startDrone(url, schema, { workers: { broken: { module: path.join(FIXTURES, 'workers/no-work.js') } } }),
+      /workers\.broken\.module: .*no-work\.js: the default export must be an object with a work\(task, ctx\) function/,
+    );
+    await assert.rejects(
+      startDrone(url, schema, { workers: { broken: { module: path.join(FIXTURES, 'workers/throws-on-import.js') } } }),
+      /workers\.broken\.module: cannot load .*throws-on-import\.js: broken on purpose at import/,
+    );
+    const rows = (await sql.query(`SELECT state, attempts FROM ${schema}.tasks`)).rows;
+    assert.deepEqual(rows, [{ state: 'available', attempts: 0 }]);
+    assert.equal((await sql.query(`SELECT count(*)::int AS n FROM ${schema}.drones`)).rows[0].n, 0);
+  });
+
+  it('on stop gives unstarted tasks back to the global queue without counting an attempt', async () => {
+    const out = path.join(tmpDir(), 'runs.txt');
+    const { client, schema, drone } = await setup({
+      workers: { slow: { module: path.join(FIXTURES, 'workers/record.js'), config: { file: out, delayMs: 300 }, prefetch: 1 } },
+      maxPerWorker: 10, shutdownGraceMs: 5000,
+    });
+    await client.enqueueMany(Array.from({ length: 10 }, (_, i) => ({ type: 'slow', data: i })));
+    await waitFor('a full buffer', () => drone.buffered('slow') === 10);
+    await drone.stop();
+    const runs = fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).length;
+    const rows = (await sql.query(`SELECT state, attempts, claimed_by FROM ${schema}.tasks`)).rows;
+    assert.equal(rows.length, 10 - runs, 'finished tasks are gone, the rest are still on the queue');
+    assert.ok(rows.length > 0);
+    for (const r of rows) assert.deepEqual(r, { state: 'available', attempts: 0, claimed_by: null });
+    assert.equal((await sql.query(`SELECT count(*)::int AS n FROM ${schema}.drones`)).rows[0].n, 0, 'deregistered');
+  });
+});

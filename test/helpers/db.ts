@@ -1,0 +1,27 @@
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { ensureEmbedded } from '../../core/db/embedded.js';
+
+/**
+ * A real Postgres for the tests: one embedded server for the whole run (the first test file starts
+ * it, the rest find it), and a fresh schema per test so tests never see each other's rows.
+ * TEST_DATABASE_URL points the tests at another server instead.
+ */
+export async function testDatabaseUrl(): Promise<string> {
+  if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
+  const uid = process.getuid?.() ?? 0;
+  return ensureEmbedded({ dataDir: path.join(os.tmpdir(), `swarmage-test-${uid}`, 'pg'), port: Number(process.env.TEST_PG_PORT ?? 55439) });
+}
+
+export function freshSchema(): string {
+  return `t_${crypto.randomBytes(6).toString('hex')}`;
+}
+
+/** A plain client for assertions: tests look at the table directly, as any user could. */
+export async function sqlClient(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  return c;
+}

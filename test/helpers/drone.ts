@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { resolveConfig, type ResolvedConfig } from '../../core/config/load.js';
+import type { ConfigInput } from '../../core/config/schema.js';
+import { Drone } from '../../core/drone/drone.js';
+import { Logger, LogRing, StderrSink, type LogSink } from '../../core/log/logger.js';
+import { BIN, tmpDir } from './tmp.js';
+
+export interface TestDrone {
+  drone: Drone;
+  ring: LogRing;
+  config: ResolvedConfig;
+}
+
+/** A real drone in this process (its workers are real child processes), on a schema of its own. */
+export async function startDrone(url: string, schema: string, config: Omit<ConfigInput, 'queue'> & { dir?: string }): Promise<TestDrone> {
+  const dir = config.dir ?? tmpDir();
+  const { dir: _d, ...rest } = config;
+  const resolved = resolveConfig({
+    localQueue: { path: path.join(dir, 'local.sqlite') },
+    pollIntervalMs: 200,
+    ...rest,
+    queue: { config: { schema } },
+  }, { dir });
+  const ring = new LogRing(20_000);
+  const sinks: LogSink[] = [ring];
+  if (process.env.TEST_LOG) sinks.push(new StderrSink());
+  const drone = new Drone({ config: resolved, connectionString: url, logger: new Logger('debug', sinks) });
+  await drone.start();
+  return { drone, ring, config: resolved };
+}
+
+/** Writes a config file and runs `swarmage drone` as its own process, as a user would. */
+export function spawnDrone(url: string, dir: string, config: Record<string, unknown>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  fs.writeFileSync(path.join(dir, 'swarmage.config.json'), JSON.stringify(config, null, 2));
+  const proc = spawn(process.execPath, [BIN, 'drone', '--config', path.join(dir, 'swarmage.config.json')], {
+    env: { ...process.env, SWARMAGE_DATABASE_URL: url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => {
+    out += d;
+    if (process.env.TEST_LOG) process.stderr.write(d);
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, output: () => out, exited };
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => (stdout += d));
+    proc.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`swarmage ${args.join(' ')} did not finish in ${opts.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
+    }, opts.timeoutMs ?? 60_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
