@@ -9,6 +9,7 @@ import type { ClaimRequest, Completion, Failure } from '../queue/types.js';
 import { WorkerPool, type InstanceInfo } from '../workers/pool.js';
 import type { ChildResult } from '../workers/protocol.js';
 import { retryDelayMs } from '../util/backoff.js';
+import { RateMeter } from './rates.js';
 import { reason, redactUrl } from '../util/redact.js';
 
 export type DroneState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
@@ -22,6 +23,10 @@ export interface TypeStats {
   running: number;
   done: number;
   failed: number;
+  /** Steps finished per second, over the last 5 s. */
+  rate: number;
+  /** Steps finished in each of the last 60 seconds, oldest first. */
+  history: number[];
 }
 
 export interface DroneSnapshot {
@@ -56,7 +61,7 @@ const OUTBOX_BATCH = 2000;
  */
 export class Drone extends EventEmitter<DroneEvents> {
   readonly config: ResolvedConfig;
-  readonly log: Logger;
+  log: Logger;
   readonly queue: PgQueue;
   readonly pool: WorkerPool;
   private local: LocalQueue | null = null;
@@ -67,7 +72,7 @@ export class Drone extends EventEmitter<DroneEvents> {
 
   /** Steps waiting for a worker, per type, in order. Mirrors the queued rows of the local queue. */
   private readonly pending = new Map<string, Step[]>();
-  private readonly counters = new Map<string, { done: number; failed: number }>();
+  private readonly counters = new Map<string, { done: number; failed: number; rate: RateMeter }>();
   /** Types whose last claim came back short: no point asking again until a NOTIFY or the poll. */
   private readonly drained = new Set<string>();
   private outcomes: Outcome[] = [];
@@ -96,7 +101,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     this.pool = new WorkerPool(opts.config.workers, this.log);
     for (const type of this.pool.types()) {
       this.pending.set(type, []);
-      this.counters.set(type, { done: 0, failed: 0 });
+      this.counters.set(type, { done: 0, failed: 0, rate: new RateMeter() });
     }
     this.pool.on('results', (r) => this.onResults(r));
     this.pool.on('requeue', (steps) => this.requeue(steps));
@@ -117,6 +122,8 @@ export class Drone extends EventEmitter<DroneEvents> {
     for (const w of cfg.warnings) this.log.warn(w);
     this.local = new LocalQueue(cfg.localQueuePath);
     this.id = this.local.droneId(cfg.alias);
+    this.log = this.log.child({ drone: this.id });
+    this.pool.log = this.log;
     this.log.info(`drone ${this.id} starting: types ${this.pool.types().join(', ') || '(none)'}; local queue ${this.local.path}`);
     try {
       await this.pool.start();
@@ -334,8 +341,10 @@ export class Drone extends EventEmitter<DroneEvents> {
   }
 
   private onResults(results: Array<{ step: Step; result: ChildResult }>): void {
+    const now = Date.now();
     for (const { step, result } of results) {
       const c = this.counters.get(step.type);
+      c?.rate.add(1, now);
       if (!result.ok) {
         if (c) c.failed++;
         this.log.warn(`task failed (attempt ${step.attempt} of ${step.maxAttempts}): ${result.error}`, { task: step.rootId, type: step.type });
@@ -455,8 +464,11 @@ export class Drone extends EventEmitter<DroneEvents> {
   }
 
   snapshot(): DroneSnapshot {
+    const now = Date.now();
     const types: TypeStats[] = [...this.pending.keys()].map((type) => ({
       type,
+      rate: this.counters.get(type)!.rate.perSecond(5, now),
+      history: this.counters.get(type)!.rate.history(60, now),
       instances: this.pool.instanceCount(type),
       capacity: this.capacity(type),
       buffered: this.buffered(type),

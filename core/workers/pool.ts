@@ -240,7 +240,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   private readonly byType = new Map<string, Instance[]>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(workers: Record<string, ResolvedWorker[]>, readonly log: Logger) {
+  constructor(workers: Record<string, ResolvedWorker[]>, public log: Logger) {
     super();
     for (const [type, specs] of Object.entries(workers)) {
       this.byType.set(type, specs.map((spec, i) => new Instance(specs.length > 1 ? `${type}#${i + 1}` : type, type, spec, this)));
