@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { configSchema, type ParsedConfig, type WorkerSpec } from './schema.js';
 import { ConfigError, describeIssue, formatPath } from './errors.js';
+import { parseJson } from '../util/json.js';
 
 export const DEFAULT_CONFIG_FILE = 'swarmage.config.json';
 
@@ -36,13 +37,12 @@ export function loadConfigFile(file: string): ResolvedConfig {
       ? `${abs}: config file not found (run "swarmage init" to create one, or pass --config FILE)`
       : `${abs}: cannot read config file: ${(err as Error).message}`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${abs}: invalid JSON: ${jsonErrorWhere(text, err as Error)}`);
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    const p = parsed.problem;
+    throw new ConfigError(`${abs}: invalid JSON at line ${p.line}, column ${p.column}: ${p.message}`);
   }
-  return resolveConfig(raw, { file: abs });
+  return resolveConfig(parsed.value, { file: abs });
 }
 
 /** Validates a config object; unknown keys are warnings, everything else wrong is one ConfigError. */
@@ -101,15 +101,4 @@ export function resolveConfig(raw: unknown, opts: { file?: string | null; dir?: 
     logFile: parsed.log.file ? path.resolve(dir, parsed.log.file) : null,
     warnings,
   };
-}
-
-/** Turns JSON.parse's "at position N" into line and column. */
-function jsonErrorWhere(text: string, err: Error): string {
-  const m = /position (\d+)/.exec(err.message);
-  if (!m) return err.message;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${err.message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${column}`;
 }

@@ -3,6 +3,9 @@ import { z } from 'zod';
 /** A Postgres identifier we are willing to splice into SQL (schema names). */
 export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** Millisecond settings end up in Postgres int columns. */
+const MAX_INT32 = 2 ** 31 - 1;
+
 /** Task type names: printable, bounded, and never the chaining prefix itself. */
 export const TASK_TYPE_MAX = 200;
 export const taskTypeName = z
@@ -48,11 +51,11 @@ export const configSchema = z.strictObject({
   pollIntervalMs: z.number().int().min(10).default(2000),
   maxPerWorker: z.number().int().min(1).max(100_000).default(15)
     .describe('Capacity per worker instance: tasks of a type buffered locally at most.'),
-  leaseMs: z.number().int().min(1000).default(30_000)
+  leaseMs: z.number().int().min(1000).max(MAX_INT32).default(30_000)
     .describe('How long a claim lasts without a heartbeat before other drones may take the task.'),
   retry: z.strictObject({
-    baseMs: z.number().int().min(0).default(1000),
-    maxMs: z.number().int().min(0).default(3_600_000),
+    baseMs: z.number().int().min(0).max(MAX_INT32).default(1000),
+    maxMs: z.number().int().min(0).max(MAX_INT32).default(3_600_000),
   }).prefault({}),
   shutdownGraceMs: z.number().int().min(0).default(10_000),
   localQueue: z.strictObject({

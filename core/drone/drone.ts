@@ -10,6 +10,7 @@ import { WorkerPool, type InstanceInfo } from '../workers/pool.js';
 import type { ChildResult } from '../workers/protocol.js';
 import { retryDelayMs } from '../util/backoff.js';
 import { RateMeter } from './rates.js';
+import { SingleFlight } from '../util/singleFlight.js';
 import { reason, redactUrl } from '../util/redact.js';
 
 export type DroneState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
@@ -77,10 +78,8 @@ export class Drone extends EventEmitter<DroneEvents> {
   private readonly drained = new Set<string>();
   private outcomes: Outcome[] = [];
   private outcomesScheduled = false;
-  private pumping = false;
-  private pumpAgain = false;
-  private flushing = false;
-  private flushAgain = false;
+  private readonly pumper = new SingleFlight(() => this.pump(), () => this.state === 'running');
+  private readonly flusher = new SingleFlight(() => this.flushLoop());
   private outboxSize = 0;
   private timers: NodeJS.Timeout[] = [];
   private lastRescue = 0;
@@ -256,19 +255,7 @@ export class Drone extends EventEmitter<DroneEvents> {
   }
 
   schedulePump(): void {
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    if (this.state !== 'running') return;
-    this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
-      if (this.pumpAgain) {
-        this.pumpAgain = false;
-        this.schedulePump();
-      }
-    });
+    this.pumper.trigger();
   }
 
   /** One claim statement for every type with room; one local transaction for what it returns. */
@@ -401,18 +388,7 @@ export class Drone extends EventEmitter<DroneEvents> {
 
   /** Sends finished chains to Postgres in batches: deletes (with postbacks) and failures. */
   private flushOutbox(): void {
-    if (this.flushing) {
-      this.flushAgain = true;
-      return;
-    }
-    this.flushing = true;
-    void this.flushLoop().finally(() => {
-      this.flushing = false;
-      if (this.flushAgain) {
-        this.flushAgain = false;
-        this.flushOutbox();
-      }
-    });
+    this.flusher.trigger();
   }
 
   private async flushLoop(): Promise<void> {
@@ -434,15 +410,39 @@ export class Drone extends EventEmitter<DroneEvents> {
         await Promise.all([this.queue.complete(this.id, done), this.queue.fail(this.id, failed)]);
         this.dbUp();
       } catch (err) {
-        this.dbDown(err as Error);
-        return; // the poll timer tries again
+        if (isConnectionError(err)) {
+          this.dbDown(err as Error);
+          return; // the poll timer tries again
+        }
+        // Postgres refused something in the batch: find it, so one bad outcome cannot hold up the rest.
+        await this.isolate(done, failed);
+        continue;
       }
       if (!this.local) return;
       local.forget(rows.map((r) => r.rootId));
       this.outboxSize = Math.max(0, this.outboxSize - rows.length);
-      if (rows.length < OUTBOX_BATCH) {
-        this.flushAgain = this.flushAgain || this.outboxSize > 0;
-        return;
+      if (rows.length < OUTBOX_BATCH) return;
+    }
+  }
+
+  /** Sends outcomes one by one; an outcome Postgres refuses becomes a failure of its task, with the reason. */
+  private async isolate(done: Completion[], failed: Failure[]): Promise<void> {
+    for (const c of done) {
+      try {
+        await this.queue.complete(this.id, [c]);
+      } catch (err) {
+        if (isConnectionError(err)) return;
+        this.log.error(`Postgres refused the result of task ${c.id}: ${reason(err)}; failing the task instead`, { task: c.id });
+        this.local?.refail(c.id, `the result could not be stored: ${reason(err)}`, 0);
+      }
+    }
+    for (const f of failed) {
+      try {
+        await this.queue.fail(this.id, [f]);
+      } catch (err) {
+        if (isConnectionError(err)) return;
+        this.log.error(`Postgres refused the failure of task ${f.id}: ${reason(err)}; dropping it here (its lease will expire)`, { task: f.id });
+        this.local?.forget([f.id]);
       }
     }
   }
@@ -510,7 +510,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     }
     await this.pool.stop(Math.max(0, graceEnd - Date.now()));
     this.recordOutcomes();
-    while (this.pumping) await sleep(10);
+    while (this.pumper.busy || this.flusher.busy) await sleep(10);
     await this.flushLoop();
     const giveBack = new Set<string>();
     for (const list of this.pending.values()) for (const s of list) giveBack.add(s.rootId);

@@ -14,7 +14,7 @@ export function checkNewTask(t: NewTask, where = 'task'): string {
   if (t.type.startsWith('local:')) throw new TaskInputError(`${where}.type: "local:" only chains inside a drone; enqueue ${JSON.stringify(t.type.slice(6))} instead`);
   if (t.postback != null) checkTypeName(t.postback, `${where}.postback`);
   if (t.priority != null && !Number.isSafeInteger(t.priority)) throw new TaskInputError(`${where}.priority: expected an integer, got ${String(t.priority)}`);
-  if (t.priority != null && Math.abs(t.priority) > 2 ** 31 - 1) throw new TaskInputError(`${where}.priority: out of range (${t.priority})`);
+  if (t.priority != null && (t.priority < -(2 ** 31) || t.priority > 2 ** 31 - 1)) throw new TaskInputError(`${where}.priority: out of range (${t.priority})`);
   if (t.maxAttempts != null && (!Number.isSafeInteger(t.maxAttempts) || t.maxAttempts < 1 || t.maxAttempts > 1000)) {
     throw new TaskInputError(`${where}.maxAttempts: expected an integer from 1 to 1000, got ${String(t.maxAttempts)}`);
   }

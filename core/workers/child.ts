@@ -89,7 +89,9 @@ function encodeResult(s: number, out: unknown): ChildResult {
     return { s, ok: false, error: `the worker returned a value that is not JSON-serialisable: ${(err as Error).message}`, stack: null };
   }
   if (json === undefined) return { s, ok: false, error: `the worker returned a value that is not JSON-serialisable (${typeof value})`, stack: null };
-  if (json.length > MAX_PAYLOAD_BYTES) return { s, ok: false, error: `the worker returned ${json.length} bytes of JSON; the limit is ${MAX_PAYLOAD_BYTES}`, stack: null };
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_PAYLOAD_BYTES) return { s, ok: false, error: `the worker returned ${bytes} bytes of JSON; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`, stack: null };
+  if (json.includes('\\u0000')) return { s, ok: false, error: 'the worker returned text containing the NUL character (\\u0000), which Postgres cannot store', stack: null };
   if (next !== undefined && next.length === 0) return { s, ok: false, error: 'the worker returned type "local:" with no task type after it', stack: null };
   return next === undefined ? { s, ok: true, json } : { s, ok: true, next, json };
 }

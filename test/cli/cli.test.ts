@@ -78,7 +78,7 @@ describe('the swarmage CLI', () => {
       const file = configIn(tmpDir(), '{ "workers": { ,} }');
       const res = await runCli(['drone', '--config', file], { env: { SWARMAGE_DATABASE_URL: url } });
       assert.equal(res.code, 1);
-      assert.match(res.stderr, /invalid JSON: .*line 1, column \d+/);
+      assert.match(res.stderr, /invalid JSON at line 1, column 16: expected a value/);
     });
 
     it('a missing worker module is named with its path', async () => {

@@ -114,6 +114,14 @@ describe('drone', () => {
     assert.match(row.last_error, /not JSON-serialisable/);
   });
 
+  it('fails a task whose result holds NUL (Postgres cannot store it), and keeps going', async () => {
+    const { client, schema } = await setup({ workers: { nul: { module: path.join(FIXTURES, 'workers/nul.js') }, echo: { module: path.join(FIXTURES, 'workers/echo.js') } } });
+    const [id] = await client.enqueueMany([{ type: 'nul', maxAttempts: 1 }]);
+    const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0]);
+    assert.match(row.last_error, /NUL character/);
+    assert.equal(await client.request('echo', 'still fine', { timeoutMs: 20_000 }), 'still fine');
+  });
+
   it('leaves tasks of types it does not serve untouched', async () => {
     const { client, schema } = await setup({ workers: demoWorkers });
     const [other] = await client.enqueueMany([{ type: 'somebody-else', data: 1 }]);

@@ -192,9 +192,7 @@ describe('config loading', () => {
     assert.match(e.message, /at line 3, column 3/);
   });
 
-  // Bug (core/config/load.ts jsonErrorWhere): V8's "Unexpected token" messages carry no position,
-  // so these errors come out without a line and column.
-  it('reports line and column for an unexpected token too', { todo: 'jsonErrorWhere needs a position V8 does not give' }, () => {
+  it('reports line and column for an unexpected token too', () => {
     const dir = tmpDir('swarmage-config-');
     const file = path.join(dir, 'swarmage.config.json');
     fs.writeFileSync(file, '{\n  "workers": {},\n  "pollIntervalMs": ,\n}\n');

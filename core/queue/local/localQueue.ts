@@ -110,6 +110,7 @@ export class LocalQueue {
                           FROM steps WHERE state = 'queued' ORDER BY id`),
       finished: db.prepare(`SELECT root_id, state, result, error, stack, retry_ms FROM steps
                             WHERE state IN ('done', 'failed') ORDER BY id LIMIT ?`),
+      refail: db.prepare(`UPDATE steps SET state = 'failed', result = NULL, error = ?, stack = NULL, retry_ms = ? WHERE root_id = ? AND state IN ('done', 'failed')`),
       forget: db.prepare(`DELETE FROM steps WHERE root_id IN (SELECT value FROM json_each(?))`),
       roots: db.prepare<[], { root_id: string }>(`SELECT DISTINCT root_id FROM steps`),
       counts: db.prepare<[], { type: string; n: number }>(`SELECT type, count(*) AS n FROM steps WHERE state = 'queued' GROUP BY type`),
@@ -175,6 +176,11 @@ export class LocalQueue {
     return (this.st.finished.all(limit) as any[]).map((r) => ({
       rootId: r.root_id, state: r.state, resultJson: r.result, error: r.error, stack: r.stack, retryInMs: r.retry_ms ?? 0,
     }));
+  }
+
+  /** Turns a finished chain's outcome into a failure (its result could not be stored). */
+  refail(rootId: string, error: string, retryInMs: number): void {
+    this.st.refail.run(error, Math.round(retryInMs), rootId);
   }
 
   /** Removes whole chains (after Postgres acknowledged them, or when they are given back). */

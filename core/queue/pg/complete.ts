@@ -2,6 +2,7 @@ import type { Db } from './db.js';
 import { statement } from './db.js';
 import type { Completion } from '../types.js';
 import { taskId } from './ids.js';
+import { TaskInputError } from '../validate.js';
 
 // Finished tasks are deleted (the seed's dequeue) and their postbacks enqueued in the same
 // statement, so a postback exists exactly when its task is gone. Only rows this drone still holds
@@ -22,6 +23,10 @@ SELECT (SELECT count(*) FROM done)::int AS done, (SELECT count(*) FROM posted)::
 
 export async function completeTasks(db: Db, schema: string, droneId: string, done: Completion[]): Promise<{ done: number; posted: number }> {
   if (done.length === 0) return { done: 0, posted: 0 };
+  for (const c of done) {
+    // jsonb cannot hold NUL; workers refuse such results, so this is a caller's bug, named here.
+    if (c.resultJson.includes('\\u0000')) throw new TaskInputError(`task ${c.id}: the result contains the NUL character (\\u0000), which Postgres jsonb cannot store`);
+  }
   // resultJson is already JSON text: splice it rather than parse and re-serialise it.
   const json = '[' + done.map((c) => `{"id":${taskId(c.id)},"result":${c.resultJson}}`).join(',') + ']';
   const res = await db.query(COMPLETE(schema), [json, droneId]);
