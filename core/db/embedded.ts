@@ -114,9 +114,18 @@ function alive(pid: number): boolean {
   }
 }
 
-function readTail(file: string, lines = 8): string {
+function fileSize(file: string): number {
   try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The last lines the server wrote since `from` (this start attempt only). */
+function readTail(file: string, from: number, lines = 6): string {
+  try {
+    return fs.readFileSync(file).subarray(from).toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '';
   }
@@ -157,11 +166,12 @@ export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
     if (!creds) throw new EmbeddedError(`${credFile} is missing or unreadable, so the embedded Postgres in ${dataDir} cannot be used; stop it and remove ${dataDir} to start afresh`);
     opts.onProgress?.(`starting the embedded Postgres on 127.0.0.1:${opts.port}…`);
     const logFile = path.join(dataDir, 'server.log');
+    const logStart = fileSize(logFile);
     await pgCtl(bin.pg_ctl, dataDir, owner, [
       'start', '-w', '-t', '60', '-l', logFile,
       '-o', `-p ${opts.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`,
     ]).catch((err: Error) => {
-      const tail = readTail(logFile);
+      const tail = readTail(logFile, logStart);
       throw new EmbeddedError(`could not start the embedded Postgres in ${dataDir} on port ${opts.port}: ${err.message}${tail ? `\n${logFile}:\n${tail}` : ''}` +
         (/address already in use|could not bind/i.test(tail) ? `\nanother server uses port ${opts.port}: set queue.config.embedded.port` : ''));
     });
