@@ -1,0 +1,34 @@
+import type { ApiError, Handlers, MethodName } from './contract.js';
+import { methods } from './contract.js';
+import { formatPath } from '../config/errors.js';
+
+export type Dispatch = (method: unknown, args: unknown) => Promise<{ ok: true; result: unknown } | { ok: false; error: ApiError }>;
+
+const isMethod = (m: unknown): m is MethodName => typeof m === 'string' && Object.prototype.hasOwnProperty.call(methods, m);
+
+/**
+ * The single entry for every host: checks the method name and its arguments against the contract,
+ * then calls the handler. Bad input becomes an error naming the field; it never reaches the drone.
+ */
+export function createDispatcher(handlers: Handlers, onError?: (method: string, err: unknown) => void): Dispatch {
+  return async (method, args) => {
+    if (!isMethod(method)) {
+      return { ok: false, error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(typeof method === 'string' ? method.slice(0, 100) : method)}` } };
+    }
+    const parsed = methods[method].args.safeParse(args ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+      return {
+        ok: false,
+        error: { code: 'invalid_args', message: `${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues },
+      };
+    }
+    try {
+      const handler = handlers[method] as (a: unknown) => Promise<unknown>;
+      return { ok: true, result: await handler(parsed.data) };
+    } catch (err) {
+      onError?.(method, err);
+      return { ok: false, error: { code: 'failed', message: err instanceof Error ? err.message : String(err) } };
+    }
+  };
+}
