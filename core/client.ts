@@ -31,6 +31,11 @@ export class RequestTimeoutError extends Error {
 export class SwarmageClient {
   private constructor(readonly queue: PgQueue) {}
 
+  /** A client over a queue someone else owns (the drone's): close() is theirs to call. */
+  static over(queue: PgQueue): SwarmageClient {
+    return new SwarmageClient(queue);
+  }
+
   static async connect(opts: ClientOptions = {}): Promise<SwarmageClient> {
     const connectionString = opts.connectionString ?? (await resolveDatabase(opts.config ?? null)).connectionString;
     const queue = new PgQueue({ connectionString, schema: opts.schema ?? opts.config?.queue.config.schema ?? 'swarmage', poolSize: 2 });

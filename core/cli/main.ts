@@ -9,6 +9,7 @@ import * as migrate from './commands/migrate.js';
 import * as db from './commands/db.js';
 import * as schema from './commands/schema.js';
 import { reason } from '../util/redact.js';
+import { VERSION } from '../util/version.js';
 
 interface Command {
   help: string;
@@ -45,8 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-v') {
-    const { createRequire } = await import('node:module');
-    process.stdout.write(createRequire(import.meta.url)('../../../package.json').version + '\n');
+    process.stdout.write(VERSION + '\n');
     return 0;
   }
   const command = COMMANDS[name];

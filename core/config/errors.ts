@@ -2,10 +2,30 @@ import type { z } from 'zod';
 
 /** An error a user can fix: the message names the file, field path and what was expected. */
 export class ConfigError extends Error {
-  constructor(message: string, readonly issues: string[] = [message]) {
+  constructor(message: string, readonly issues: string[] = [message], readonly problems: Problem[] = []) {
     super(message);
     this.name = 'ConfigError';
   }
+}
+
+/** One thing wrong, with the path of the field it is about (for editors to point at). */
+export interface Problem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/** The problems of one zod issue, flattened the same way describeIssue words them. */
+export function issueProblems(issue: z.core.$ZodIssue): Problem[] {
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const shaped = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (shaped.length === 1) return shaped[0].flatMap((i) => issueProblems({ ...i, path: [...issue.path, ...i.path] }));
+  }
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+    return issue.issues.flatMap((i) => issueProblems({ ...i, path: [...issue.path, ...i.path] }));
+  }
+  const path = issue.path.map((k) => (typeof k === 'number' ? k : String(k)));
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => ({ path: [...path, k], message: 'unknown key' }));
+  return [{ path, message: issue.message }];
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { configSchema, type ParsedConfig, type WorkerSpec } from './schema.js';
-import { ConfigError, describeIssue, formatPath } from './errors.js';
+import { ConfigError, describeIssue, formatPath, issueProblems, type Problem } from './errors.js';
 import { parseJson } from '../util/json.js';
 
 export const DEFAULT_CONFIG_FILE = 'swarmage.config.json';
@@ -23,6 +23,8 @@ export interface ResolvedConfig extends Omit<ParsedConfig, 'workers'> {
   logFile: string | null;
   /** Non-fatal remarks (unknown keys) to log at start. */
   warnings: string[];
+  /** The same, with field paths. */
+  warningProblems: Problem[];
 }
 
 /** Reads, parses and validates a config file; every problem is reported with file and field path. */
@@ -51,6 +53,7 @@ export function resolveConfig(raw: unknown, opts: { file?: string | null; dir?: 
   const dir = opts.dir ?? (file ? path.dirname(file) : process.cwd());
   const label = file ?? 'config';
   const warnings: string[] = [];
+  const warningProblems: Problem[] = [];
 
   let result = configSchema.safeParse(raw);
   if (!result.success) {
@@ -58,39 +61,47 @@ export function resolveConfig(raw: unknown, opts: { file?: string | null; dir?: 
     const other = result.error.issues.filter((i) => i.code !== 'unrecognized_keys');
     if (other.length > 0) {
       const lines = other.map((i) => `${label}: ${describeIssue(i)}`);
-      throw new ConfigError(lines.join('\n'), lines);
+      throw new ConfigError(lines.join('\n'), lines, other.flatMap(issueProblems));
     }
     // Only unknown keys: warn about each, drop them, and validate what is left.
     const cleaned = structuredClone(raw) as Record<string, unknown>;
     for (const issue of unknown) {
       if (issue.code !== 'unrecognized_keys') continue;
       warnings.push(`${label}: ${describeIssue(issue)} (ignored)`);
+      warningProblems.push(...issueProblems(issue).map((p) => ({ ...p, message: 'unknown key (ignored)' })));
       const holder = issue.path.reduce<any>((obj, key) => obj?.[key as any], cleaned);
       for (const key of issue.keys) delete holder[key];
     }
     result = configSchema.safeParse(cleaned);
     if (!result.success) {
       const lines = result.error.issues.map((i) => `${label}: ${describeIssue(i)}`);
-      throw new ConfigError(lines.join('\n'), lines);
+      throw new ConfigError(lines.join('\n'), lines, result.error.issues.flatMap(issueProblems));
     }
   }
   const parsed = result.data;
 
   const workers: Record<string, ResolvedWorker[]> = {};
   const problems: string[] = [];
+  const details: Problem[] = [];
   for (const [type, spec] of Object.entries(parsed.workers)) {
     const list = Array.isArray(spec) ? spec : [spec];
     workers[type] = list.map((w, i) => {
-      const where = formatPath(Array.isArray(spec) ? ['workers', type, i] : ['workers', type]);
+      const at = Array.isArray(spec) ? ['workers', type, i] : ['workers', type];
+      const where = formatPath(at);
       const modulePath = path.resolve(dir, w.module);
       if (!fs.existsSync(modulePath)) {
-        problems.push(`${label}: ${where}.module: no such file ${JSON.stringify(modulePath)} (paths are relative to ${dir})`);
+        const message = `no such file ${JSON.stringify(modulePath)} (paths are relative to ${dir})`;
+        problems.push(`${label}: ${where}.module: ${message}`);
+        details.push({ path: [...at, 'module'], message });
       }
       return { ...w, modulePath, where };
     });
   }
-  if (Object.keys(workers).length === 0) warnings.push(`${label}: workers: no task types configured; this drone will claim nothing`);
-  if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems);
+  if (Object.keys(workers).length === 0) {
+    warnings.push(`${label}: workers: no task types configured; this drone will claim nothing`);
+    warningProblems.push({ path: ['workers'], message: 'no task types configured; this drone will claim nothing' });
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'), problems, details);
 
   return {
     ...parsed,
@@ -100,5 +111,6 @@ export function resolveConfig(raw: unknown, opts: { file?: string | null; dir?: 
     localQueuePath: path.resolve(dir, parsed.localQueue.path),
     logFile: parsed.log.file ? path.resolve(dir, parsed.log.file) : null,
     warnings,
+    warningProblems,
   };
 }

@@ -13,7 +13,8 @@ import { RateMeter } from './rates.js';
 import { SingleFlight } from '../util/singleFlight.js';
 import { reason, redactUrl } from '../util/redact.js';
 
-export type DroneState = 'starting' | 'running' | 'paused' | 'stopping' | 'stopped';
+/** paused: no claiming, no new work started; draining: no claiming, buffered work goes on. */
+export type DroneState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
 
 export interface TypeStats {
   type: string;
@@ -36,7 +37,7 @@ export interface DroneSnapshot {
   pid: number;
   state: DroneState;
   startedAt: number;
-  database: { url: string; connected: boolean; lastError: string | null };
+  database: { url: string; connected: boolean; lastError: string | null; retryAt: number | null };
   types: TypeStats[];
   workers: InstanceInfo[];
   outbox: number;
@@ -85,6 +86,7 @@ export class Drone extends EventEmitter<DroneEvents> {
   private lastRescue = 0;
   private dbConnected = false;
   private dbError: string | null = null;
+  private dbRetryAt: number | null = null;
   private stopPromise: Promise<void> | null = null;
 
   constructor(private readonly opts: DroneOptions) {
@@ -119,23 +121,22 @@ export class Drone extends EventEmitter<DroneEvents> {
   async start(): Promise<void> {
     const cfg = this.config;
     for (const w of cfg.warnings) this.log.warn(w);
-    this.local = new LocalQueue(cfg.localQueuePath);
+    try {
+      this.local = new LocalQueue(cfg.localQueuePath);
+    } catch (err) {
+      await this.abandon();
+      throw err;
+    }
     this.id = this.local.droneId(cfg.alias);
     this.log = this.log.child({ drone: this.id });
     this.pool.log = this.log;
     this.log.info(`drone ${this.id} starting: types ${this.pool.types().join(', ') || '(none)'}; local queue ${this.local.path}`);
     try {
       await this.pool.start();
-    } catch (err) {
-      this.local.close();
-      throw err;
-    }
-    try {
       await this.connect();
       await this.recover();
     } catch (err) {
-      await this.pool.stop(0);
-      this.local.close();
+      await this.abandon();
       throw err;
     }
     this.listener = this.queue.listener();
@@ -240,6 +241,7 @@ export class Drone extends EventEmitter<DroneEvents> {
       if (this.dbError) this.log.info(`database reachable again: ${redactUrl(this.opts.connectionString)}`);
       this.dbConnected = true;
       this.dbError = null;
+      this.dbRetryAt = null;
       this.changed();
     }
   }
@@ -251,6 +253,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     }
     this.dbConnected = false;
     this.dbError = msg;
+    this.dbRetryAt = Date.now() + retryMs;
     this.changed();
   }
 
@@ -300,7 +303,7 @@ export class Drone extends EventEmitter<DroneEvents> {
 
   private dispatch(type: string): void {
     const list = this.pending.get(type);
-    if (!list || list.length === 0) return;
+    if (!list || list.length === 0 || this.state === 'paused') return;
     if (this.state === 'stopping') {
       // While stopping, only chains already under way go on; fresh tasks wait to be given back.
       const hops = list.filter((s) => s.parentId !== null);
@@ -447,20 +450,43 @@ export class Drone extends EventEmitter<DroneEvents> {
     }
   }
 
+  /** Stops claiming and starting buffered work; running tasks finish. */
   pause(): void {
-    if (this.state !== 'running') return;
+    if (this.state !== 'running' && this.state !== 'draining') return;
     this.state = 'paused';
-    this.log.info('claiming paused');
+    this.log.info('paused: no claiming, no new work started');
+    this.changed();
+  }
+
+  /** Stops claiming; what is buffered is worked off. */
+  drain(): void {
+    if (this.state !== 'running' && this.state !== 'paused') return;
+    this.state = 'draining';
+    this.log.info(`draining: no claiming; working off ${[...this.pending.keys()].reduce((n, t) => n + this.buffered(t), 0)} buffered task(s)`);
+    for (const type of this.pending.keys()) this.dispatch(type);
     this.changed();
   }
 
   resume(): void {
-    if (this.state !== 'paused') return;
+    if (this.state !== 'paused' && this.state !== 'draining') return;
     this.state = 'running';
-    this.log.info('claiming resumed');
+    this.log.info('resumed');
     this.drained.clear();
+    for (const type of this.pending.keys()) this.dispatch(type);
     this.schedulePump();
     this.changed();
+  }
+
+  restartWorker(id: string): Promise<void> {
+    return this.pool.restartInstance(id, this.config.shutdownGraceMs);
+  }
+
+  stopWorker(id: string): Promise<void> {
+    return this.pool.stopInstance(id, this.config.shutdownGraceMs);
+  }
+
+  startWorker(id: string): Promise<void> {
+    return this.pool.startInstance(id);
   }
 
   snapshot(): DroneSnapshot {
@@ -478,7 +504,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     }));
     return {
       id: this.id, host: os.hostname(), pid: process.pid, state: this.state, startedAt: this.startedAt,
-      database: { url: redactUrl(this.opts.connectionString), connected: this.dbConnected, lastError: this.dbError },
+      database: { url: redactUrl(this.opts.connectionString), connected: this.dbConnected, lastError: this.dbError, retryAt: this.dbRetryAt },
       types, workers: this.pool.instances(), outbox: this.outboxSize,
     };
   }
@@ -496,13 +522,22 @@ export class Drone extends EventEmitter<DroneEvents> {
     return this.stopPromise;
   }
 
+  /** A start that failed part-way: release whatever it had opened; nothing was claimed. */
+  private async abandon(): Promise<void> {
+    await this.pool.stop(0);
+    this.local?.close();
+    this.local = null;
+    await this.queue.close().catch(() => {});
+    this.state = 'stopped';
+    this.stopPromise = Promise.resolve();
+    this.emit('stopped');
+  }
+
   private async doStop(): Promise<void> {
-    const prev = this.state;
     this.state = 'stopping';
     this.changed();
     for (const t of this.timers) clearInterval(t);
     await this.listener?.stop();
-    if (prev === 'starting' && !this.local) return;
     const graceEnd = Date.now() + this.config.shutdownGraceMs;
     this.log.info(`stopping: waiting up to ${this.config.shutdownGraceMs} ms for ${this.pool.totalInflight()} running task(s)`);
     while (Date.now() < graceEnd && (this.pool.totalInflight() > 0 || this.outcomesScheduled || this.hasPendingHops())) {

@@ -26,20 +26,23 @@ function send(msg: FromChild): void {
   process.send?.(msg);
 }
 
-function flush(): void {
+/** Sends what finished; resolves once the message is handed to the channel (safe to exit then). */
+function flush(): Promise<void> {
   flushScheduled = false;
-  if (outbox.length === 0) return;
+  if (outbox.length === 0) return Promise.resolve();
   const r = outbox;
   outbox = [];
-  send({ t: 'results', r });
+  return new Promise((resolve) => process.send?.({ t: 'results', r } satisfies FromChild, undefined, {}, () => resolve()) ?? resolve());
 }
+
+let idle: (() => void) | null = null;
 
 function finish(result: ChildResult): void {
   outbox.push(result);
   // Results of one turn of the event loop go in one message.
   if (!flushScheduled) {
     flushScheduled = true;
-    setImmediate(flush);
+    setImmediate(() => void flush());
   }
 }
 
@@ -102,6 +105,7 @@ function pump(): void {
     running++;
     void runOne(t).finally(() => {
       running--;
+      if (running === 0) idle?.();
       pump();
     });
   }
@@ -141,9 +145,14 @@ process.on('message', (msg: ToChild) => {
     waiting.push(...msg.tasks);
     pump();
   } else if (msg.t === 'stop') {
+    // Finish what is running (the drone gives the waiting ones to other instances), report, exit.
     stopping = true;
-    flush();
-    Promise.resolve(worker?.close?.()).catch(() => {}).finally(() => process.exit(0));
+    const finished = running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
+    void finished
+      .then(() => flush())
+      .then(() => worker?.close?.())
+      .catch(() => {})
+      .finally(() => process.exit(0));
   }
 });
 

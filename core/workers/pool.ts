@@ -224,6 +224,20 @@ class Instance {
     });
   }
 
+  /** Stops gracefully (running tasks finish) and starts a fresh process. */
+  async restart(graceMs: number): Promise<void> {
+    await this.stop(graceMs);
+    this.restarts++;
+    this.crashesInARow = 0;
+    await this.spawn();
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'stopped') return;
+    this.crashesInARow = 0;
+    await this.spawn();
+  }
+
   info(now: number): InstanceInfo {
     const first = this.inflight.values().next().value as Inflight | undefined;
     return {
@@ -316,6 +330,28 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   instances(): InstanceInfo[] {
     const now = Date.now();
     return [...this.byType.values()].flat().map((i) => i.info(now));
+  }
+
+  private instance(id: string): Instance {
+    const all = [...this.byType.values()].flat();
+    const found = all.find((i) => i.id === id);
+    if (!found) throw new Error(`no worker instance ${JSON.stringify(id)}; this drone has ${all.map((i) => i.id).join(', ') || 'none'}`);
+    return found;
+  }
+
+  restartInstance(id: string, graceMs: number): Promise<void> {
+    this.log.info(`restarting worker ${id}`);
+    return this.instance(id).restart(graceMs);
+  }
+
+  stopInstance(id: string, graceMs: number): Promise<void> {
+    this.log.info(`stopping worker ${id}`);
+    return this.instance(id).stop(graceMs);
+  }
+
+  startInstance(id: string): Promise<void> {
+    this.log.info(`starting worker ${id}`);
+    return this.instance(id).start();
   }
 
   async stop(graceMs: number): Promise<void> {

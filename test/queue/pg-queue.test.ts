@@ -239,11 +239,14 @@ describe('PgQueue on Postgres', () => {
     assert.deepEqual(all[0].data, { n: 1 });
     assert.deepEqual((await q.listFailed({ types: ['x'] })).map((f) => f.id), [f1, f3]);
     assert.deepEqual((await q.listFailed({ afterId: f1, limit: 1 })).map((f) => f.id), [f2]);
-    assert.deepEqual(await q.retryFailed([f1, ok]), [f1]);
+    assert.deepEqual(await q.retryFailed({ ids: [f1, ok] }), [f1]);
     const [again] = await q.claim('d', [{ type: 'x', limit: 5 }], LEASE).then((ts) => ts.filter((t) => t.id === f1));
     assert.deepEqual([again.attempt, again.maxAttempts], [2, 2], 'a retry gets one more attempt');
-    assert.deepEqual(await q.deleteFailed([f2, ok, f1]), [f2]);
+    assert.deepEqual(await q.deleteFailed({ ids: [f2, ok, f1] }), [f2]);
     assert.deepEqual((await rows(q)).map((r) => r.id), [f1, f3, ok]);
+    // All failed tasks of some types: f3 is the only failed x left.
+    assert.deepEqual(await q.retryFailed({ types: ['y', 'x'] }), [f3]);
+    assert.deepEqual(await q.deleteFailed({ types: ['x'] }), []);
   });
 
   it('takePostbacks removes and returns available rows of the postback type in id order', async () => {
@@ -255,8 +258,7 @@ describe('PgQueue on Postgres', () => {
     assert.deepEqual((await rows(q)).map((r) => r.type), ['other']);
   });
 
-  // Bugs, not fixed here: jsonb rejects \u0000 and retry_ms is an int, so one such outcome makes the drone's whole
-  // outbox batch fail on every flush (core/queue/pg/fail.ts:9,22, complete.ts:26, workers/child.ts:87).
+  // jsonb rejects \u0000 and retry_ms is an int: such an outcome must not make a whole outbox batch fail.
   it('records failures whose text holds NUL or whose retry delay exceeds 2^31 ms; names a NUL result', async () => {
     const q = await queue();
     const [a, b, c] = await q.enqueue([{ type: 'x' }, { type: 'x' }, { type: 'x' }]);

@@ -22,11 +22,18 @@ SELECT id, type, data, attempts, max_attempts, last_error, last_error_stack, cre
 FROM {schema}.tasks WHERE state = 'failed' AND ($1::text[] IS NULL OR type = ANY($1)) AND ($2::bigint IS NULL OR id > $2)
 ORDER BY id LIMIT $3`);
 
+// A selection of failed tasks: by ids, or every failed task of some types.
+const SELECTED = `state = 'failed' AND (($1::bigint[] IS NOT NULL AND id = ANY($1)) OR ($1::bigint[] IS NULL AND type = ANY($2::text[])))`;
+
 const RETRY_FAILED = statement(`
 UPDATE {schema}.tasks SET state = 'available', run_at = now(), max_attempts = greatest(max_attempts, attempts + 1)
-WHERE state = 'failed' AND id = ANY($1::bigint[]) RETURNING id`);
+WHERE ${SELECTED} RETURNING id`);
 
-const DELETE_FAILED = statement(`DELETE FROM {schema}.tasks WHERE state = 'failed' AND id = ANY($1::bigint[]) RETURNING id`);
+const DELETE_FAILED = statement(`DELETE FROM {schema}.tasks WHERE ${SELECTED} RETURNING id`);
+
+export type FailedSelection = { ids: string[] } | { types: string[] };
+
+const selectionParams = (sel: FailedSelection) => ('ids' in sel ? [sel.ids, null] : [null, sel.types]);
 
 export async function queueStatus(db: Db, schema: string): Promise<QueueStatus> {
   const [counts, drones] = await Promise.all([db.query(COUNTS(schema)), db.query(DRONES(schema))]);
@@ -48,10 +55,10 @@ export async function listFailed(db: Db, schema: string, opts: { types?: string[
 }
 
 /** A retry of a failed task is a new attempt: it gets one more if its attempts were used up. */
-export async function retryFailed(db: Db, schema: string, ids: string[]): Promise<string[]> {
-  return (await db.query<{ id: string }>(RETRY_FAILED(schema), [ids])).rows.map((r) => r.id);
+export async function retryFailed(db: Db, schema: string, sel: FailedSelection): Promise<string[]> {
+  return (await db.query<{ id: string }>(RETRY_FAILED(schema), selectionParams(sel))).rows.map((r) => r.id);
 }
 
-export async function deleteFailed(db: Db, schema: string, ids: string[]): Promise<string[]> {
-  return (await db.query<{ id: string }>(DELETE_FAILED(schema), [ids])).rows.map((r) => r.id);
+export async function deleteFailed(db: Db, schema: string, sel: FailedSelection): Promise<string[]> {
+  return (await db.query<{ id: string }>(DELETE_FAILED(schema), selectionParams(sel))).rows.map((r) => r.id);
 }

@@ -6,7 +6,7 @@ import { completeTasks } from './complete.js';
 import { failTasks } from './fail.js';
 import { reclaimTasks, releaseAllExcept, releaseTasks } from './release.js';
 import { deregister, heartbeat, rescueExpired } from './leases.js';
-import { deleteFailed, listFailed, queueStatus, retryFailed } from './inspect.js';
+import { deleteFailed, listFailed, queueStatus, retryFailed, type FailedSelection } from './inspect.js';
 import { takePostbacks } from './postback.js';
 import { TaskListener } from './listener.js';
 import { quoteIdent } from './sql.js';
@@ -61,8 +61,8 @@ export class PgQueue {
   deregister(droneId: string): Promise<void> { return deregister(this.pool, this.schema, droneId); }
   status(): Promise<QueueStatus> { return queueStatus(this.pool, this.schema); }
   listFailed(opts?: { types?: string[]; afterId?: string; limit?: number }): Promise<FailedTask[]> { return listFailed(this.pool, this.schema, opts); }
-  retryFailed(ids: string[]): Promise<string[]> { return retryFailed(this.pool, this.schema, ids); }
-  deleteFailed(ids: string[]): Promise<string[]> { return deleteFailed(this.pool, this.schema, ids); }
+  retryFailed(sel: FailedSelection): Promise<string[]> { return retryFailed(this.pool, this.schema, sel); }
+  deleteFailed(sel: FailedSelection): Promise<string[]> { return deleteFailed(this.pool, this.schema, sel); }
   takePostbacks(type: string, limit: number) { return takePostbacks(this.pool, this.schema, type, limit); }
   listener(): TaskListener { return new TaskListener(this.connectionString, this.schema); }
 

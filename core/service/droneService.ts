@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import type { AppInfo, EventMessage, Handlers, Snapshot } from '../api/contract.js';
+import { createDispatcher, type Dispatch } from '../api/dispatcher.js';
+import { checkConfigText } from '../config/check.js';
+import { loadConfigFile, type ResolvedConfig } from '../config/load.js';
+import { configJsonSchema } from '../config/schema.js';
+import { Drone } from '../drone/drone.js';
+import { resolveDatabase } from '../db/resolve.js';
+import { FileSink, Logger, LogRing, StderrSink, type LogLevel, type LogLine, type LogSink } from '../log/logger.js';
+import { SwarmageClient } from '../client.js';
+import { reason, redactUrl } from '../util/redact.js';
+import { VERSION } from '../util/version.js';
+
+export interface DroneServiceOptions {
+  configFile: string;
+  /** Also write log lines to stderr (the CLI does; a desktop app may not). */
+  logToStderr?: boolean;
+  /** Overrides the config's log.level. */
+  logLevel?: LogLevel;
+}
+
+const SNAPSHOT_MIN_MS = 200; // at most 5 snapshots a second, however busy the drone
+const SNAPSHOT_MAX_MS = 1000; // and one a second even when nothing happens (uptime, rates decay)
+const LOG_FLUSH_MS = 100;
+
+/**
+ * The drone as an application: owns one Drone, its logs and its config, answers the API contract
+ * (the same for the desktop app and the headless host) and pushes one throttled event stream.
+ */
+export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
+  readonly dispatch: Dispatch;
+  readonly ring = new LogRing(20_000);
+  private readonly logger: Logger;
+  private readonly fileSinks = new Map<string, FileSink>();
+  private drone: Drone | null = null;
+  private config: ResolvedConfig | null = null;
+  private configText = '';
+  private app: AppInfo;
+  private snapshotTimer: NodeJS.Timeout | null = null;
+  private lastSnapshot = 0;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private pendingLogs: LogLine[] = [];
+  private logTimer: NodeJS.Timeout | null = null;
+  private transition: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: DroneServiceOptions) {
+    super();
+    const file = path.resolve(opts.configFile);
+    this.app = { state: 'starting', error: null, configFile: file, retryAt: null, version: VERSION };
+    const sinks: LogSink[] = [this.ring];
+    if (opts.logToStderr) sinks.push(new StderrSink());
+    this.logger = new Logger(opts.logLevel ?? 'info', sinks);
+    this.ring.subscribe((line) => this.queueLog(line));
+    this.dispatch = createDispatcher(this.handlers(), (method, err) => this.logger.warn(`${method} failed: ${reason(err)}`));
+  }
+
+  get log(): Logger {
+    return this.logger;
+  }
+
+  /** Loads the config file and starts the drone. Rejects if that fails; the service stays usable (state "error") so a UI can fix the config. */
+  async start(): Promise<void> {
+    this.heartbeat ??= setInterval(() => this.scheduleSnapshot(), SNAPSHOT_MAX_MS);
+    const file = this.app.configFile!;
+    try {
+      this.configText = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+      const config = loadConfigFile(file);
+      await this.run(config);
+    } catch (err) {
+      this.fail(err, false);
+      throw err;
+    }
+  }
+
+  /** The caller of start() reports its error itself; later failures (a config applied from the UI) are logged. */
+  private fail(err: unknown, log = true): void {
+    this.app = { ...this.app, state: 'error', error: reason(err) };
+    if (log) this.logger.error(reason(err));
+    this.scheduleSnapshot();
+  }
+
+  private async run(config: ResolvedConfig): Promise<void> {
+    this.config = config;
+    this.app = { ...this.app, state: 'starting', error: null };
+    this.scheduleSnapshot();
+    if (!this.opts.logLevel) this.logger.setLevel(config.log.level);
+    this.attachLogFile(config.logFile);
+    const db = await resolveDatabase(config, (msg) => this.logger.info(msg));
+    if (db.source === 'embedded') this.logger.info(`using the embedded Postgres at ${redactUrl(db.connectionString)}`);
+    const drone = new Drone({ config, connectionString: db.connectionString, logger: this.logger });
+    this.drone = drone;
+    drone.on('changed', () => this.scheduleSnapshot());
+    await drone.start();
+    this.app = { ...this.app, state: 'running' };
+    this.scheduleSnapshot();
+  }
+
+  private attachLogFile(file: string | null): void {
+    if (!file || this.fileSinks.has(file)) return;
+    const sink = new FileSink(file);
+    this.fileSinks.set(file, sink);
+    this.ring.subscribe((line) => sink.write(line));
+  }
+
+  /** Stops the drone gracefully: running work finishes, unstarted tasks go back to the queue. */
+  async stop(): Promise<void> {
+    await this.transition;
+    this.app = { ...this.app, state: 'stopping' };
+    try {
+      await this.drone?.stop();
+    } finally {
+      this.drone = null;
+      this.app = { ...this.app, state: 'stopped' };
+      this.emitSnapshot();
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+      this.snapshotTimer = null;
+      this.flushLogs();
+      for (const sink of this.fileSinks.values()) sink.close();
+      this.fileSinks.clear();
+    }
+  }
+
+  snapshot(): Snapshot {
+    return { app: { ...this.app, retryAt: this.drone?.snapshot().database.retryAt ?? null }, drone: this.drone?.id ? this.drone.snapshot() : null };
+  }
+
+  private scheduleSnapshot(): void {
+    if (this.snapshotTimer) return;
+    const wait = Math.max(0, this.lastSnapshot + SNAPSHOT_MIN_MS - Date.now());
+    this.snapshotTimer = setTimeout(() => {
+      this.snapshotTimer = null;
+      this.emitSnapshot();
+    }, wait);
+  }
+
+  private emitSnapshot(): void {
+    this.lastSnapshot = Date.now();
+    this.emit('event', { event: 'snapshot', data: this.snapshot() });
+  }
+
+  private queueLog(line: LogLine): void {
+    this.pendingLogs.push(line);
+    this.logTimer ??= setTimeout(() => this.flushLogs(), LOG_FLUSH_MS);
+  }
+
+  private flushLogs(): void {
+    if (this.logTimer) clearTimeout(this.logTimer);
+    this.logTimer = null;
+    if (this.pendingLogs.length === 0) return;
+    const data = this.pendingLogs;
+    this.pendingLogs = [];
+    this.emit('event', { event: 'logs', data });
+  }
+
+  private running(): Drone {
+    const d = this.drone;
+    if (!d || !d.id || d.state === 'stopped' || d.state === 'stopping') {
+      throw new Error(`the drone is not running${this.app.error ? `: ${this.app.error}` : ` (${this.app.state})`}`);
+    }
+    return d;
+  }
+
+  /** Validates, optionally saves, then replaces the running drone with one on the new config. */
+  private async applyConfig(text: string, save: boolean) {
+    const file = this.app.configFile!;
+    const check = checkConfigText(text, file);
+    if (!check.ok || !check.config) return { ok: false, issues: check.issues, warnings: check.warnings };
+    const config = check.config;
+    const apply = async () => {
+      if (save) {
+        const tmp = `${file}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, text);
+        fs.renameSync(tmp, file);
+        this.logger.info(`saved the config to ${file}`);
+      }
+      this.configText = text;
+      this.app = { ...this.app, state: 'restarting', error: null };
+      this.scheduleSnapshot();
+      this.logger.info('applying the new config: stopping the drone gracefully, then starting it again');
+      await this.drone?.stop();
+      this.drone = null;
+      try {
+        await this.run(config);
+      } catch (err) {
+        this.fail(err);
+        throw err;
+      }
+    };
+    const done = this.transition.then(apply, apply);
+    this.transition = done.catch(() => {});
+    await done;
+    return { ok: true, issues: [], warnings: check.warnings };
+  }
+
+  private handlers(): Handlers {
+    const typesOr = (type?: string) => (type ? [type] : this.running().pool.types());
+    return {
+      'drone.snapshot': async () => this.snapshot(),
+      'drone.pause': async () => this.running().pause(),
+      'drone.resume': async () => this.running().resume(),
+      'drone.drain': async () => this.running().drain(),
+      'workers.restart': async ({ id }) => this.running().restartWorker(id),
+      'workers.stop': async ({ id }) => this.running().stopWorker(id),
+      'workers.start': async ({ id }) => this.running().startWorker(id),
+      'logs.recent': async ({ afterSeq, limit }) => this.ring.recent(limit ?? 5000, afterSeq ?? 0),
+      'tasks.enqueue': async ({ type, data, count, postback, priority, maxAttempts }) => {
+        const tasks = Array.from({ length: count }, () => ({ type, data, postback: postback ?? null, priority, maxAttempts }));
+        const ids = await this.running().queue.enqueue(tasks);
+        this.logger.info(`enqueued ${ids.length} ${type} task(s) from the UI`);
+        return { ids };
+      },
+      'tasks.request': async ({ type, data, timeoutMs }) => {
+        const started = Date.now();
+        let id = '';
+        const [result] = await SwarmageClient.over(this.running().queue).requestMany(type, [data], { timeoutMs, onEnqueued: (ids) => (id = ids[0]) });
+        return { id, result, ms: Date.now() - started };
+      },
+      'failed.list': async ({ type, afterId, limit }) => this.running().queue.listFailed({ types: typesOr(type), afterId, limit }),
+      'failed.retry': async (sel) => ({ count: (await this.running().queue.retryFailed('ids' in sel ? sel : { types: typesOr(sel.type) })).length }),
+      'failed.delete': async (sel) => ({ count: (await this.running().queue.deleteFailed('ids' in sel ? sel : { types: typesOr(sel.type) })).length }),
+      'config.get': async () => ({ file: this.app.configFile, text: this.configText, jsonSchema: configJsonSchema() }),
+      'config.check': async ({ text }) => {
+        const { ok, issues, warnings } = checkConfigText(text, this.app.configFile);
+        return { ok, issues, warnings };
+      },
+      'config.apply': async ({ text, save }) => this.applyConfig(text, save),
+    };
+  }
+}
