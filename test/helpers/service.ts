@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { WebSocket } from 'ws';
+import { DroneService } from '../../core/service/droneService.js';
+import type { EventMessage, Response } from '../../core/api/contract.js';
+import { EXAMPLES, tmpDir } from './tmp.js';
+
+/** A real DroneService on the demo workers, with its config file in a temp dir. */
+export async function startService(url: string, schema: string, extra: Record<string, unknown> = {}): Promise<{ service: DroneService; dir: string; file: string }> {
+  const dir = tmpDir();
+  fs.cpSync(path.join(EXAMPLES, 'workers'), path.join(dir, 'workers'), { recursive: true });
+  const config = {
+    queue: { config: { connectionString: url, schema } },
+    workers: {
+      factorial: { module: './workers/factorial.js' },
+      hexadecimal: [{ module: './workers/hexadecimal.js' }, { module: './workers/hexadecimal.js' }],
+    },
+    pollIntervalMs: 200,
+    localQueue: { path: 'local.sqlite' },
+    ...extra,
+  };
+  const file = path.join(dir, 'swarmage.config.json');
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  const service = new DroneService({ configFile: file, logToStderr: Boolean(process.env.TEST_LOG) });
+  await service.start();
+  return { service, dir, file };
+}
+
+/** A WebSocket API client, as the browser UI uses it. */
+export class ApiSocket {
+  private nextId = 1;
+  private waiting = new Map<number, (r: Response) => void>();
+  readonly events: EventMessage[] = [];
+  closeCode: number | null = null;
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(raw.toString());
+      if ('event' in msg) this.events.push(msg);
+      else this.waiting.get(msg.id)?.(msg);
+    });
+    ws.on('close', (code) => (this.closeCode = code));
+  }
+
+  static open(url: string, headers: Record<string, string> = {}): Promise<ApiSocket> {
+    const ws = new WebSocket(url, { headers });
+    return new Promise((resolve, reject) => {
+      const s = new ApiSocket(ws);
+      ws.once('open', () => resolve(s));
+      ws.once('error', reject);
+    });
+  }
+
+  /** Resolves with the close code (for refused connections). */
+  static closedWith(url: string, headers: Record<string, string> = {}): Promise<number> {
+    const ws = new WebSocket(url, { headers });
+    return new Promise((resolve, reject) => {
+      ws.once('close', (code) => resolve(code));
+      ws.once('error', reject);
+    });
+  }
+
+  call(method: string, args?: unknown): Promise<Response> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.ws.send(JSON.stringify({ id, method, args }));
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
