@@ -11,6 +11,7 @@ import type { ChildResult } from '../workers/protocol.js';
 import { retryDelayMs } from '../util/backoff.js';
 import { RateMeter } from './rates.js';
 import { SingleFlight } from '../util/singleFlight.js';
+import { faultPoint } from '../util/faults.js';
 import { reason, redactUrl } from '../util/redact.js';
 
 /** paused: no claiming, no new work started; draining: no claiming, buffered work goes on. */
@@ -278,6 +279,7 @@ export class Drone extends EventEmitter<DroneEvents> {
       this.dbDown(err as Error);
       return;
     }
+    if (claimed.length > 0) faultPoint('claimed');
     const got = new Map<string, number>();
     for (const t of claimed) got.set(t.type, (got.get(t.type) ?? 0) + 1);
     for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) this.drained.add(w.type);
@@ -295,6 +297,7 @@ export class Drone extends EventEmitter<DroneEvents> {
       await this.queue.release(this.id, claimed.map((t) => t.id)).catch((e) => this.dbDown(e));
       return;
     }
+    faultPoint('buffered');
     this.log.debug(`claimed ${claimed.length} task(s)`);
     for (const s of steps) this.pending.get(s.type)!.push(s);
     for (const type of got.keys()) this.dispatch(type);
@@ -383,6 +386,8 @@ export class Drone extends EventEmitter<DroneEvents> {
       types.add(o.step.type);
       if (o.kind !== 'hop') this.outboxSize++;
     }
+    if (created.length > 0) faultPoint('hopped');
+    if (created.length < batch.length) faultPoint('recorded');
     for (const t of types) this.dispatch(t);
     this.flushOutbox();
     this.schedulePump();
@@ -421,6 +426,7 @@ export class Drone extends EventEmitter<DroneEvents> {
         await this.isolate(done, failed);
         continue;
       }
+      faultPoint('acked');
       if (!this.local) return;
       local.forget(rows.map((r) => r.rootId));
       this.outboxSize = Math.max(0, this.outboxSize - rows.length);
