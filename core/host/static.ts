@@ -23,7 +23,8 @@ export const SECURITY_HEADERS: Record<string, string> = {
 };
 
 /** Serves the built renderer; unknown paths get index.html (one-page app); nothing outside root. */
-export function serveStatic(root: string, pathname: string, res: ServerResponse, headers: Record<string, string>): void {
+export function serveStatic(rootDir: string, pathname: string, res: ServerResponse, headers: Record<string, string>): void {
+  const root = path.resolve(rootDir);
   let rel: string;
   try {
     rel = decodeURIComponent(pathname);

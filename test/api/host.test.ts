@@ -28,8 +28,10 @@ describe('the headless host', () => {
   const schema = freshSchema();
   const hosts: RunningHost[] = [];
   const sockets: ApiSocket[] = [];
-  const staticDir = tmpDir();
+  const staticDir = tmpDir() + '/';
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Swarmage</title>');
+  fs.mkdirSync(path.join(staticDir, 'assets'));
+  fs.writeFileSync(path.join(staticDir, 'assets', 'app.js'), 'console.log("app")');
 
   before(async () => {
     const url = await testDatabaseUrl();
@@ -102,15 +104,24 @@ describe('the headless host', () => {
     assert.match(String(page.headers['set-cookie']), /swarmage_token=.*HttpOnly; SameSite=Strict/);
     assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     const cookie = String(page.headers['set-cookie']).split(';')[0];
-    assert.equal((await get(`${base}assets/x.js`, { Cookie: cookie })).status, 200, 'the cookie admits the page\'s own requests');
+    const asset = await get(`${base}assets/app.js`, { Cookie: cookie });
+    assert.equal(asset.status, 200, 'the cookie admits the page\'s own requests');
+    assert.equal(asset.body, 'console.log("app")');
+    assert.match(String(asset.headers['content-type']), /^text\/javascript/);
     const s = await open(wsUrl(h, `?token=${h.token}`));
     assert.equal((await s.call('drone.snapshot', {})).ok, true);
   });
 
-  it('serves nothing outside its folder', async () => {
+  it('serves its files with their types, the page for unknown paths, and nothing outside its folder', async () => {
     const h = await host();
-    const r = await get(`${h.url}..%2f..%2f..%2fetc%2fpasswd`);
-    assert.doesNotMatch(r.body, /root:/);
+    const js = await get(`${h.url}assets/app.js`);
+    assert.equal(js.body, 'console.log("app")');
+    assert.match(String(js.headers['content-type']), /^text\/javascript/);
+    const page = await get(`${h.url}some/view`);
+    assert.match(page.body, /<title>Swarmage/);
+    for (const evil of ['..%2f..%2f..%2fetc%2fpasswd', '%2e%2e/%2e%2e/%2e%2e/etc/passwd', '..\\..\\etc\\passwd']) {
+      assert.doesNotMatch((await get(`${h.url}${evil}`)).body, /root:/);
+    }
   });
 
   it('checks config edits with line and column, and applies a valid one without losing tasks', async () => {
