@@ -7,7 +7,8 @@ import { checkAccess, isLoopbackHost, newToken, TOKEN_COOKIE, type AccessPolicy 
 import { serveStatic } from './static.js';
 
 export const DEFAULT_UI_PORT = 7420;
-export const RENDERER_DIR = fileURLToPath(new URL('../../renderer/', import.meta.url));
+/** The built renderer (vite: renderer/ → dist/ui). */
+export const RENDERER_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 const MAX_MESSAGE = 2 * 1024 * 1024;
 /** A client this far behind gets no more snapshots until it catches up (logs still flow). */
 const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;

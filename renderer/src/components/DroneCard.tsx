@@ -1,0 +1,81 @@
+import type { DroneSnapshot } from '../../../core/api/contract.js';
+import { call } from '../api/client.js';
+import { retryText } from '../lib/backoff.js';
+import { formatDuration } from '../lib/format.js';
+import { useAction } from '../hooks/useAction.js';
+import { useNow } from '../hooks/useNow.js';
+
+type Control = 'drone.pause' | 'drone.resume' | 'drone.drain';
+
+/** Who the drone is, how it is connected, and the claiming controls. */
+export function DroneCard({ drone }: { drone: DroneSnapshot }) {
+  const now = useNow(1000);
+  const [run, action] = useAction((m: Control) => call(m, {}));
+  const st = drone.state;
+  const busy = action.pending;
+  const db = drone.database;
+
+  return (
+    <section className="card drone-card" aria-labelledby="drone-title">
+      <div className="card-head">
+        <h2 id="drone-title">
+          Drone <span className="mono">{drone.id}</span>
+        </h2>
+        <span className={`pill state-${drone.state}`} data-testid="drone-state">
+          {drone.state}
+        </span>
+      </div>
+      <dl className="facts">
+        <div>
+          <dt>Host</dt>
+          <dd className="mono">
+            {drone.host} · pid {drone.pid}
+          </dd>
+        </div>
+        <div>
+          <dt>Database</dt>
+          <dd>
+            <span className="mono">{db.url}</span>{' '}
+            <span className={db.connected ? 'pill ok' : 'pill bad'} data-testid="db-state">
+              {db.connected ? 'connected' : 'unreachable'}
+            </span>
+            {!db.connected && (
+              <div className="error-text" data-testid="db-error">
+                {db.lastError ?? 'not connected yet'} — {retryText(db.retryAt, now)}
+              </div>
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Uptime</dt>
+          <dd>{formatDuration(now - drone.startedAt)}</dd>
+        </div>
+        <div>
+          <dt>Outbox</dt>
+          <dd title="Finished outcomes waiting to be acknowledged in Postgres">
+            <span className="num" data-testid="drone-outbox">
+              {drone.outbox}
+            </span>{' '}
+            {drone.outbox > 0 && !db.connected && <span className="muted">waiting for the database</span>}
+          </dd>
+        </div>
+      </dl>
+      <div className="controls" role="group" aria-label="Claiming">
+        <button type="button" className="btn" disabled={busy || (st !== 'running' && st !== 'draining')} onClick={() => run('drone.pause')} data-testid="drone-pause" title="No claiming and no new work started; running tasks finish">
+          Pause claiming
+        </button>
+        <button type="button" className="btn" disabled={busy || (st !== 'paused' && st !== 'draining')} onClick={() => run('drone.resume')} data-testid="drone-resume">
+          Resume
+        </button>
+        <button type="button" className="btn" disabled={busy || (st !== 'running' && st !== 'paused')} onClick={() => run('drone.drain')} data-testid="drone-drain" title="Stop claiming and finish what is buffered">
+          Drain
+        </button>
+        {action.error && (
+          <span className="error-text" role="alert">
+            {action.error}
+          </span>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,43 @@
+import { prettyJson } from '../lib/format.js';
+
+export type EnqueueOutcome =
+  | { kind: 'sent'; type: string; ids: string[] }
+  | { kind: 'answered'; type: string; id: string; result: unknown; ms: number }
+  | { kind: 'error'; message: string };
+
+const SHOW_IDS = 20;
+
+export function EnqueueResult({ outcome, pending }: { outcome: EnqueueOutcome | null; pending: string | null }) {
+  return (
+    <div className="card enqueue-result" data-testid="enqueue-result" aria-live="polite">
+      {pending && <p className="muted">{pending}</p>}
+      {!pending && !outcome && <p className="muted">Results appear here.</p>}
+      {!pending && outcome?.kind === 'sent' && (
+        <>
+          <p>
+            Enqueued {outcome.ids.length} <span className="mono">{outcome.type}</span> task{outcome.ids.length === 1 ? '' : 's'}.
+          </p>
+          <p className="mono ids" data-testid="enqueue-ids">
+            {outcome.ids.slice(0, SHOW_IDS).join(', ')}
+            {outcome.ids.length > SHOW_IDS && ` … and ${outcome.ids.length - SHOW_IDS} more (last ${outcome.ids[outcome.ids.length - 1]})`}
+          </p>
+        </>
+      )}
+      {!pending && outcome?.kind === 'answered' && (
+        <>
+          <p>
+            Task <span className="mono">{outcome.id}</span> answered in <strong data-testid="enqueue-ms">{outcome.ms} ms</strong>:
+          </p>
+          <pre className="pre" data-testid="enqueue-result-json">
+            {prettyJson(outcome.result)}
+          </pre>
+        </>
+      )}
+      {!pending && outcome?.kind === 'error' && (
+        <p className="error-text" role="alert" data-testid="enqueue-error">
+          {outcome.message}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+import { useState } from 'react';
+import type { FailedTask } from '../../../core/api/contract.js';
+import { formatDateTime, prettyJson } from '../lib/format.js';
+
+interface Props {
+  task: FailedTask;
+  busy: boolean;
+  onRetry: (id: string) => void;
+  onDelete: (id: string) => void;
+}
+
+export function FailedRow({ task, busy, onRetry, onDelete }: Props) {
+  const [open, setOpen] = useState(false);
+  const firstLine = (task.lastError ?? 'no error recorded').split('\n')[0];
+  return (
+    <li className="failed-row" data-testid={`failed-row-${task.id}`}>
+      <div className="failed-head">
+        <button type="button" className="disclosure" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`Details of task ${task.id}`}>
+          {open ? '▾' : '▸'}
+        </button>
+        <span className="mono failed-id">#{task.id}</span>
+        <span className="mono failed-type">{task.type}</span>
+        <span className="failed-error error-text" title={task.lastError ?? undefined}>
+          {firstLine}
+        </span>
+        <span className="muted num" title="attempts / max attempts">
+          {task.attempts}/{task.maxAttempts} attempts
+        </span>
+        <span className="muted">{formatDateTime(task.createdAt)}</span>
+        <span className="row-actions">
+          <button type="button" className="btn small" disabled={busy} onClick={() => onRetry(task.id)} data-testid={`failed-retry-${task.id}`}>
+            Retry
+          </button>
+          <button type="button" className="btn small danger" disabled={busy} onClick={() => onDelete(task.id)} data-testid={`failed-delete-${task.id}`}>
+            Delete
+          </button>
+        </span>
+      </div>
+      {open && (
+        <div className="failed-body">
+          <h4>Error</h4>
+          <pre className="pre">{task.lastErrorStack ?? task.lastError ?? '—'}</pre>
+          <h4>Data</h4>
+          <pre className="pre">{prettyJson(task.data)}</pre>
+        </div>
+      )}
+    </li>
+  );
+}

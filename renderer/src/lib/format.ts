@@ -1,0 +1,59 @@
+/** Durations the way an operator reads them: "850 ms", "12.3 s", "4 m 05 s", "2 h 03 m", "3 d 4 h". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.floor(s)} s`;
+  const total = Math.floor(s);
+  const d = Math.floor(total / 86_400);
+  const h = Math.floor((total % 86_400) / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${pad2(m)} m`;
+  return `${m} m ${pad2(sec)} s`;
+}
+
+/** Tasks per second: one decimal below 10, whole numbers above. */
+export function formatRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond) || perSecond <= 0) return '0';
+  return perSecond < 10 ? perSecond.toFixed(1) : String(Math.round(perSecond));
+}
+
+/** Local wall-clock time with milliseconds, for log lines. */
+export function formatClock(time: number): string {
+  const d = new Date(time);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** A date and time for things that may be days old (failed tasks). */
+export function formatDateTime(value: string | number): string {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/** Fraction for a bar, clamped to 0..1 (a type can briefly hold more than its capacity after a restart). */
+export function fraction(value: number, max: number): number {
+  if (!(max > 0)) return value > 0 ? 1 : 0;
+  return Math.min(1, Math.max(0, value / max));
+}
+
+/** JSON for display; undefined (no data) shows as null, as the queue stores it. */
+export function prettyJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  try {
+    return JSON.stringify(value, null, 2) ?? 'null';
+  } catch {
+    return String(value);
+  }
+}
+
+/** "1 task" / "3 tasks". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}

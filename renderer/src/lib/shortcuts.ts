@@ -1,0 +1,42 @@
+/** The views and the keys that reach them: "1"–"6", or "g" then a letter (as in Gmail / GitHub). */
+
+export const VIEWS = [
+  { id: 'overview', label: 'Overview', digit: '1', letter: 'o' },
+  { id: 'workers', label: 'Workers', digit: '2', letter: 'w' },
+  { id: 'logs', label: 'Logs', digit: '3', letter: 'l' },
+  { id: 'enqueue', label: 'Enqueue', digit: '4', letter: 'e' },
+  { id: 'failed', label: 'Failed', digit: '5', letter: 'f' },
+  { id: 'config', label: 'Config', digit: '6', letter: 'c' },
+] as const;
+
+export type ViewId = (typeof VIEWS)[number]['id'];
+
+export function isViewId(s: string): s is ViewId {
+  return VIEWS.some((v) => v.id === s);
+}
+
+export type ShortcutAction = { kind: 'view'; view: ViewId } | { kind: 'help' } | { kind: 'close' };
+
+const G_TIMEOUT_MS = 1500;
+
+/** Turns key presses (outside text fields) into actions; remembers a pending "g" for a moment. */
+export class ShortcutReader {
+  private gAt: number | null = null;
+
+  feed(key: string, now: number): ShortcutAction | null {
+    const afterG = this.gAt !== null && now - this.gAt <= G_TIMEOUT_MS;
+    this.gAt = null;
+    if (afterG) {
+      const v = VIEWS.find((x) => x.letter === key.toLowerCase());
+      if (v) return { kind: 'view', view: v.id };
+    }
+    if (key === 'g') {
+      this.gAt = now;
+      return null;
+    }
+    if (key === '?') return { kind: 'help' };
+    if (key === 'Escape') return { kind: 'close' };
+    const byDigit = VIEWS.find((x) => x.digit === key);
+    return byDigit ? { kind: 'view', view: byDigit.id } : null;
+  }
+}

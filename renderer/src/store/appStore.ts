@@ -1,0 +1,93 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { LogLine, Snapshot } from '../../../core/api/contract.js';
+import { LogBuffer, LOG_CAPACITY } from '../lib/logBuffer.js';
+import { LogView, NO_FILTER, type LogFilter } from '../lib/logFilter.js';
+import type { ConnectionState } from '../lib/transport.js';
+import type { ViewId } from '../lib/shortcuts.js';
+
+export interface TypeSeries {
+  /** Tasks finished in each of the last 60 seconds, oldest first. */
+  history: number[];
+  rate: number;
+}
+
+export interface AppState {
+  view: ViewId;
+  helpOpen: boolean;
+  connection: ConnectionState;
+  snapshot: Snapshot | null;
+  /** Last known series per type; kept while the drone restarts, so sparklines do not blink out. */
+  series: Record<string, TypeSeries>;
+  /**
+   * The log lines live in a mutable ring (copying 100,000 lines a few times a second would not do);
+   * `logsVersion` changes whenever it or the filtered view changes, which is what components watch.
+   */
+  logBuffer: LogBuffer;
+  logs: LogView;
+  logsVersion: number;
+  logFilter: LogFilter;
+
+  setView(view: ViewId): void;
+  setHelpOpen(open: boolean): void;
+  setConnection(state: ConnectionState): void;
+  applySnapshot(snapshot: Snapshot): void;
+  appendLogs(lines: readonly LogLine[]): void;
+  setLogFilter(patch: Partial<LogFilter>): void;
+  clearLogs(): void;
+}
+
+export type AppStore = StoreApi<AppState>;
+
+export function createAppStore(opts: { logCapacity?: number; view?: ViewId } = {}): AppStore {
+  const logBuffer = new LogBuffer(opts.logCapacity ?? LOG_CAPACITY);
+  const logs = new LogView(logBuffer, NO_FILTER);
+
+  return createStore<AppState>()((set, get) => ({
+    view: opts.view ?? 'overview',
+    helpOpen: false,
+    connection: { status: 'connecting', attempt: 0 },
+    snapshot: null,
+    series: {},
+    logBuffer,
+    logs,
+    logsVersion: 0,
+    logFilter: NO_FILTER,
+
+    setView: (view) => set({ view }),
+    setHelpOpen: (helpOpen) => set({ helpOpen }),
+    setConnection: (connection) => set({ connection }),
+
+    applySnapshot: (snapshot) => {
+      const types = snapshot.drone?.types;
+      if (!types) {
+        set({ snapshot });
+        return;
+      }
+      const series: Record<string, TypeSeries> = {};
+      for (const t of types) series[t.type] = { history: t.history, rate: t.rate };
+      set({ snapshot, series });
+    },
+
+    appendLogs: (lines) => {
+      if (lines.length === 0) return;
+      const added = get().logBuffer.append(lines);
+      if (added === 0) return;
+      get().logs.sync();
+      set((s) => ({ logsVersion: s.logsVersion + 1 }));
+    },
+
+    setLogFilter: (patch) => {
+      const current = get().logFilter;
+      const logFilter = { ...current, ...patch };
+      if ((Object.keys(logFilter) as (keyof LogFilter)[]).every((k) => logFilter[k] === current[k])) return;
+      get().logs.setFilter(logFilter);
+      set((s) => ({ logFilter, logsVersion: s.logsVersion + 1 }));
+    },
+
+    clearLogs: () => {
+      get().logBuffer.clear();
+      get().logs.reset();
+      set((s) => ({ logsVersion: s.logsVersion + 1 }));
+    },
+  }));
+}

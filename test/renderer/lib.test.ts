@@ -1,0 +1,113 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { reconnectDelayMs, retryText, secondsUntil } from '../../renderer/src/lib/backoff.js';
+import { lineCount, marksByLine, offsetOf } from '../../renderer/src/lib/editorLines.js';
+import { formatDuration, formatRate, fraction, plural, prettyJson } from '../../renderer/src/lib/format.js';
+import { RECENT_KEY, addRecent, loadRecent, saveRecent, type KeyValueStore } from '../../renderer/src/lib/recentPayloads.js';
+import { ShortcutReader } from '../../renderer/src/lib/shortcuts.js';
+import { sparklinePoints } from '../../renderer/src/lib/sparkline.js';
+import { socketUrl, takeTokenFromUrl } from '../../renderer/src/lib/token.js';
+
+describe('formatting', () => {
+  it('durations read naturally at every scale', () => {
+    assert.equal(formatDuration(850), '850 ms');
+    assert.equal(formatDuration(12_345), '12 s');
+    assert.equal(formatDuration(2_345), '2.3 s');
+    assert.equal(formatDuration(245_000), '4 m 05 s');
+    assert.equal(formatDuration(2 * 3600_000 + 3 * 60_000), '2 h 03 m');
+    assert.equal(formatDuration(3 * 86_400_000 + 4 * 3600_000), '3 d 4 h');
+    assert.equal(formatDuration(-1), '—');
+  });
+
+  it('rates, fractions, plurals, JSON', () => {
+    assert.equal(formatRate(0), '0');
+    assert.equal(formatRate(2.25), '2.3');
+    assert.equal(formatRate(123.4), '123');
+    assert.equal(fraction(5, 10), 0.5);
+    assert.equal(fraction(20, 10), 1);
+    assert.equal(fraction(1, 0), 1);
+    assert.equal(fraction(0, 0), 0);
+    assert.equal(plural(1, 'task'), '1 task');
+    assert.equal(plural(2, 'task'), '2 tasks');
+    assert.equal(prettyJson(undefined), 'null');
+    assert.equal(prettyJson({ a: 1 }), '{\n  "a": 1\n}');
+  });
+});
+
+describe('recent payloads', () => {
+  const memory = (): KeyValueStore & { data: Map<string, string> } => {
+    const data = new Map<string, string>();
+    return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
+  };
+
+  it('keeps the last 20 per type, newest first, without repeats', () => {
+    let all = {};
+    for (let i = 0; i < 25; i++) all = addRecent(all, 'factorial', String(i));
+    all = addRecent(all, 'factorial', ' 10 ');
+    const list = (all as Record<string, string[]>).factorial;
+    assert.equal(list.length, 20);
+    assert.deepEqual(list.slice(0, 3), ['10', '24', '23']);
+    assert.equal(list.filter((p) => p === '10').length, 1);
+    assert.equal(addRecent(all, 'factorial', '   '), all, 'empty text is not remembered');
+  });
+
+  it('survives a round trip through storage and ignores garbage in it', () => {
+    const store = memory();
+    saveRecent(store, addRecent({}, 'hex', '{"n":1}'));
+    assert.deepEqual(loadRecent(store), { hex: ['{"n":1}'] });
+    store.data.set(RECENT_KEY, '{not json');
+    assert.deepEqual(loadRecent(store), {});
+    store.data.set(RECENT_KEY, JSON.stringify({ hex: ['a', 3, 'b'], bad: 'x' }));
+    assert.deepEqual(loadRecent(store), { hex: ['a', 'b'] });
+    assert.deepEqual(loadRecent(null), {});
+  });
+});
+
+describe('small helpers', () => {
+  it('backoff doubles up to a cap, with jitter', () => {
+    assert.deepEqual([0, 1, 2, 3].map((a) => reconnectDelayMs(a, () => 0.5)), [500, 1000, 2000, 4000]);
+    assert.equal(reconnectDelayMs(20, () => 0.5), 15_000);
+    assert.equal(reconnectDelayMs(0, () => 0), 400);
+    assert.equal(secondsUntil(2500, 1000), 2);
+    assert.equal(secondsUntil(0, 1000), 0);
+    assert.equal(retryText(5000, 1000), 'retrying in 4 s');
+    assert.equal(retryText(500, 1000), 'retrying now');
+    assert.equal(retryText(null, 1000), 'retrying');
+  });
+
+  it('takes the token out of the URL and builds the socket URL', () => {
+    assert.deepEqual(takeTokenFromUrl('http://h:7431/?token=abc#/logs'), { token: 'abc', cleanedUrl: 'http://h:7431/#/logs' });
+    assert.deepEqual(takeTokenFromUrl('http://h:7431/?a=1'), { token: null, cleanedUrl: null });
+    assert.equal(socketUrl('https:', 'h:1', 'a b'), 'wss://h:1/api?token=a%20b');
+    assert.equal(socketUrl('http:', 'h:1', null), 'ws://h:1/api');
+  });
+
+  it('shortcuts: digits, "g" then a letter, ? and Escape', () => {
+    const r = new ShortcutReader();
+    assert.deepEqual(r.feed('3', 0), { kind: 'view', view: 'logs' });
+    assert.equal(r.feed('g', 0), null);
+    assert.deepEqual(r.feed('f', 100), { kind: 'view', view: 'failed' });
+    assert.equal(r.feed('g', 0), null);
+    assert.equal(r.feed('f', 5000), null, 'a "g" long ago is forgotten');
+    assert.deepEqual(r.feed('?', 0), { kind: 'help' });
+    assert.deepEqual(r.feed('Escape', 0), { kind: 'close' });
+    assert.equal(r.feed('x', 0), null);
+  });
+
+  it('sparkline points scale to the box', () => {
+    assert.equal(sparklinePoints([0, 2, 4], 100, 20), '0,20 50,10 100,0');
+    assert.equal(sparklinePoints([0, 0], 100, 20), '0,20 100,20');
+    assert.equal(sparklinePoints([], 100, 20), '');
+  });
+
+  it('editor lines: counts, marks by line, offsets', () => {
+    assert.equal(lineCount('a\nb\n'), 3);
+    const m = marksByLine([
+      { line: 2, column: 1, message: 'w', severity: 'warning' },
+      { line: 2, column: 3, message: 'e', severity: 'error' },
+    ]);
+    assert.equal(m.get(2)![0].severity, 'error');
+    assert.equal(offsetOf('ab\ncde\nf', 2, 2), 4);
+    assert.equal(offsetOf('ab', 5, 1), 2);
+  });
+});
