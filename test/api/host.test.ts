@@ -68,7 +68,8 @@ describe('the headless host', () => {
     const answer = await s.call('tasks.request', { type: 'factorial', data: 5, timeoutMs: 20_000 });
     assert.equal(answer.ok && (answer.result as { result: unknown }).result, '78');
     await waitFor('a snapshot showing the work', () => s.events.some((e) => e.event === 'snapshot' && (e.data as Snapshot).drone?.types.find((t) => t.type === 'hexadecimal')?.done));
-    await waitFor('log lines', () => s.events.some((e) => e.event === 'logs'));
+    await s.call('tasks.enqueue', { type: 'nobody-serves-this', data: 1 });
+    await waitFor('its log line pushed', () => s.events.some((e) => e.event === 'logs' && (e.data as Array<{ msg: string }>).some((l) => /enqueued 1 nobody-serves-this task/.test(l.msg))));
   });
 
   it('refuses bad messages and bad arguments with a clear error', async () => {

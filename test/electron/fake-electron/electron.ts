@@ -1,0 +1,206 @@
+/**
+ * A stand-in for the 'electron' module, for running dist/electron/main.js under plain Node where the
+ * Electron binary cannot run (see main.test.ts; hooks.ts maps the 'electron' import here). It records
+ * what the main process asks of Electron and, when FAKE_ELECTRON_REPORT is set, plays a short
+ * session once the window exists: a few guarded events, IPC calls, then quit (or, with
+ * FAKE_ELECTRON_STAY, waits for a signal); and writes what it saw as JSON to that file. Inert when
+ * merely imported.
+ */
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+type Handler = (event: unknown, ...args: unknown[]) => unknown;
+
+const report: Record<string, unknown> = { calls: [] as string[] };
+const calls = report.calls as string[];
+
+class Preventable {
+  defaultPrevented = false;
+  constructor(readonly url?: string, readonly isMainFrame?: boolean) {}
+  preventDefault(): void {
+    this.defaultPrevented = true;
+  }
+}
+
+class FakeWebContents extends EventEmitter {
+  url = '';
+  readonly sent: Array<[string, unknown]> = [];
+  openHandler: ((d: { url: string }) => unknown) | null = null;
+  setWindowOpenHandler(h: (d: { url: string }) => unknown): void {
+    this.openHandler = h;
+  }
+  send(channel: string, msg: unknown): void {
+    this.sent.push([channel, msg]);
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  getURL(): string {
+    return this.url;
+  }
+}
+
+const windows: FakeBrowserWindow[] = [];
+
+class FakeBrowserWindow extends EventEmitter {
+  readonly webContents = new FakeWebContents();
+  readonly loads: Array<[string, string]> = [];
+  constructor(readonly options: Record<string, unknown>) {
+    super();
+    windows.push(this);
+    // As Electron does, for every webContents: the app's guards get installed here.
+    app.emit('web-contents-created', {}, this.webContents);
+  }
+  loadFile(file: string): Promise<void> {
+    this.loads.push(['loadFile', file]);
+    this.webContents.url = pathToFileURL(file).href;
+    return Promise.resolve();
+  }
+  loadURL(url: string): Promise<void> {
+    this.loads.push(['loadURL', url]);
+    return Promise.resolve();
+  }
+  show(): void {}
+  isDestroyed(): boolean {
+    return false;
+  }
+  isMinimized(): boolean {
+    return false;
+  }
+  restore(): void {}
+  focus(): void {}
+}
+
+class FakeApp extends EventEmitter {
+  isPackaged = false;
+  enableSandbox(): void {
+    calls.push('app.enableSandbox');
+  }
+  requestSingleInstanceLock(): boolean {
+    calls.push('app.requestSingleInstanceLock');
+    return true;
+  }
+  whenReady(): Promise<void> {
+    calls.push('app.whenReady');
+    if (process.env.FAKE_ELECTRON_REPORT) setImmediate(() => void play());
+    return Promise.resolve();
+  }
+  quit(): void {
+    calls.push('app.quit');
+    const e = new Preventable();
+    this.emit('before-quit', e);
+    if (!e.defaultPrevented) finish(0);
+  }
+  exit(code: number): void {
+    calls.push(`app.exit(${code})`);
+    finish(code);
+  }
+}
+
+export const app = new FakeApp();
+export const BrowserWindow = FakeBrowserWindow;
+
+const handlers = new Map<string, Handler>();
+export const ipcMain = {
+  handle(channel: string, h: Handler): void {
+    calls.push(`ipcMain.handle(${channel})`);
+    handlers.set(channel, h);
+  },
+  removeHandler(channel: string): void {
+    calls.push(`ipcMain.removeHandler(${channel})`);
+    handlers.delete(channel);
+  },
+};
+
+const sessionHooks: Record<string, unknown> = {};
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler: (h: unknown) => (sessionHooks.request = h),
+    setPermissionCheckHandler: (h: unknown) => (sessionHooks.check = h),
+    setDevicePermissionHandler: (h: unknown) => (sessionHooks.device = h),
+    webRequest: { onBeforeRequest: (filter: unknown, l: unknown) => ((sessionHooks.filter = filter), (sessionHooks.onBeforeRequest = l)) },
+  },
+};
+
+const opened: string[] = [];
+export const shell = {
+  openExternal: async (url: string) => {
+    opened.push(url);
+  },
+};
+
+export default { app, BrowserWindow, ipcMain, session, shell };
+
+function finish(code: number): void {
+  const file = process.env.FAKE_ELECTRON_REPORT;
+  if (file) fs.writeFileSync(file, JSON.stringify(report, null, 2));
+  process.exit(code);
+}
+
+async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`fake electron: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The session: what a user and a hostile page would do, then quit. */
+async function play(): Promise<void> {
+  try {
+    const win = await until('the window', () => windows[0]);
+    const invoke = await until('the API handler', () => handlers.get('swarmage:invoke'));
+    const contents = win.webContents;
+    report.window = { options: win.options, loads: win.loads };
+
+    const nav = (url: string, isMainFrame = true) => {
+      const e = new Preventable(url, isMainFrame);
+      contents.emit('will-frame-navigate', e);
+      return e.defaultPrevented ? 'blocked' : 'allowed';
+    };
+    report.navigation = {
+      index: nav(contents.url),
+      https: nav('https://example.com/docs'),
+      http: nav('http://example.com/'),
+      file: nav('file:///etc/passwd'),
+      javascript: nav('javascript:alert(1)'),
+    };
+    report.windowOpen = [contents.openHandler?.({ url: 'https://example.com/new' }), contents.openHandler?.({ url: 'file:///etc/passwd' })];
+    const webview = new Preventable();
+    contents.emit('will-attach-webview', webview, {}, {});
+    report.webviewBlocked = webview.defaultPrevented;
+    let granted: boolean | null = null;
+    (sessionHooks.request as (wc: unknown, p: string, cb: (g: boolean) => void) => void)(contents, 'media', (g) => (granted = g));
+    report.permission = { request: granted, check: (sessionHooks.check as (wc: unknown, p: string) => boolean)(contents, 'notifications') };
+    report.requestFilter = sessionHooks.filter;
+
+    const call = (frameUrl: string, method: string, args: unknown, parent: unknown = null) =>
+      invoke({ senderFrame: { url: frameUrl, parent } }, method, args) as Promise<{ ok: boolean; result?: any; error?: any }>;
+    const running = await until('the drone to run', async () => {
+      const r = await call(contents.url, 'drone.snapshot', {});
+      return r.ok && r.result.app.state === 'running' ? r.result : null;
+    });
+    report.snapshot = { state: running.app.state, configFile: running.app.configFile };
+    report.request = await call(contents.url, 'tasks.request', { type: 'factorial', data: 5 });
+    report.untrusted = await call('https://evil.example/', 'drone.snapshot', {});
+    report.subframe = await call(contents.url, 'drone.snapshot', {}, {});
+    report.invalid = await call(contents.url, 'tasks.enqueue', { type: '' });
+    await until('an event pushed to the window', () => contents.sent.length > 0, 5000);
+    report.eventChannels = [...new Set(contents.sent.map(([c]) => c))];
+    await new Promise((r) => setTimeout(r, 200)); // let the guards' openExternal settle
+    report.openedExternally = opened;
+    if (process.env.FAKE_ELECTRON_STAY) {
+      // Played; the test now stops the app from outside (a signal), as a user would.
+      report.played = true;
+      fs.writeFileSync(process.env.FAKE_ELECTRON_REPORT!, JSON.stringify(report, null, 2));
+      return;
+    }
+    app.quit();
+  } catch (err) {
+    report.error = String((err as Error)?.stack ?? err);
+    finish(3);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * `npm start` where Electron cannot run (as here): the launcher says so in one line and serves the
+ * same UI and API headless, on the same config the window would use. Real processes, real Postgres.
+ * SWARMAGE_HEADLESS=1 so that a machine that does have Electron runs this test the same way.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import type { Snapshot } from '../../core/api/contract.js';
+import { freshSchema, testDatabaseUrl } from '../helpers/db.js';
+import { ApiSocket } from '../helpers/service.js';
+import { EXAMPLES, tmpDir, waitFor } from '../helpers/tmp.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const LAUNCHER = path.join(ROOT, 'dist', 'electron', 'launch.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).on('error', reject);
+  });
+}
+
+interface Launched {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function launch(args: string[], opts: { cwd: string; home: string; env?: Record<string, string> }): Promise<Launched> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [LAUNCHER, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, SWARMAGE_HEADLESS: '1', SWARMAGE_HOME: opts.home, SWARMAGE_UI_PORT: String(port), ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  child.stdout!.resume();
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, port, stderr: () => err, exited };
+}
+
+async function snapshotOf(s: ApiSocket): Promise<Snapshot> {
+  const r = await s.call('drone.snapshot', {});
+  assert.ok(r.ok, JSON.stringify(r));
+  return (r as { result: Snapshot }).result;
+}
+
+describe('npm start without Electron (the launcher)', () => {
+  it('says so in one line, serves the UI and the API, runs the drone on the config given, and stops on SIGINT', async () => {
+    const url = await testDatabaseUrl();
+    const dir = tmpDir();
+    fs.cpSync(path.join(EXAMPLES, 'workers'), path.join(dir, 'workers'), { recursive: true });
+    const config = {
+      queue: { config: { connectionString: url, schema: freshSchema() } },
+      workers: { factorial: { module: './workers/factorial.js' }, hexadecimal: { module: './workers/hexadecimal.js' } },
+      pollIntervalMs: 200,
+      localQueue: { path: 'local.sqlite' },
+    };
+    const file = path.join(dir, 'drone.json');
+    fs.writeFileSync(file, JSON.stringify(config));
+
+    const app = await launch(['drone.json'], { cwd: dir, home: tmpDir(), env: { SWARMAGE_DATABASE_URL: '' } });
+    let socket: ApiSocket | null = null;
+    try {
+      await waitFor('the one line', () => app.stderr().includes('\n'), 20_000);
+      assert.equal(
+        app.stderr().split('\n')[0],
+        `swarmage: the Electron binary is not available on this machine (SWARMAGE_HEADLESS is set); serving the same UI at http://127.0.0.1:${app.port} instead`,
+      );
+      socket = await waitFor('the API', () => ApiSocket.open(`ws://127.0.0.1:${app.port}/api`), 20_000);
+      const running = await waitFor('the drone to run', async () => {
+        const s = await snapshotOf(socket!);
+        return s.app.state === 'running' ? s : null;
+      }, 60_000);
+      assert.equal(running.app.configFile, file);
+
+      const r = await socket.call('tasks.request', { type: 'factorial', data: 5 });
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.equal((r as { result: { result: unknown } }).result.result, '78');
+
+      const page = await get(`http://127.0.0.1:${app.port}/`);
+      if (fs.existsSync(path.join(ROOT, 'dist', 'ui', 'index.html'))) {
+        assert.equal(page.status, 200);
+        assert.match(page.body, /<title>Swarmage<\/title>/);
+      }
+    } finally {
+      socket?.close();
+      app.child.kill('SIGINT');
+    }
+    assert.equal(await app.exited, 0, app.stderr());
+    assert.match(app.stderr(), /SIGINT: stopping/);
+  });
+
+  it('with no config at hand, writes the per-user app config on first run and keeps the UI up when the drone cannot start', async () => {
+    const home = tmpDir();
+    const closed = await freePort(); // nothing listens there: the database is unreachable
+    const app = await launch([], { cwd: tmpDir(), home, env: { SWARMAGE_DATABASE_URL: `postgres://nobody:x@127.0.0.1:${closed}/none` } });
+    let socket: ApiSocket | null = null;
+    try {
+      socket = await waitFor('the API', () => ApiSocket.open(`ws://127.0.0.1:${app.port}/api`), 20_000);
+      const s = await snapshotOf(socket);
+      assert.equal(s.app.configFile, path.join(home, 'app', 'swarmage.config.json'));
+      assert.ok(fs.existsSync(path.join(home, 'app', 'workers', 'factorial.js')));
+      assert.match(app.stderr(), /first run: wrote a demo drone to /);
+      await waitFor('the database error to show', async () => (await snapshotOf(socket!)).drone?.database.lastError, 20_000);
+    } finally {
+      socket?.close();
+      app.child.kill('SIGINT');
+    }
+    assert.equal(await app.exited, 0, app.stderr());
+  });
+});
