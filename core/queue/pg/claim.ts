@@ -20,8 +20,9 @@ WITH wanted AS (
 UPDATE {schema}.tasks t
 SET state = 'claimed', claimed_by = $3, claimed_at = now(), lease_until = now() + make_interval(secs => $4::int / 1000.0),
     attempts = t.attempts + 1
-FROM picked
-WHERE t.id = picked.id
+-- = ANY(ARRAY(...)) rather than a join: the planner cannot see the lateral LIMIT, guesses a huge
+-- row count and would hash-join over a scan of the whole table; this keeps it on the primary key.
+WHERE t.id = ANY(ARRAY(SELECT id FROM picked))
 RETURNING t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_attempts, t.priority,
           (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms`);
 

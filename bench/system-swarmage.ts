@@ -1,0 +1,217 @@
+/**
+ * Our drone as users run it: `swarmage drone` as its own process, with N instances of the no-op
+ * worker (each a child process of the drone), on the case's database (SWARMAGE_DATABASE_URL).
+ * Filling uses PgQueue.enqueue (one statement per 10,000 tasks); single tasks go through
+ * `SELECT swarmage.enqueue(...)` as any Postgres client would.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type pg from 'pg';
+import { PgQueue } from '../core/queue/pg/pgQueue.js';
+import { enqueueTasks } from '../core/queue/pg/enqueue.js';
+import { BIN, FIXTURES, LazyClient, liveChildren, now } from './env.js';
+import { ENQUEUE_CHUNK, JOB, type QueueAdapter, type Running, type StartOptions, type SystemSpec } from './system.js';
+import { Curve, ProgressFiles } from './tally.js';
+
+/** The drone's knobs the benchmark may set (everything else stays at its default). */
+export interface DroneKnobs {
+  maxPerWorker?: number;
+  pollIntervalMs?: number;
+  /** Per worker instance. */
+  prefetch?: number;
+  concurrency?: number;
+}
+
+/**
+ * The knobs for our best run, chosen by trying a few on this machine (docs/performance.md):
+ * maxPerWorker 1000 (so one claim statement fetches up to 1,000 per instance), prefetch 250 (tasks
+ * per IPC message). Larger buffers (2000/500, 5000/1000) drained about as fast but took longer to
+ * react (the first claim and its SQLite transaction grow with them); smaller ones were slower.
+ * concurrency and pollIntervalMs stay at their defaults: a no-op is synchronous, and LISTEN/NOTIFY
+ * wakes the drone, so neither changes these cases.
+ */
+export const TUNED: DroneKnobs = { maxPerWorker: 1000, prefetch: 250 };
+
+export function swarmageSpec(opts: { instances: number; knobs: DroneKnobs | null; ui?: boolean; id?: string }): SystemSpec {
+  const tuned = opts.knobs !== null;
+  const id = opts.id ?? `swarmage-${tuned ? 'tuned' : 'defaults'}-${opts.instances}w${opts.ui ? '-ui' : ''}`;
+  return {
+    id,
+    family: 'swarmage',
+    label: `swarmage ${tuned ? 'tuned' : 'defaults'} ×${opts.instances}${opts.ui ? ' +UI' : ''}`,
+    ours: true,
+    // At its defaults (15 buffered per worker, 8 per IPC message) the drone does a few hundred to a
+    // few thousand tasks a second; a sample longer than this is cut and rated on what it did.
+    capSeconds: tuned ? undefined : 30,
+    settings: { workerInstances: opts.instances, ...(opts.knobs ?? {}), ...(opts.ui ? { ui: 'swarmage drone --ui 127.0.0.1:0 + a ws client' } : {}) },
+    make: (url) => new SwarmageQueue(url, opts.instances, opts.knobs ?? {}, opts.ui ?? false),
+  };
+}
+
+/** A `swarmage drone` process; its stderr is kept (the tail) for error messages. */
+export interface DroneProcess {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  /** Warning and error lines the drone logged (first 20), for the sample's record. */
+  complaints(): string[];
+  /** Resolves with the time the line matching re arrived. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<{ t: number; match: RegExpExecArray }>;
+  stop(): Promise<void>;
+}
+
+export function spawnDrone(configFile: string, env: NodeJS.ProcessEnv, extraArgs: string[] = []): DroneProcess {
+  const proc = spawn(process.execPath, [BIN, 'drone', '--config', configFile, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  let partial = '';
+  const complaints: string[] = [];
+  const waiters: Array<{ re: RegExp; resolve: (v: { t: number; match: RegExpExecArray }) => void }> = [];
+  const onData = (d: Buffer) => {
+    const t = now();
+    const text = d.toString('utf8');
+    tail = (tail + text).slice(-20_000);
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (/^\[(warn|error):/.test(line) && complaints.length < 20) complaints.push(line.slice(0, 500));
+    for (const w of [...waiters]) {
+      const m = w.re.exec(tail);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve({ t, match: m });
+      }
+    }
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  liveChildren.add(proc);
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => {
+    liveChildren.delete(proc);
+    resolve(code);
+  }));
+  return {
+    proc,
+    output: () => tail,
+    complaints: () => complaints,
+    exited,
+    waitFor(re, timeoutMs = 60_000) {
+      const m = re.exec(tail);
+      if (m) return Promise.resolve({ t: now(), match: m });
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`swarmage drone: no line matching ${re} within ${timeoutMs} ms\n${tail.slice(-3000)}`)), timeoutMs);
+        const w = { re, resolve: (v: { t: number; match: RegExpExecArray }) => { clearTimeout(timer); resolve(v); } };
+        waiters.push(w);
+        void exited.then((code) => {
+          if (!waiters.includes(w)) return;
+          clearTimeout(timer);
+          reject(new Error(`swarmage drone exited (code ${code}) before a line matching ${re}\n${tail.slice(-3000)}`));
+        });
+      });
+    },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export class SwarmageQueue implements QueueAdapter {
+  readonly tables = ['swarmage.tasks'];
+  private readonly queue: PgQueue;
+  private readonly sql: LazyClient;
+
+  constructor(readonly url: string, readonly instances: number, readonly knobs: DroneKnobs, readonly ui: boolean) {
+    this.queue = new PgQueue({ connectionString: url, schema: 'swarmage', poolSize: 2 });
+    this.sql = new LazyClient(url);
+  }
+
+  async setup(): Promise<void> {
+    await this.queue.migrate();
+  }
+
+  async enqueue(n: number, db?: pg.ClientBase): Promise<void> {
+    for (let from = 0; from < n; from += ENQUEUE_CHUNK) {
+      const tasks = [];
+      for (let i = from; i < Math.min(n, from + ENQUEUE_CHUNK); i++) tasks.push({ type: JOB, data: { n: i } });
+      // What PgQueue.enqueue / SwarmageClient.enqueueMany run, on the caller's connection when given.
+      await enqueueTasks(db ?? this.queue.pool, this.queue.schema, tasks);
+    }
+  }
+
+  async enqueueOne(i: number): Promise<number> {
+    await this.sql.query(`SELECT swarmage.enqueue($1, $2::jsonb)`, [JOB, JSON.stringify({ i })]);
+    return now();
+  }
+
+  async remaining(): Promise<number> {
+    return (await this.sql.query<{ n: number }>('SELECT count(*)::int AS n FROM swarmage.tasks')).rows[0].n;
+  }
+
+  async reset(): Promise<void> {
+    await this.sql.query('TRUNCATE swarmage.tasks');
+    await this.sql.query('DELETE FROM swarmage.drones');
+  }
+
+  async start(opts: StartOptions): Promise<Running> {
+    const latencyFile = path.join(opts.dir, 'latency.log');
+    const worker = opts.mode === 'latency'
+      ? { module: path.join(FIXTURES, 'latency.js'), config: { file: latencyFile } }
+      : { module: path.join(FIXTURES, 'noop.js'), config: { dir: opts.dir } };
+    const { prefetch, concurrency, ...droneKnobs } = this.knobs;
+    const spec = { ...worker, ...(prefetch !== undefined ? { prefetch } : {}), ...(concurrency !== undefined ? { concurrency } : {}) };
+    const config = {
+      workers: { [JOB]: this.instances === 1 ? spec : Array.from({ length: this.instances }, () => spec) },
+      localQueue: { path: path.join(opts.dir, 'local.sqlite') },
+      ...droneKnobs,
+    };
+    const file = path.join(opts.dir, 'swarmage.config.json');
+    fs.writeFileSync(file, JSON.stringify(config, null, 2));
+    const startedAt = now();
+    const drone = spawnDrone(file, { ...process.env, SWARMAGE_DATABASE_URL: this.url }, this.ui ? ['--ui', '127.0.0.1:0'] : []);
+    let uiUrl: string | null = null;
+    const ready = (async () => {
+      if (this.ui) uiUrl = (await drone.waitFor(/operator UI on (http:\/\/\S+)/)).match[1];
+      await drone.waitFor(/drone \S+ running on/);
+    })();
+    ready.catch(() => {});
+    const files = new ProgressFiles(opts.dir);
+    return {
+      startedAt,
+      ready,
+      pid: drone.proc.pid,
+      uiUrl: () => uiUrl,
+      complaints: () => drone.complaints(),
+      problem: () => (drone.proc.exitCode !== null || drone.proc.signalCode !== null
+        ? `swarmage drone exited (${drone.proc.exitCode ?? drone.proc.signalCode}):\n${drone.output().slice(-3000)}` : null),
+      curve: () => {
+        files.poll();
+        return new Curve(files.all());
+      },
+      seen: () => readLatencyFile(latencyFile),
+      stop: () => drone.stop(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.sql.end();
+    await this.queue.close();
+  }
+}
+
+function readLatencyFile(file: string): Map<number, number> {
+  const seen = new Map<number, number>();
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return seen;
+  }
+  for (const line of text.split('\n')) {
+    const [i, t] = line.split(' ').map(Number);
+    if (Number.isFinite(i) && Number.isFinite(t) && !seen.has(i)) seen.set(i, t);
+  }
+  return seen;
+}
