@@ -14,11 +14,26 @@ export interface Problem {
   message: string;
 }
 
+/**
+ * A union none of whose branches fits the input's type at all (a worker given as a string): zod
+ * only says "Invalid input"; this says what would fit, e.g. "expected object or array, received string".
+ */
+function unionMismatch(issue: z.core.$ZodIssue): string | null {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return null;
+  const tops = issue.errors.map((branch) => branch.find((i) => i.code === 'invalid_type' && i.path.length === 0));
+  if (tops.some((t) => !t)) return null;
+  const expected = [...new Set(tops.map((t) => (t as z.core.$ZodIssueInvalidType).expected))];
+  const received = /received (\w+)/.exec(tops[0]!.message)?.[1];
+  return `expected ${expected.join(' or ')}${received ? `, received ${received}` : ''}`;
+}
+
 /** The problems of one zod issue, flattened the same way describeIssue words them. */
 export function issueProblems(issue: z.core.$ZodIssue): Problem[] {
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     const shaped = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
     if (shaped.length === 1) return shaped[0].flatMap((i) => issueProblems({ ...i, path: [...issue.path, ...i.path] }));
+    const mismatch = unionMismatch(issue);
+    if (mismatch) return [{ path: issue.path.map((k) => (typeof k === 'number' ? k : String(k))), message: mismatch }];
   }
   if (issue.code === 'invalid_key' && issue.issues.length > 0) {
     return issue.issues.flatMap((i) => issueProblems({ ...i, path: [...issue.path, ...i.path] }));
@@ -45,6 +60,8 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     const shaped = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
     if (shaped.length === 1) return shaped[0].map((i) => describeIssue({ ...i, path: [...issue.path, ...i.path] })).join('; ');
+    const mismatch = unionMismatch(issue);
+    if (mismatch) return `${formatPath(issue.path)}: ${mismatch}`;
   }
   if (issue.code === 'invalid_key' && issue.issues.length > 0) {
     return issue.issues.map((i) => describeIssue({ ...i, path: [...issue.path, ...i.path] })).join('; ');

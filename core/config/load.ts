@@ -39,7 +39,8 @@ export function loadConfigFile(file: string): ResolvedConfig {
       ? `${abs}: config file not found (run "swarmage init" to create one, or pass --config FILE)`
       : `${abs}: cannot read config file: ${(err as Error).message}`);
   }
-  const parsed = parseJson(text);
+  // Some editors start UTF-8 files with a byte order mark; it is not part of the JSON.
+  const parsed = parseJson(text.replace(/^\uFEFF/, ''));
   if (!parsed.ok) {
     const p = parsed.problem;
     throw new ConfigError(`${abs}: invalid JSON at line ${p.line}, column ${p.column}: ${p.message}`);

@@ -88,6 +88,10 @@ export class Drone extends EventEmitter<DroneEvents> {
   private dbConnected = false;
   private dbError: string | null = null;
   private dbRetryAt: number | null = null;
+  private dbLoggedAt = 0;
+  private beating = false;
+  /** A claim or give-back got no answer: Postgres may hold claims of this drone that its local queue does not. */
+  private claimsUnsure = false;
   private stopPromise: Promise<void> | null = null;
 
   constructor(private readonly opts: DroneOptions) {
@@ -220,20 +224,38 @@ export class Drone extends EventEmitter<DroneEvents> {
   }
 
   private async beat(): Promise<void> {
+    // One at a time: while a heartbeat waits for its answer, more of them would only pile up.
+    if (this.beating) return;
+    this.beating = true;
+    // A stalled connection never fails by itself; a heartbeat that gets no answer in time means the
+    // database is unreachable for this drone, and the snapshot must say so.
+    const patienceMs = Math.max(200, Math.floor(this.config.leaseMs / 6));
+    const watchdog = setTimeout(() => this.dbDown(new Error(`no answer from the database within ${patienceMs} ms`)), patienceMs);
     try {
-      await this.queue.heartbeat(this.droneRow(), this.config.leaseMs);
+      // Only the leases of tasks the local queue holds are extended: see heartbeat() in core/queue/pg/leases.ts.
+      await this.queue.heartbeat(this.droneRow(), this.config.leaseMs, this.local?.heldRootIds());
+      clearTimeout(watchdog);
       this.dbUp();
-      if (Date.now() - this.lastRescue > this.config.leaseMs / 2) {
-        this.lastRescue = Date.now();
+    } catch (err) {
+      this.dbDown(err as Error);
+      return;
+    } finally {
+      clearTimeout(watchdog);
+      this.beating = false;
+    }
+    // The rescue pass runs outside the heartbeat's turn, so a slow one never delays the next heartbeat.
+    if (Date.now() - this.lastRescue > this.config.leaseMs / 2) {
+      this.lastRescue = Date.now();
+      try {
         const rescued = await this.queue.rescueExpired();
         if (rescued.length > 0) {
           this.log.warn(`rescued ${rescued.length} task(s) whose drone stopped heartbeating`);
           this.drained.clear();
           this.schedulePump();
         }
+      } catch (err) {
+        this.dbDown(err as Error);
       }
-    } catch (err) {
-      this.dbDown(err as Error);
     }
   }
 
@@ -249,7 +271,10 @@ export class Drone extends EventEmitter<DroneEvents> {
 
   private dbDown(err: Error, retryMs = this.config.pollIntervalMs): void {
     const msg = reason(err);
-    if (this.dbConnected || this.dbError !== msg) {
+    // Once when it goes away; then only when the reason changes, at most every 10 s (a broken
+    // connection fails every query in flight, each with its own wording).
+    if (this.dbConnected || (this.dbError !== msg && Date.now() - this.dbLoggedAt > 10_000)) {
+      this.dbLoggedAt = Date.now();
       this.log.error(`database unreachable: ${redactUrl(this.opts.connectionString)}: ${msg}; retrying in ${Math.round(retryMs / 100) / 10} s`);
     }
     this.dbConnected = false;
@@ -271,11 +296,14 @@ export class Drone extends EventEmitter<DroneEvents> {
       if (free > 0) wants.push({ type, limit: free });
     }
     if (wants.length === 0) return;
+    if (this.claimsUnsure && !(await this.giveBackUnheld())) return;
     let claimed;
     try {
       claimed = await this.queue.claim(this.id, wants, this.config.leaseMs);
       this.dbUp();
     } catch (err) {
+      // The connection may have broken after Postgres committed the claim: settle that first next time.
+      this.claimsUnsure = true;
       this.dbDown(err as Error);
       return;
     }
@@ -286,7 +314,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     if (claimed.length === 0) return;
     if (this.state !== 'running') {
       // Stopping or paused while the claim was in flight: give it straight back.
-      await this.queue.release(this.id, claimed.map((t) => t.id)).catch((err) => this.dbDown(err));
+      await this.queue.release(this.id, claimed.map((t) => t.id)).catch((err) => this.releaseFailed(err));
       return;
     }
     let steps: Step[];
@@ -294,7 +322,7 @@ export class Drone extends EventEmitter<DroneEvents> {
       steps = this.local!.insertClaimed(claimed);
     } catch (err) {
       this.log.error(`cannot buffer ${claimed.length} claimed task(s) in the local queue: ${reason(err)}; giving them back`);
-      await this.queue.release(this.id, claimed.map((t) => t.id)).catch((e) => this.dbDown(e));
+      await this.queue.release(this.id, claimed.map((t) => t.id)).catch((e) => this.releaseFailed(e));
       return;
     }
     faultPoint('buffered');
@@ -302,6 +330,29 @@ export class Drone extends EventEmitter<DroneEvents> {
     for (const s of steps) this.pending.get(s.type)!.push(s);
     for (const type of got.keys()) this.dispatch(type);
     this.changed();
+  }
+
+  /**
+   * Gives back what Postgres says this drone holds but its local queue does not: tasks of a claim
+   * whose answer was lost, or of a give-back that failed. Runs inside the pump, so no claim is in
+   * flight. (Should a lost claim commit only after this, its lease runs out: heartbeats extend only
+   * what the local queue holds.)
+   */
+  private async giveBackUnheld(): Promise<boolean> {
+    try {
+      const n = await this.queue.releaseAllExcept(this.id, this.local!.heldRootIds());
+      this.claimsUnsure = false;
+      if (n > 0) this.log.warn(`gave back ${n} task(s) claimed by a statement whose answer was lost`);
+      return true;
+    } catch (err) {
+      this.dbDown(err as Error);
+      return false;
+    }
+  }
+
+  private releaseFailed(err: Error): void {
+    this.claimsUnsure = true;
+    this.dbDown(err);
   }
 
   private dispatch(type: string): void {

@@ -78,6 +78,9 @@ export async function startHost(service: DroneService, opts: HostOptions): Promi
     }
     const denied = checkAccess(req, url, policy, true);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // A frame over maxPayload (or broken framing) closes the connection and emits 'error' on it;
+      // unheard, that error would be thrown and take the whole drone down.
+      ws.on('error', (err) => log.warn(`UI connection from ${req.socket.remoteAddress} closed: ${err.message}`));
       if (denied) {
         log.warn(`refused a UI connection from ${req.socket.remoteAddress}: ${denied}`);
         ws.close(4401, 'unauthorized');

@@ -1,8 +1,8 @@
 import type { NewTask } from './types.js';
 import { TASK_TYPE_MAX } from '../config/schema.js';
+import { MAX_PAYLOAD_BYTES } from './limits.js';
 
-/** The size limit of one task's data (and of a result), as JSON text. */
-export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+export { MAX_PAYLOAD_BYTES };
 
 export class TaskInputError extends Error {
   override name = 'TaskInputError';

@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import type { ChildResult, ChildTask, FromChild, ToChild } from './protocol.js';
-import { MAX_PAYLOAD_BYTES } from '../queue/validate.js';
+import { MAX_PAYLOAD_BYTES } from '../queue/limits.js';
 
 interface UserWorker {
   work(task: unknown, ctx: unknown): unknown;
@@ -99,7 +99,18 @@ function encodeResult(s: number, out: unknown): ChildResult {
   return next === undefined ? { s, ok: true, json } : { s, ok: true, next, json };
 }
 
+let flushing: Promise<void> | null = null;
+
 function pump(): void {
+  // Report what finished before more user code starts: should that code crash the process, the drone
+  // must not take a finished task for the one that was running (and fail it, and run it again).
+  if (outbox.length > 0 && waiting.length > 0 && running < concurrency && !stopping) {
+    flushing ??= flush().finally(() => {
+      flushing = null;
+      pump();
+    });
+    return;
+  }
   while (running < concurrency && waiting.length > 0 && !stopping) {
     const t = waiting.shift()!;
     running++;

@@ -195,7 +195,10 @@ class Instance {
     this.failed += running.length;
     this.state = 'crashed';
     this.crashesInARow++;
-    const delay = Math.min(10_000, 100 * 2 ** Math.min(this.crashesInARow - 1, 10));
+    // A crash while running a task is charged to that task (its attempt fails, and it waits out its
+    // own retry backoff), so a poison task must not keep the instance away from the other tasks for
+    // long: at most 1 s. Crashes with nothing running (a module that cannot start) back off to 10 s.
+    const delay = Math.min(running.length > 0 ? 1000 : 10_000, 100 * 2 ** Math.min(this.crashesInARow - 1, 10));
     this.pool.log.child({ worker: this.id }).warn(`${how}; ${running.length ? `failing the running task, ` : ''}restarting in ${delay} ms`);
     if (running.length) this.pool.emit('results', running);
     if (waiting.length) this.pool.emit('requeue', waiting);

@@ -31,11 +31,14 @@ export async function startDrone(url: string, schema: string, config: Omit<Confi
   return { drone, ring, config: resolved };
 }
 
-/** Writes a config file and runs `swarmage drone` as its own process, as a user would. */
-export function spawnDrone(url: string, dir: string, config: Record<string, unknown>): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+/**
+ * Writes a config file and runs `swarmage drone` as its own process, as a user would. `opts.env`
+ * adds variables (SWARMAGE_FAULTS for the fault suite), `opts.args` command-line options (--ui).
+ */
+export function spawnDrone(url: string, dir: string, config: Record<string, unknown>, opts: { env?: Record<string, string>; args?: string[] } = {}): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
   fs.writeFileSync(path.join(dir, 'swarmage.config.json'), JSON.stringify(config, null, 2));
-  const proc = spawn(process.execPath, [BIN, 'drone', '--config', path.join(dir, 'swarmage.config.json')], {
-    env: { ...process.env, SWARMAGE_DATABASE_URL: url },
+  const proc = spawn(process.execPath, [BIN, 'drone', '--config', path.join(dir, 'swarmage.config.json'), ...(opts.args ?? [])], {
+    env: { ...process.env, SWARMAGE_DATABASE_URL: url, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -171,6 +171,18 @@ describe('PgQueue on Postgres', () => {
       [['d1', 'box', 42, ['h', 'x'], '2024-01-02T03:04:05.000Z', LEASE]]);
   });
 
+  it('heartbeat given the held ids extends only those: a claim the drone never received runs out', async () => {
+    const q = await queue();
+    await q.enqueue([{ type: 'h' }, { type: 'h' }, { type: 'h' }]);
+    const [held, lost, other] = await q.claim('d1', [{ type: 'h', limit: 3 }], LEASE);
+    await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 minute'`);
+    const drone = { id: 'd1', host: 'box', pid: 42, taskTypes: ['h'], startedAt: new Date() };
+    assert.equal(await q.heartbeat(drone, LEASE, [held.id, other.id, '999999']), 2);
+    assert.deepEqual((await rows(q)).map((r) => [r.id, r.leased]), [[held.id, true], [lost.id, false], [other.id, true]].sort());
+    assert.deepEqual(await q.rescueExpired(), [lost.id]);
+    assert.equal(await q.heartbeat(drone, LEASE, []), 0, 'holding nothing extends nothing');
+  });
+
   it('rescueExpired frees tasks whose lease passed, or fails them when attempts are used up', async () => {
     const q = await queue();
     const [retry, last, fresh] = await q.enqueue([{ type: 'x' }, { type: 'x', maxAttempts: 1 }, { type: 'x' }]);

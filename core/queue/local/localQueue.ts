@@ -4,6 +4,7 @@ import path from 'node:path';
 import os from 'node:os';
 import crypto from 'node:crypto';
 import type { ClaimedTask } from '../types.js';
+import { nativeBindingPath } from './nativeBinding.js';
 
 /** One unit of work in this drone: a claimed global task, or a `local:` hop of one. */
 export interface Step {
@@ -64,6 +65,25 @@ CREATE INDEX IF NOT EXISTS steps_finished ON steps (state) WHERE state IN ('done
 `;
 
 /**
+ * Why the local queue file cannot be created or written where it is, in words; null when no reason
+ * is found. SQLite and mkdir do not say it ("unable to open database file", or EEXIST for a path
+ * under a regular file), and a drone that cannot hold tasks must say why before it claims any.
+ */
+function whyUnwritable(file: string): string | null {
+  let dir = path.dirname(file);
+  while (!fs.existsSync(dir)) dir = path.dirname(dir);
+  if (!fs.statSync(dir).isDirectory()) return `${dir} is not a directory`;
+  const target = fs.existsSync(file) ? file : dir;
+  try {
+    fs.accessSync(target, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'EROFS' ? `${target} is on a read-only file system` : `${target} is not writable (${code})`;
+  }
+  return null;
+}
+
+/**
  * The drone's durable buffer (SQLite, WAL). Every claimed task and every chain step is written here
  * before a worker sees it, and stays until Postgres has acknowledged its outcome, so a drone killed
  * at any moment restarts with exactly what it held. One process owns the file (exclusive lock).
@@ -77,9 +97,10 @@ export class LocalQueue {
     this.path = path.resolve(file);
     try {
       fs.mkdirSync(path.dirname(this.path), { recursive: true });
-      this.db = new Database(this.path, { timeout: 2000 });
+      // Under Electron: the build for its ABI (build/native); under Node: the package's own build.
+      this.db = new Database(this.path, { timeout: 2000, nativeBinding: nativeBindingPath() });
     } catch (err) {
-      throw new LocalQueueError(`local queue ${this.path}: cannot open: ${(err as Error).message}`);
+      throw new LocalQueueError(`local queue ${this.path}: cannot open: ${whyUnwritable(this.path) ?? (err as Error).message}`);
     }
     try {
       this.db.pragma('journal_mode = WAL');
@@ -95,7 +116,7 @@ export class LocalQueue {
       if (e.code === 'SQLITE_BUSY') {
         throw new LocalQueueError(`local queue ${this.path} is in use by another drone; give each drone its own localQueue.path`);
       }
-      throw new LocalQueueError(`local queue ${this.path}: ${e.message}`);
+      throw new LocalQueueError(`local queue ${this.path}: ${whyUnwritable(this.path) ?? e.message}`);
     }
     const db = this.db;
     this.st = {

@@ -11,7 +11,7 @@ WITH me AS (
   RETURNING id
 )
 UPDATE {schema}.tasks SET lease_until = now() + make_interval(secs => $6::int / 1000.0)
-WHERE claimed_by = (SELECT id FROM me) AND state = 'claimed'`);
+WHERE claimed_by = (SELECT id FROM me) AND state = 'claimed' AND ($7::bigint[] IS NULL OR id = ANY($7::bigint[]))`);
 
 // Tasks whose drone stopped heartbeating: back to the queue, or failed if that was their last attempt.
 const RESCUE = statement(`
@@ -24,9 +24,14 @@ RETURNING id`);
 
 const DEREGISTER = statement(`DELETE FROM {schema}.drones WHERE id = $1`);
 
-/** Extends every lease this drone holds and records that it is alive; returns the tasks it extended. */
-export async function heartbeat(db: Db, schema: string, drone: DroneRow, leaseMs: number): Promise<number> {
-  const res = await db.query(HEARTBEAT(schema), [drone.id, drone.host, drone.pid, drone.taskTypes, drone.startedAt, leaseMs]);
+/**
+ * Records that the drone is alive and extends the leases of the tasks it holds (`held`: the ids in
+ * its local queue; all its claims when not given). A running drone passes `held` so that a claim it
+ * never received — the connection broke after Postgres committed it — is not kept alive forever: its
+ * lease runs out and any drone rescues it. Returns the tasks extended.
+ */
+export async function heartbeat(db: Db, schema: string, drone: DroneRow, leaseMs: number, held?: string[]): Promise<number> {
+  const res = await db.query(HEARTBEAT(schema), [drone.id, drone.host, drone.pid, drone.taskTypes, drone.startedAt, leaseMs, held ?? null]);
   return res.rowCount ?? 0;
 }
 

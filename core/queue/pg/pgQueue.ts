@@ -56,7 +56,7 @@ export class PgQueue {
   release(droneId: string, ids: string[]): Promise<number> { return releaseTasks(this.pool, this.schema, droneId, ids); }
   releaseAllExcept(droneId: string, keep: string[]): Promise<number> { return releaseAllExcept(this.pool, this.schema, droneId, keep); }
   reclaim(droneId: string, ids: string[], leaseMs: number): Promise<Set<string>> { return reclaimTasks(this.pool, this.schema, droneId, ids, leaseMs); }
-  heartbeat(drone: DroneRow, leaseMs: number): Promise<number> { return heartbeat(this.pool, this.schema, drone, leaseMs); }
+  heartbeat(drone: DroneRow, leaseMs: number, held?: string[]): Promise<number> { return heartbeat(this.pool, this.schema, drone, leaseMs, held); }
   rescueExpired(): Promise<string[]> { return rescueExpired(this.pool, this.schema); }
   deregister(droneId: string): Promise<void> { return deregister(this.pool, this.schema, droneId); }
   status(): Promise<QueueStatus> { return queueStatus(this.pool, this.schema); }

@@ -1,0 +1,157 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type pg from 'pg';
+import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
+import { FIXTURES, sleep, tmpDir, waitFor } from '../helpers/tmp.js';
+import { ApiSocket } from '../helpers/service.js';
+import { TcpProxy } from '../helpers/proxy.js';
+import { Figures, ROUNDS, account, roundRng, runSeed, scaled, summary } from '../helpers/faults.js';
+import { Fleet, enqueueAll, running, settled, type FleetDrone } from '../helpers/fleet.js';
+import type { Snapshot } from '../../core/api/contract.js';
+import { SwarmageClient } from '../../core/client.js';
+
+/**
+ * Cut the network between the drones and Postgres with a TCP proxy: drop every connection (and
+ * refuse new ones for a while), or stall them (nothing forwarded, new connections hang) and resume.
+ * Same expectations as a Postgres restart: the drones notice, recover on their own, LISTEN again,
+ * nothing is lost and nothing runs twice.
+ *
+ * Stalls stay under 2/3 of the lease (heartbeats resume before any lease can run out, so no other
+ * drone may take tasks that are still running); a stall longer than half the lease must show in the
+ * API as an unreachable database (a heartbeat unanswered for leaseMs/6 says so).
+ */
+const SCENARIO = 'network';
+/** Tasks enqueued before the faults; more arrive all along, so that every fault hits drones at work. */
+const BACKLOG = scaled(300, 2000);
+const LEASE_MS = scaled(6000, 9000);
+
+describe('faults: the network between drones and Postgres drops or stalls', () => {
+  const seed = runSeed(SCENARIO);
+  const fig = new Figures(SCENARIO, 'TCP proxy between 2 drones and Postgres drops or stalls every connection, then resumes', seed);
+  const fleets: Fleet[] = [];
+  const proxies: TcpProxy[] = [];
+  const sockets: ApiSocket[] = [];
+  const faults: string[] = [];
+  let lostAnswers = 0;
+  let url: string;
+  let sql: pg.Client;
+
+  before(async () => {
+    url = await testDatabaseUrl();
+    sql = await sqlClient(url);
+  });
+  after(async () => {
+    for (const s of sockets) s.close();
+    for (const f of fleets) {
+      f.killAll();
+      f.saveLogs();
+    }
+    for (const p of proxies) await p.close();
+    fig.extra.faults = faults;
+    fig.extra.claimsWhoseAnswerWasLost = `given back by the drone ${lostAnswers} time(s)`;
+    fig.extra.leaseMs = LEASE_MS;
+    fig.save();
+    await sql.end();
+  });
+
+  async function api(d: FleetDrone): Promise<ApiSocket> {
+    const m = await waitFor('the UI address', () => /operator UI on (http:\/\/\S+)/.exec(d.output()));
+    const s = await ApiSocket.open(`${m[1].replace('http', 'ws')}api`);
+    sockets.push(s);
+    return s;
+  }
+  const connected = async (s: ApiSocket) => {
+    const res = await s.call('drone.snapshot', {});
+    return (res.ok && (res.result as Snapshot).drone?.database.connected) === true;
+  };
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    it(`round ${round}: drops and stalls; the drones recover on their own and nothing is lost`, async () => {
+      const r = roundRng(seed, SCENARIO, round);
+      const schema = freshSchema();
+      const runs = path.join(tmpDir(), 'runs.txt');
+      const target = new URL(url);
+      const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port) });
+      proxies.push(proxy);
+      const ledger = { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs } };
+      const config = (alias: string) => ({
+        alias, queue: { config: { schema } }, workers: { a: [ledger, ledger] },
+        pollIntervalMs: 500, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 20), retry: { baseMs: 50, maxMs: 500 },
+        localQueue: { path: 'local.sqlite' },
+      });
+      const rp = roundRng(seed, `${SCENARIO}:producer`, round); // its own sequence: it runs alongside
+      const task = () => ({ type: 'a', data: { ms: rp.int(5, 25) }, postback: 'done' });
+      const ids = await enqueueAll(url, schema, Array.from({ length: BACKLOG }, task));
+      // The producer talks to Postgres directly: only the drones are behind the proxy.
+      let producing = true;
+      const producer = (async () => {
+        const client = await SwarmageClient.connect({ connectionString: url, schema });
+        try {
+          while (producing) {
+            ids.push(...(await client.enqueueMany(Array.from({ length: 10 }, task))));
+            await sleep(100);
+          }
+        } finally {
+          await client.close();
+        }
+      })();
+      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
+      fleets.push(fleet);
+      const drones = ['n1', 'n2'].map((n) => fleet.start(n, tmpDir(), config(n), { url: proxy.url(url), args: ['--ui', '127.0.0.1:0'] }));
+      await Promise.all(drones.map((d) => running(d)));
+      const apis = await Promise.all(drones.map(api));
+      const answered = async () => (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'done'`)).rows[0].n;
+      const listening = async () => (await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${schema}_tasks"`])).rows[0].n;
+
+      const plan = ['drop', 'stall', ...scaled([], [r.pick(['drop', 'stall'])])].sort(() => r() - 0.5);
+      for (const kind of plan) {
+        await waitFor('two LISTEN connections', async () => (await listening()) === 2, 30_000);
+        await sleep(r.int(100, 800));
+        // Long enough to be noticed; short of 2/3 of the lease, so no lease runs out.
+        const ms = kind === 'drop' ? r.int(500, 4000) : r.chance(0.5) ? r.int(300, 3000) : r.int(LEASE_MS / 2 + 500, (LEASE_MS * 2) / 3 - 500);
+        const noticeExpected = kind === 'drop' || ms > LEASE_MS / 2;
+        const faultAt = Date.now();
+        if (kind === 'drop') proxy.drop();
+        else proxy.stall();
+        let noticed = false;
+        while (Date.now() - faultAt < ms) {
+          for (const s of apis) if (!(await connected(s))) noticed = true;
+          if (noticed && !noticeExpected) break;
+          await sleep(50);
+        }
+        await sleep(Math.max(0, faultAt + ms - Date.now()));
+        proxy.resume();
+        const backAt = Date.now();
+        const before = await answered();
+        await waitFor('every drone connected, LISTENing and answering again', async () => {
+          for (const s of apis) if (!(await connected(s))) return false;
+          return (await listening()) === 2 && (await answered()) > before;
+        }, 60_000, 20);
+        const recoveryMs = Date.now() - backAt;
+        fig.recoveryMs.push(recoveryMs);
+        faults.push(`${kind} ${ms} ms${noticed ? ', reported unreachable' : ''}, recovered in ${recoveryMs} ms`);
+        console.log(`# ${SCENARIO} round ${round}: ${faults.at(-1)}`);
+        if (noticeExpected) assert.ok(noticed, `the API reports the database unreachable during a ${kind} of ${ms} ms`);
+      }
+
+      producing = false;
+      await producer;
+      const ok = await settled(sql, schema, 'done', 120_000);
+      const stopped = await fleet.stopAll();
+      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids });
+      fig.rounds++;
+      lostAnswers += drones.reduce((n, d) => n + (d.output().match(/claimed by a statement whose answer was lost/g)?.length ?? 0), 0);
+      fig.add(a);
+      console.log(`# ${SCENARIO} round ${round}: ${summary(a)}`);
+      assert.deepEqual(a.lost, [], 'lost');
+      assert.deepEqual(a.stuck, [], 'stuck');
+      assert.ok(ok, `not every task settled:\n${drones[0].output().slice(-3000)}`);
+      assert.deepEqual(stopped.map((s) => s.code), [0, 0]);
+      assert.deepEqual(a.wrong, [], 'wrong outcomes');
+      assert.equal(a.duplicates, 0, 'no task ran twice');
+      assert.equal(a.completedOnce, ids.length);
+      await sql.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+  }
+});

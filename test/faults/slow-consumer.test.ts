@@ -1,0 +1,118 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type pg from 'pg';
+import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
+import { FIXTURES, sleep, tmpDir } from '../helpers/tmp.js';
+import { Figures, ROUNDS, account, roundRng, rssMb, runSeed, scaled, summary } from '../helpers/faults.js';
+import { Fleet, enqueueAll, running, settled } from '../helpers/fleet.js';
+import { SwarmageClient } from '../../core/client.js';
+
+/**
+ * A slow consumer: tasks arrive about twice as fast as the drone's workers can do them, for 12 s
+ * per round (small) or 3 minutes per round (full, with a fifth of the rounds). The drone must hold no more than its capacity (maxPerWorker ×
+ * instances) however long the backlog grows, so its memory stays flat; then it stops gracefully
+ * (giving back what it buffered) and a fast drone works off the backlog: nothing dropped.
+ */
+const SCENARIO = 'slow-consumer';
+const SECONDS = scaled(12, 180);
+/** At the full scale each round lasts 3 minutes, so it runs a fifth of FAULT_ROUNDS (at least one). */
+const SLOW_ROUNDS = scaled(ROUNDS, Math.max(1, Math.ceil(ROUNDS / 5)));
+const PER_WORKER = 10;
+const INSTANCES = 2;
+
+describe('faults: a slow consumer under a steady overload', () => {
+  const seed = runSeed(SCENARIO);
+  const fig = new Figures(SCENARIO, `workers slower than arrivals (about 2×) for ${SECONDS} s; drone memory and buffer stay bounded`, seed);
+  const fleets: Fleet[] = [];
+  const memory: Array<Record<string, number>> = [];
+  let url: string;
+  let sql: pg.Client;
+
+  before(async () => {
+    url = await testDatabaseUrl();
+    sql = await sqlClient(url);
+  });
+  after(async () => {
+    for (const f of fleets) {
+      f.killAll();
+      f.saveLogs();
+    }
+    fig.extra.seconds = SECONDS;
+    fig.extra.capacity = PER_WORKER * INSTANCES;
+    fig.extra.memory = memory;
+    fig.save();
+    await sql.end();
+  });
+
+  for (let round = 1; round <= SLOW_ROUNDS; round++) {
+    it(`round ${round}: ${SECONDS} s of overload; the drone's buffer and memory stay bounded, nothing is dropped`, async () => {
+      const r = roundRng(seed, SCENARIO, round);
+      const rp = roundRng(seed, `${SCENARIO}:producer`, round);
+      const schema = freshSchema();
+      const runs = path.join(tmpDir(), 'runs.txt');
+      const ledger = (delayScale: number) => ({ module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs, delayScale } });
+      const config = (alias: string, delayScale: number) => ({
+        alias, queue: { config: { schema } }, workers: { slow: Array.from({ length: INSTANCES }, () => ledger(delayScale)) },
+        pollIntervalMs: 200, leaseMs: 30_000, maxPerWorker: PER_WORKER, localQueue: { path: 'local.sqlite' },
+      });
+      // Each task takes 30–50 ms: two instances do about 50 a second; about 100 a second arrive.
+      const task = () => ({ type: 'slow', data: { ms: rp.int(30, 50) }, postback: 'done' });
+      const ids = await enqueueAll(url, schema, Array.from({ length: 100 }, task));
+      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
+      fleets.push(fleet);
+      const slow = fleet.start('slow', tmpDir(), config('slow', 1));
+      await running(slow);
+
+      const samples: Array<{ t: number; rss: number; held: number }> = [];
+      const client = await SwarmageClient.connect({ connectionString: url, schema });
+      const started = Date.now();
+      let nextSample = started;
+      try {
+        while (Date.now() - started < SECONDS * 1000) {
+          ids.push(...(await client.enqueueMany(Array.from({ length: r.int(8, 12) }, task))));
+          if (Date.now() >= nextSample) {
+            nextSample += 1000;
+            const rss = rssMb(slow.pid);
+            assert.ok(rss !== null, `the drone died:\n${slow.output().slice(-2000)}`);
+            const held = (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE claimed_by = 'slow'`)).rows[0].n;
+            samples.push({ t: Date.now() - started, rss, held });
+          }
+          await sleep(100);
+        }
+      } finally {
+        await client.close();
+      }
+      const backlog = (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'slow' AND state = 'available'`)).rows[0].n;
+      slow.proc.kill('SIGTERM');
+      assert.deepEqual(await slow.ended, { code: 0, signal: null }, 'the slow drone stops gracefully');
+      const fast = fleet.start('fast', tmpDir(), config('fast', 0));
+      const ok = await settled(sql, schema, 'done', 300_000);
+      const stopped = await fleet.stopAll();
+      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids });
+
+      // Memory: after a warm-up quarter, the second half may not grow past the first by more than noise.
+      const warm = samples.filter((s) => s.t >= (SECONDS * 1000) / 4);
+      const mid = warm.filter((s) => s.t < (SECONDS * 1000) / 2);
+      const late = warm.filter((s) => s.t >= (SECONDS * 1000) / 2);
+      const peak = (xs: typeof samples) => Math.max(...xs.map((s) => s.rss));
+      const maxHeld = Math.max(...samples.map((s) => s.held));
+      const m = { round, rssStartMb: +samples[0].rss.toFixed(1), rssWarmPeakMb: +peak(mid).toFixed(1), rssLatePeakMb: +peak(late).toFixed(1), rssEndMb: +samples.at(-1)!.rss.toFixed(1), maxHeld, backlogAtEnd: backlog };
+      memory.push(m);
+      fig.rounds++;
+      fig.add(a);
+      console.log(`# ${SCENARIO} round ${round}: ${JSON.stringify(m)}; ${summary(a)}`);
+      assert.ok(backlog > 0, 'the workers really were slower than the arrivals');
+      assert.ok(maxHeld <= 2 * PER_WORKER * INSTANCES, `the drone held ${maxHeld} tasks; its capacity is ${PER_WORKER * INSTANCES} (plus outcomes on their way)`);
+      assert.ok(peak(late) <= peak(mid) + 40, `memory grew from ${peak(mid)} MB to ${peak(late)} MB`);
+      assert.deepEqual(a.lost, [], 'lost');
+      assert.deepEqual(a.stuck, [], 'stuck');
+      assert.deepEqual(a.wrong, [], 'wrong outcomes');
+      assert.ok(ok, `not every task settled:\n${fast.output().slice(-3000)}`);
+      assert.deepEqual(stopped.map((s) => s.code), [0]);
+      assert.equal(a.duplicates, 0, 'no task ran twice');
+      assert.equal(a.completedOnce, ids.length);
+      await sql.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+  }
+});

@@ -1,0 +1,103 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type pg from 'pg';
+import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
+import { FIXTURES, sleep, tmpDir, waitFor } from '../helpers/tmp.js';
+import { Figures, ROUNDS, account, roundRng, runSeed, scaled, summary } from '../helpers/faults.js';
+import { Fleet, enqueueAll, running, settled, type FleetDrone } from '../helpers/fleet.js';
+
+/**
+ * Four drones share 20,000 tasks (2,000 at the small scale); two of them are SIGKILLed at random
+ * points of the run, and each is either restarted on its local file after a while or left dead
+ * (its tasks are rescued after the lease). Every task is accounted for.
+ */
+const SCENARIO = 'swarm';
+const TASKS = scaled(2000, 20_000);
+const LEASE_MS = 8000; // long enough that a busy 2-core machine never loses a live drone's lease
+
+describe('faults: four drones, random kills of two of them', () => {
+  const seed = runSeed(SCENARIO);
+  const fig = new Figures(SCENARIO, `4 drones × ${TASKS.toLocaleString('en')} tasks, random SIGKILLs of two (restarted or left dead)`, seed);
+  const fleets: Fleet[] = [];
+  let url: string;
+  let sql: pg.Client;
+
+  before(async () => {
+    url = await testDatabaseUrl();
+    sql = await sqlClient(url);
+  });
+  after(async () => {
+    for (const f of fleets) {
+      f.killAll();
+      f.saveLogs();
+    }
+    fig.extra.leaseMs = LEASE_MS;
+    fig.save();
+    await sql.end();
+  });
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    it(`round ${round}: ${TASKS} tasks, two of four drones killed at random; every task accounted for`, async () => {
+      const r = roundRng(seed, SCENARIO, round);
+      const schema = freshSchema();
+      const runs = path.join(tmpDir(), 'runs.txt');
+      const ledger = (next?: string) => ({ module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs, next } });
+      const config = (alias: string) => ({
+        alias, queue: { config: { schema } },
+        workers: { a: [ledger('b'), ledger('b')], b: [ledger(), ledger()] },
+        pollIntervalMs: 250, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 30), retry: { baseMs: 50, maxMs: 500 },
+        localQueue: { path: 'local.sqlite' },
+      });
+      const ids = await enqueueAll(url, schema, Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(0, 2) }, postback: 'done' })));
+      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
+      fleets.push(fleet);
+      const names = ['d1', 'd2', 'd3', 'd4'];
+      const dirs = new Map(names.map((n) => [n, tmpDir()]));
+      const first = names.map((n) => fleet.start(n, dirs.get(n)!, config(n)));
+      await Promise.all(first.map((d) => running(d)));
+
+      const answered = async () => (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'done'`)).rows[0].n;
+      const holds = async (alias: string) => (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE claimed_by = $1`, [alias])).rows[0].n;
+      const victims = [...names].sort(() => r() - 0.5).slice(0, 2);
+      const at = [r.int(5, 45), r.int(50, 85)].map((p) => Math.floor((TASKS * p) / 100));
+      const plan: string[] = [];
+      const restarts: Array<Promise<unknown>> = [];
+      for (const [k, name] of victims.entries()) {
+        await waitFor(`${at[k]} answers`, async () => (await answered()) >= at[k], 300_000, 20);
+        const d = fleet.drones.find((x) => x.name === name && x.alive) as FleetDrone;
+        await fleet.kill(d);
+        const killedAt = Date.now();
+        const restart = r.chance(0.5);
+        plan.push(`${name} killed at ${at[k]} answers, ${restart ? 'restarted' : 'left dead'}`);
+        if (restart) {
+          const delay = r.int(0, 2000);
+          restarts.push(sleep(delay).then(() => running(fleet.start(`${name}-again`, dirs.get(name)!, config(name)))));
+        } else {
+          // Left dead: the others rescue what it held, after the lease.
+          restarts.push((async () => {
+            const held = await holds(name);
+            await waitFor(`the tasks of ${name} to be rescued`, async () => (await holds(name)) === 0, LEASE_MS * 3 + 60_000, 25);
+            if (held > 0) fig.rescueMs.push(Date.now() - killedAt);
+          })());
+        }
+      }
+      await Promise.all(restarts);
+      const ok = await settled(sql, schema, 'done', 300_000);
+      const stopped = await fleet.stopAll();
+      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids });
+      fig.rounds++;
+      fig.kills += fleet.kills;
+      fig.add(a);
+      console.log(`# ${SCENARIO} round ${round}: ${plan.join('; ')}; ${summary(a)}`);
+      assert.ok(ok, 'every task settled');
+      assert.ok(stopped.every((s) => s.code === 0), JSON.stringify(stopped));
+      assert.deepEqual(a.lost, [], 'lost');
+      assert.deepEqual(a.stuck, [], 'stuck');
+      assert.deepEqual(a.wrong, [], 'wrong outcomes');
+      assert.deepEqual(a.unexplainedDuplicates, [], 'duplicates not explained by a kill');
+      assert.equal(a.completedOnce, TASKS);
+      await sql.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+  }
+});

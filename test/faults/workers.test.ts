@@ -1,0 +1,98 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type pg from 'pg';
+import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
+import { FIXTURES, tmpDir } from '../helpers/tmp.js';
+import { Figures, ROUNDS, account, roundRng, runSeed, scaled, summary } from '../helpers/faults.js';
+import { Fleet, enqueueAll, settled } from '../helpers/fleet.js';
+import type { NewTask } from '../../core/queue/types.js';
+
+/**
+ * Worker faults mixed into ordinary work: a worker that throws, exits, aborts (a crash), loops
+ * forever (timeoutMs kills it), or blows its heap (maxMemoryMb kills it) — each on its first
+ * attempts only, so the task must still complete exactly once — and poison tasks that crash their
+ * worker on every attempt: they must end "failed" after max_attempts with the crash as their error,
+ * and never hold up the rest (other tasks of the same type, and of another type).
+ */
+const SCENARIO = 'workers';
+const TASKS = scaled(200, 1500);
+const PER_FAULT = scaled(2, 5);
+const POISON = scaled(2, 4);
+const TIMEOUT_MS = 1500; // long enough for a 48 MB heap to fill up on a busy machine
+const FAULTS = ['throw', 'exit', 'abort', 'hang', 'oom'] as const;
+const EXPECTED: Record<string, RegExp> = { poison: /exited \(signal SIGABRT\) while running this task/ };
+
+describe('faults: workers that throw, exit, crash, hang or blow their memory, and poison tasks', () => {
+  const seed = runSeed(SCENARIO);
+  const fig = new Figures(SCENARIO, 'worker throws / exits / aborts / hangs past timeoutMs / exceeds maxMemoryMb; poison tasks', seed);
+  const fleets: Fleet[] = [];
+  const mix = new Map<string, number>();
+  let url: string;
+  let sql: pg.Client;
+
+  before(async () => {
+    url = await testDatabaseUrl();
+    sql = await sqlClient(url);
+  });
+  after(async () => {
+    for (const f of fleets) {
+      f.killAll();
+      f.saveLogs();
+    }
+    fig.extra.faultMix = Object.fromEntries(mix);
+    fig.save();
+    await sql.end();
+  });
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    it(`round ${round}: transient faults complete once, poison tasks fail after max_attempts, nothing stalls`, async () => {
+      const r = roundRng(seed, SCENARIO, round);
+      const schema = freshSchema();
+      const runs = path.join(tmpDir(), 'runs.txt');
+      const chaos = { module: path.join(FIXTURES, 'workers/chaos.js'), config: { file: runs }, timeoutMs: TIMEOUT_MS, maxMemoryMb: 48, prefetch: r.int(1, 8) };
+      const ledger = { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs } };
+      const config = {
+        queue: { config: { schema } }, workers: { chaos: [chaos, chaos], steady: ledger },
+        pollIntervalMs: 200, leaseMs: 30_000, maxPerWorker: r.int(4, 15), retry: { baseMs: 20, maxMs: 200 },
+        localQueue: { path: 'local.sqlite' },
+      };
+      // Every fault in every round, at random places among ordinary tasks of both types.
+      const kinds: string[] = [
+        ...FAULTS.flatMap((f) => Array<string>(PER_FAULT).fill(f)), ...Array<string>(POISON).fill('poison'),
+        ...Array.from({ length: TASKS - FAULTS.length * PER_FAULT - POISON }, () => (r.chance(0.25) ? 'steady' : 'ok')),
+      ];
+      for (let i = kinds.length - 1; i > 0; i--) {
+        const j = r.int(0, i);
+        [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
+      }
+      for (const k of kinds) mix.set(k, (mix.get(k) ?? 0) + 1);
+      const tasks: NewTask[] = kinds.map((mode, i) => (mode === 'steady'
+        ? { type: 'steady', data: { i, ms: r.int(0, 5) }, postback: 'done' }
+        : { type: 'chaos', data: { i, mode, failures: mode === 'ok' ? 0 : mode === 'hang' ? 1 : r.int(1, 2), ms: r.int(0, 3) }, postback: 'done', maxAttempts: mode === 'poison' ? 3 : 4 }));
+      const ids = await enqueueAll(url, schema, tasks);
+      const expectFailed = new Map(ids.flatMap((id, i) => (EXPECTED[kinds[i]] ? [[id, EXPECTED[kinds[i]]] as const] : [])));
+      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
+      fleets.push(fleet);
+      const d = fleet.start('chaos', tmpDir(), config);
+      const ok = await settled(sql, schema, 'done', 240_000);
+      const stopped = await fleet.stopAll();
+      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids, expectFailed });
+      fig.rounds++;
+      fig.add(a);
+      console.log(`# ${SCENARIO} round ${round}: ${[...new Set(kinds)].map((k) => `${k} ${kinds.filter((x) => x === k).length}`).join(', ')}; ${summary(a)}`);
+      assert.deepEqual(a.lost, [], 'lost');
+      assert.deepEqual(a.stuck, [], 'stuck');
+      assert.deepEqual(a.wrong, [], 'wrong outcomes');
+      assert.ok(ok, `not every task settled:\n${d.output().slice(-3000)}`);
+      assert.deepEqual(stopped.map((s) => s.code), [0]);
+      // No drone died: a task that ran to the end was never run again.
+      assert.equal(a.duplicates, 0, 'no task ran twice');
+      assert.equal(a.failedAsExpected, expectFailed.size);
+      assert.equal(a.completedOnce, TASKS - expectFailed.size);
+      assert.match(d.output(), new RegExp(`timed out after ${TIMEOUT_MS} ms`));
+      assert.match(d.output(), /heap out of memory|Reached heap limit/);
+      await sql.query(`DROP SCHEMA "${schema}" CASCADE`);
+    });
+  }
+});
