@@ -2,14 +2,13 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type pg from 'pg';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
-import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
+import { freshSchema } from '../helpers/db.js';
 import { startDrone, type TestDrone } from '../helpers/drone.js';
 import { ApiSocket, startService } from '../helpers/service.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
-import { Figures, runSeed } from '../helpers/faults.js';
+import { faultScenario } from '../helpers/scenario.js';
 import { loadConfigFile, resolveConfig } from '../../core/config/load.js';
 import { ConfigError } from '../../core/config/errors.js';
 import { SwarmageClient } from '../../core/client.js';
@@ -28,12 +27,15 @@ import type { NewTask } from '../../core/queue/types.js';
 const SCENARIO = 'bad-input';
 
 describe('bad input: a clear error naming the field or value, and nothing lost', () => {
-  const seed = runSeed(SCENARIO);
-  const fig = new Figures(SCENARIO, 'bad input: config, tasks, worker results, API fuzz over WebSocket, SQL enqueue()', seed);
+  const sc = faultScenario(SCENARIO, 'bad input: config, tasks, worker results, API fuzz over WebSocket, SQL enqueue()');
+  const { fig } = sc;
   const byArea: Record<string, { tried: number; rejected: number }> = {};
   const drones: TestDrone[] = [];
-  let url: string;
-  let sql: pg.Client;
+  sc.atEnd(async () => {
+    await Promise.all(drones.map((d) => d.drone.stop()));
+    fig.rounds = 1;
+    fig.extra.byArea = byArea;
+  });
 
   /** Counts one bad input; `check` must throw if it was not rejected as it should be. */
   async function tried(area: string, check: () => unknown): Promise<void> {
@@ -44,18 +46,6 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     a.rejected++;
     fig.badInputsRejected++;
   }
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    await Promise.all(drones.map((d) => d.drone.stop()));
-    fig.rounds = 1;
-    fig.extra.byArea = byArea;
-    fig.save();
-    await sql.end();
-  });
 
   describe('config', () => {
     const dir = tmpDir('swarmage-bad-config-');
@@ -123,13 +113,13 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     for (const [file, expected] of modules) {
       it(`a worker module that fails to start (${file}) stops the drone before it claims anything`, () => tried('config', async () => {
         const schema = freshSchema();
-        const client = await SwarmageClient.connect({ connectionString: url, schema });
+        const client = await SwarmageClient.connect({ connectionString: sc.url, schema });
         await client.enqueue('broken', 1);
         await client.close();
-        await assert.rejects(startDrone(url, schema, { workers: { broken: { module: path.join(FIXTURES, 'workers', file) } } }), expected);
-        assert.deepEqual((await sql.query(`SELECT state, attempts FROM "${schema}".tasks`)).rows, [{ state: 'available', attempts: 0 }]);
-        assert.equal((await sql.query(`SELECT count(*)::int AS n FROM "${schema}".drones`)).rows[0].n, 0);
-        await sql.query(`DROP SCHEMA "${schema}" CASCADE`);
+        await assert.rejects(startDrone(sc.url, schema, { workers: { broken: { module: path.join(FIXTURES, 'workers', file) } } }), expected);
+        assert.deepEqual((await sc.sql.query(`SELECT state, attempts FROM "${schema}".tasks`)).rows, [{ state: 'available', attempts: 0 }]);
+        assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".drones`)).rows[0].n, 0);
+        await sc.sql.query(`DROP SCHEMA "${schema}" CASCADE`);
       }));
     }
   });
@@ -141,15 +131,15 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
 
     before(async () => {
       schema = freshSchema();
-      drones.push(await startDrone(url, schema, {
+      drones.push(await startDrone(sc.url, schema, {
         workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js') }, bad: { module: path.join(FIXTURES, 'workers/bad-results.js') } },
         retry: { baseMs: 10, maxMs: 10 },
       }));
-      client = await SwarmageClient.connect({ connectionString: url, schema });
+      client = await SwarmageClient.connect({ connectionString: sc.url, schema });
     });
     after(async () => {
       // Nothing lost: the good tasks enqueued between the bad ones were all answered.
-      await waitFor('every good task answered', async () => (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'good-answers'`)).rows[0].n === good.length, 30_000);
+      await waitFor('every good task answered', async () => (await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'good-answers'`)).rows[0].n === good.length, 30_000);
       await client.close();
     });
 
@@ -181,9 +171,9 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     for (const [what, task, expected] of cases) {
       it(`refuses ${what}, and a batch holding it inserts nothing`, () => tried('tasks', async () => {
         await assert.rejects(client.enqueueMany([task]), (e: Error) => e instanceof TaskInputError && expected.test(e.message));
-        const before = (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n;
+        const before = (await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n;
         await assert.rejects(client.enqueueMany([{ type: 'echo', data: 'fine' }, task]), (e: Error) => e instanceof TaskInputError && e.message.startsWith('tasks[1].'));
-        assert.equal((await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n, before);
+        assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n, before);
         good.push(...(await client.enqueueMany([{ type: 'echo', data: { after: what }, postback: 'good-answers' }])));
       }));
     }
@@ -191,9 +181,9 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     it('stores and runs task types with quotes and semicolons verbatim; the SQL stays the SQL', async () => {
       const odd = [`it's`, `a"b`, `x'); DROP TABLE tasks; --`, `semi;colon`];
       const ids = await client.enqueueMany(odd.map((type) => ({ type, data: 1 })));
-      const { rows } = await sql.query(`SELECT type FROM "${schema}".tasks WHERE id = ANY($1) ORDER BY id`, [ids]);
+      const { rows } = await sc.sql.query(`SELECT type FROM "${schema}".tasks WHERE id = ANY($1) ORDER BY id`, [ids]);
       assert.deepEqual(rows.map((r) => r.type), odd);
-      assert.equal((await sql.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`"${schema}".tasks`])).rows[0].ok, true);
+      assert.equal((await sc.sql.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`"${schema}".tasks`])).rows[0].ok, true);
     });
 
     const results: Array<[string, RegExp]> = [
@@ -209,10 +199,10 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
       it(`fails a task whose worker returns ${kind}, with its error, and carries on`, () => tried('results', async () => {
         const [id] = await client.enqueueMany([{ type: 'bad', data: { kind }, maxAttempts: 2, postback: 'bad-answers' }]);
         good.push(...(await client.enqueueMany([{ type: 'bad', data: 'fine', postback: 'good-answers' }])));
-        const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM "${schema}".tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0], 30_000);
+        const row = await waitFor('the failed state', async () => (await sc.sql.query(`SELECT * FROM "${schema}".tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0], 30_000);
         assert.equal(row.attempts, 2);
         assert.match(row.last_error, expected);
-        assert.equal((await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'bad-answers'`)).rows[0].n, 0, 'no answer for it');
+        assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'bad-answers'`)).rows[0].n, 0, 'no answer for it');
       }));
     }
   });
@@ -221,7 +211,7 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     let schema: string;
     before(async () => {
       schema = freshSchema();
-      await (await SwarmageClient.connect({ connectionString: url, schema })).close();
+      await (await SwarmageClient.connect({ connectionString: sc.url, schema })).close();
     });
     const fn = () => `"${schema}".enqueue`;
     const cases: Array<[string, unknown[], RegExp]> = [
@@ -237,14 +227,14 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     for (const [what, args, expected] of cases) {
       it(`rejects ${what}, inserting nothing`, () => tried('sql', async () => {
         const params = args.map((_, i) => `$${i + 1}`).join(', ');
-        await assert.rejects(sql.query(`SELECT ${fn()}(${params})`, args), expected);
-        assert.equal((await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n, 0);
+        await assert.rejects(sc.sql.query(`SELECT ${fn()}(${params})`, args), expected);
+        assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n, 0);
       }));
     }
     it('takes quotes and semicolons in every text argument as data', async () => {
       const evil = `x'); DROP TABLE tasks; --`;
-      await sql.query(`SELECT ${fn()}($1, $2::jsonb, $3)`, [evil, JSON.stringify(evil), evil]);
-      const { rows } = await sql.query(`SELECT type, data, postback FROM "${schema}".tasks`);
+      await sc.sql.query(`SELECT ${fn()}($1, $2::jsonb, $3)`, [evil, JSON.stringify(evil), evil]);
+      const { rows } = await sc.sql.query(`SELECT type, data, postback FROM "${schema}".tasks`);
       assert.deepEqual(rows, [{ type: evil, data: evil, postback: evil }]);
     });
   });
@@ -257,7 +247,7 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     const wsUrl = (h: RunningHost) => `${h.url.replace('http', 'ws').replace('0.0.0.0', '127.0.0.1')}api`;
 
     before(async () => {
-      ({ service } = await startService(url, freshSchema()));
+      ({ service } = await startService(sc.url, freshSchema()));
       host = await startHost(service, { host: '127.0.0.1', port: 0, staticDir: tmpDir() });
       open = await startHost(service, { host: '0.0.0.0', port: 0, staticDir: tmpDir() });
       socket = await ApiSocket.open(wsUrl(host));

@@ -1,11 +1,9 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import type pg from 'pg';
-import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
-import { FIXTURES, sleep, tmpDir } from '../helpers/tmp.js';
-import { Figures, ROUNDS, account, roundRng, runSeed, scaled, summary } from '../helpers/faults.js';
-import { Fleet, enqueueAll, settled } from '../helpers/fleet.js';
+import { sleep } from '../helpers/tmp.js';
+import { ROUNDS, scaled, summary } from '../helpers/faults.js';
+import { enqueueAll, settled } from '../helpers/fleet.js';
+import { faultScenario } from '../helpers/scenario.js';
 
 /**
  * SIGKILL one drone at random moments — at its crash points (during a claim, the local insert, a
@@ -17,44 +15,24 @@ const POINTS = ['claimed', 'buffered', 'hopped', 'recorded', 'acked'] as const;
 const TASKS = scaled(400, 3000);
 
 describe('faults: SIGKILL the drone at random moments, restart it on the same local file', () => {
-  const seed = runSeed(SCENARIO);
-  const fig = new Figures(SCENARIO, 'SIGKILL at claim / local insert / chain / ack / random time; restart on the same local file', seed);
-  const fleets: Fleet[] = [];
+  const sc = faultScenario(SCENARIO, 'SIGKILL at claim / local insert / chain / ack / random time; restart on the same local file');
+  const { fig } = sc;
   const points = new Map<string, number>();
-  let url: string;
-  let sql: pg.Client;
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    for (const f of fleets) {
-      f.killAll();
-      f.saveLogs();
-    }
+  sc.atEnd(() => {
     fig.extra.killsByPoint = Object.fromEntries(points);
-    fig.save();
-    await sql.end();
   });
 
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: kills at crash points and at random times, then a clean restart; every task accounted for`, async () => {
-      const r = roundRng(seed, SCENARIO, round);
-      const schema = freshSchema();
-      const dir = tmpDir();
-      const runs = path.join(dir, 'runs.txt');
-      const ledger = (next?: string) => ({ module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs, next } });
-      const config = {
-        queue: { config: { schema } },
-        workers: { a: [ledger('b'), ledger('b')], b: [ledger(), ledger()] },
+      const { url, sql } = sc;
+      const { r, schema, dir, ledger, droneConfig, settle } = sc.round(round);
+      const config = droneConfig({
+        workers: { a: [ledger({ next: 'b' }), ledger({ next: 'b' })], b: [ledger(), ledger()] },
         pollIntervalMs: 200, leaseMs: 10_000, maxPerWorker: r.int(5, 20),
         retry: { baseMs: 50, maxMs: 500 },
-        localQueue: { path: 'local.sqlite' },
-      };
+      });
       const ids = await enqueueAll(url, schema, Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(0, 4) }, postback: 'done' })));
-      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
-      fleets.push(fleet);
+      const fleet = sc.fleet(`${SCENARIO}-round${round}`);
 
       // Two runs that end in a SIGKILL, each on the same local file as the one before.
       for (let run = 0; run < 2; run++) {
@@ -83,12 +61,7 @@ describe('faults: SIGKILL the drone at random moments, restart it on the same lo
       }
 
       const last = fleet.start('clean', dir, config);
-      const ok = await settled(sql, schema, 'done', 120_000);
-      const stopped = await fleet.stopAll();
-      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids });
-      fig.rounds++;
-      fig.kills += fleet.kills;
-      fig.add(a);
+      const { ok, stopped, a } = await settle(fleet, ids, 120_000);
       console.log(`# ${SCENARIO} round ${round}: ${fleet.kills} kill(s); ${summary(a)}`);
       assert.ok(ok, `not every task settled:\n${last.output().slice(-3000)}`);
       assert.deepEqual(stopped.map((s) => s.code), [0], 'the last drone stops cleanly');

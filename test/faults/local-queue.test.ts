@@ -1,13 +1,12 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type pg from 'pg';
-import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
-import { FIXTURES, tmpDir } from '../helpers/tmp.js';
-import { Figures, runSeed } from '../helpers/faults.js';
-import { Fleet, enqueueAll } from '../helpers/fleet.js';
+import { freshSchema } from '../helpers/db.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { enqueueAll } from '../helpers/fleet.js';
+import { droneConfig, faultScenario, ledgerWorker } from '../helpers/scenario.js';
 
 /**
  * The local queue cannot be written at start: a read-only directory, a full disk, a path under a
@@ -21,22 +20,10 @@ const SCENARIO = 'local-queue';
 const isRoot = process.getuid?.() === 0;
 
 describe('faults: the local queue cannot be written at start', () => {
-  const seed = runSeed(SCENARIO);
-  const fig = new Figures(SCENARIO, 'local queue unwritable at start: read-only dir, full disk, path under a file, read-only existing file', seed);
-  const fleets: Fleet[] = [];
+  const sc = faultScenario(SCENARIO, 'local queue unwritable at start: read-only dir, full disk, path under a file, read-only existing file');
+  const { fig } = sc;
   const mounts: string[] = [];
-  let url: string;
-  let sql: pg.Client;
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    for (const f of fleets) {
-      f.killAll();
-      f.saveLogs();
-    }
+  sc.atEnd(() => {
     for (const m of mounts.reverse()) {
       try {
         execFileSync('umount', [m]);
@@ -45,8 +32,6 @@ describe('faults: the local queue cannot be written at start', () => {
       }
     }
     fig.rounds = 1;
-    fig.save();
-    await sql.end();
   });
 
   function mount(args: string[], dir: string): void {
@@ -57,14 +42,14 @@ describe('faults: the local queue cannot be written at start', () => {
 
   /** Runs a drone whose local queue is `localPath`; it must exit 1 with `expected` on stderr and claim nothing. */
   async function refusesToStart(localPath: string, expected: RegExp) {
+    const { url, sql } = sc;
     const schema = freshSchema();
     await enqueueAll(url, schema, Array.from({ length: 5 }, (_, i) => ({ type: 'a', data: { i }, postback: 'done' })));
-    const fleet = new Fleet(url, `${SCENARIO}-${fleets.length + 1}`);
-    fleets.push(fleet);
-    const d = fleet.start('local', tmpDir(), {
-      queue: { config: { schema } }, workers: { a: { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: path.join(tmpDir(), 'runs.txt') } } },
+    const fleet = sc.fleet(`${SCENARIO}-${sc.fleets.length + 1}`);
+    const d = fleet.start('local', tmpDir(), droneConfig(schema, {
+      workers: { a: ledgerWorker(path.join(tmpDir(), 'runs.txt')) },
       pollIntervalMs: 100, localQueue: { path: localPath },
-    });
+    }));
     const end = await Promise.race([d.ended, new Promise((r) => setTimeout(r, 60_000, 'still running').unref())]);
     fig.badInputsTried++;
     assert.deepEqual(end, { code: 1, signal: null }, d.output());

@@ -1,13 +1,11 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import type pg from 'pg';
-import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
-import { FIXTURES, sleep, tmpDir, waitFor } from '../helpers/tmp.js';
-import { ApiSocket } from '../helpers/service.js';
+import { sleep, tmpDir, waitFor } from '../helpers/tmp.js';
+import type { ApiSocket } from '../helpers/service.js';
 import { TcpProxy } from '../helpers/proxy.js';
-import { Figures, ROUNDS, account, roundRng, runSeed, scaled, summary } from '../helpers/faults.js';
-import { Fleet, enqueueAll, running, settled, type FleetDrone } from '../helpers/fleet.js';
+import { ROUNDS, roundRng, scaled, summary } from '../helpers/faults.js';
+import { enqueueAll, running } from '../helpers/fleet.js';
+import { faultScenario } from '../helpers/scenario.js';
 import type { Snapshot } from '../../core/api/contract.js';
 import { SwarmageClient } from '../../core/client.js';
 
@@ -27,40 +25,18 @@ const BACKLOG = scaled(300, 2000);
 const LEASE_MS = scaled(6000, 9000);
 
 describe('faults: the network between drones and Postgres drops or stalls', () => {
-  const seed = runSeed(SCENARIO);
-  const fig = new Figures(SCENARIO, 'TCP proxy between 2 drones and Postgres drops or stalls every connection, then resumes', seed);
-  const fleets: Fleet[] = [];
+  const sc = faultScenario(SCENARIO, 'TCP proxy between 2 drones and Postgres drops or stalls every connection, then resumes');
+  const { seed, fig } = sc;
   const proxies: TcpProxy[] = [];
-  const sockets: ApiSocket[] = [];
   const faults: string[] = [];
   let lostAnswers = 0;
-  let url: string;
-  let sql: pg.Client;
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    for (const s of sockets) s.close();
-    for (const f of fleets) {
-      f.killAll();
-      f.saveLogs();
-    }
+  sc.atEnd(async () => {
     for (const p of proxies) await p.close();
     fig.extra.faults = faults;
     fig.extra.claimsWhoseAnswerWasLost = `given back by the drone ${lostAnswers} time(s)`;
     fig.extra.leaseMs = LEASE_MS;
-    fig.save();
-    await sql.end();
   });
 
-  async function api(d: FleetDrone): Promise<ApiSocket> {
-    const m = await waitFor('the UI address', () => /operator UI on (http:\/\/\S+)/.exec(d.output()));
-    const s = await ApiSocket.open(`${m[1].replace('http', 'ws')}api`);
-    sockets.push(s);
-    return s;
-  }
   const connected = async (s: ApiSocket) => {
     const res = await s.call('drone.snapshot', {});
     return (res.ok && (res.result as Snapshot).drone?.database.connected) === true;
@@ -68,17 +44,14 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
 
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: drops and stalls; the drones recover on their own and nothing is lost`, async () => {
-      const r = roundRng(seed, SCENARIO, round);
-      const schema = freshSchema();
-      const runs = path.join(tmpDir(), 'runs.txt');
+      const { url, sql } = sc;
+      const { r, schema, ledger, droneConfig, settle } = sc.round(round);
       const target = new URL(url);
       const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port) });
       proxies.push(proxy);
-      const ledger = { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs } };
-      const config = (alias: string) => ({
-        alias, queue: { config: { schema } }, workers: { a: [ledger, ledger] },
+      const config = (alias: string) => droneConfig({
+        alias, workers: { a: [ledger(), ledger()] },
         pollIntervalMs: 500, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 20), retry: { baseMs: 50, maxMs: 500 },
-        localQueue: { path: 'local.sqlite' },
       });
       const rp = roundRng(seed, `${SCENARIO}:producer`, round); // its own sequence: it runs alongside
       const task = () => ({ type: 'a', data: { ms: rp.int(5, 25) }, postback: 'done' });
@@ -96,11 +69,10 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
           await client.close();
         }
       })();
-      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
-      fleets.push(fleet);
+      const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const drones = ['n1', 'n2'].map((n) => fleet.start(n, tmpDir(), config(n), { url: proxy.url(url), args: ['--ui', '127.0.0.1:0'] }));
       await Promise.all(drones.map((d) => running(d)));
-      const apis = await Promise.all(drones.map(api));
+      const apis = await Promise.all(drones.map(sc.api));
       const answered = async () => (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'done'`)).rows[0].n;
       const listening = async () => (await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${schema}_tasks"`])).rows[0].n;
 
@@ -137,12 +109,8 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
 
       producing = false;
       await producer;
-      const ok = await settled(sql, schema, 'done', 120_000);
-      const stopped = await fleet.stopAll();
-      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids });
-      fig.rounds++;
+      const { ok, stopped, a } = await settle(fleet, ids, 120_000);
       lostAnswers += drones.reduce((n, d) => n + (d.output().match(/claimed by a statement whose answer was lost/g)?.length ?? 0), 0);
-      fig.add(a);
       console.log(`# ${SCENARIO} round ${round}: ${summary(a)}`);
       assert.deepEqual(a.lost, [], 'lost');
       assert.deepEqual(a.stuck, [], 'stuck');

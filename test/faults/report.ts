@@ -1,5 +1,5 @@
 /**
- * Writes the figures of the last fault-suite run (test-results/faults/*.json) into
+ * Writes the figures of the last full fault-suite run (test-results/faults/full/*.json) into
  * docs/reliability.md, between the "figures" markers; the rest of that file is prose kept by hand.
  * Run by `npm run test:faults` after the suite: node dist/test/faults/report.js
  *
@@ -9,7 +9,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RESULTS_DIR } from '../helpers/faults.js';
+import { RESULTS_ROOT } from '../helpers/faults.js';
+
+/** The figures of a full run, unless FAULT_SCALE says otherwise. */
+const RESULTS_DIR = path.join(RESULTS_ROOT, process.env.FAULT_SCALE === 'small' ? 'small' : 'full');
 
 interface ScenarioFigures {
   scenario: string;
@@ -70,7 +73,7 @@ export function render(all: ScenarioFigures[], command: string): string {
   }
   lines.push(`| **all** | ${sum('rounds')} | | ${n(sum('tasksEnqueued'))} | ${n(sum('completedOnce'))} | ${n(sum('failedAsExpected'))} | ${n(sum('duplicates'))} | ` +
     `**${sum('lost')}** | **${sum('stuck')}** | ${sum('kills')} | | | ${n(sum('badInputsTried'))} / ${n(sum('badInputsRejected'))} |`);
-  lines.push('', 'Details per scenario (from test-results/faults/*.json):', '');
+  lines.push('', 'Details per scenario (from test-results/faults/<scale>/*.json):', '');
   for (const f of all) {
     const details: string[] = [];
     if (f.wrong) details.push(`**${f.wrong} wrong outcome(s)**`);

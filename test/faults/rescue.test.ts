@@ -1,11 +1,9 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import type pg from 'pg';
-import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
-import { FIXTURES, sleep, tmpDir, waitFor } from '../helpers/tmp.js';
-import { Figures, ROUNDS, account, roundRng, runSeed, scaled, summary } from '../helpers/faults.js';
-import { Fleet, enqueueAll, running, settled } from '../helpers/fleet.js';
+import { sleep, tmpDir, waitFor } from '../helpers/tmp.js';
+import { ROUNDS, scaled, summary } from '../helpers/faults.js';
+import { enqueueAll, running } from '../helpers/fleet.js';
+import { faultScenario } from '../helpers/scenario.js';
 
 /**
  * SIGKILL a drone and never restart it: the other drone takes its tasks once their lease has run
@@ -17,39 +15,22 @@ const LEASE_MS = 4000;
 const TASKS = scaled(300, 2000);
 
 describe("faults: a killed drone is never restarted; a second drone finishes its work after the lease", () => {
-  const seed = runSeed(SCENARIO);
-  const fig = new Figures(SCENARIO, "SIGKILL a drone, never restart it: a second drone rescues its tasks after the lease", seed);
-  const fleets: Fleet[] = [];
-  let url: string;
-  let sql: pg.Client;
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    for (const f of fleets) {
-      f.killAll();
-      f.saveLogs();
-    }
+  const sc = faultScenario(SCENARIO, "SIGKILL a drone, never restart it: a second drone rescues its tasks after the lease");
+  const { fig } = sc;
+  sc.atEnd(() => {
     fig.extra.leaseMs = LEASE_MS;
-    fig.save();
-    await sql.end();
   });
 
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: the survivor rescues the dead drone's tasks and every task is accounted for`, async () => {
-      const r = roundRng(seed, SCENARIO, round);
-      const schema = freshSchema();
-      const runs = path.join(tmpDir(), 'runs.txt');
-      const ledger = { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs } };
-      const config = (alias: string) => ({
-        alias, queue: { config: { schema } }, workers: { a: [ledger, ledger] },
-        pollIntervalMs: 200, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 20), localQueue: { path: 'local.sqlite' },
+      const { url, sql } = sc;
+      const { r, schema, ledger, droneConfig, settle } = sc.round(round);
+      const config = (alias: string) => droneConfig({
+        alias, workers: { a: [ledger(), ledger()] },
+        pollIntervalMs: 200, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 20),
       });
       const ids = await enqueueAll(url, schema, Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(5, 40) }, postback: 'done' })));
-      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
-      fleets.push(fleet);
+      const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const victim = fleet.start('victim', tmpDir(), config('victim'));
       const survivor = fleet.start('survivor', tmpDir(), config('survivor'));
       await Promise.all([running(victim), running(survivor)]);
@@ -63,12 +44,7 @@ describe("faults: a killed drone is never restarted; a second drone finishes its
       await waitFor("the victim's tasks to be rescued", async () => (await holds()) === 0, LEASE_MS * 3 + 30_000, 20);
       const rescueMs = Date.now() - killedAt;
       if (held > 0) fig.rescueMs.push(rescueMs);
-      const ok = await settled(sql, schema, 'done', 120_000);
-      const stopped = await fleet.stopAll();
-      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids });
-      fig.rounds++;
-      fig.kills += fleet.kills;
-      fig.add(a);
+      const { ok, stopped, a } = await settle(fleet, ids, 120_000);
       console.log(`# ${SCENARIO} round ${round}: victim held ${held} task(s), rescued after ${rescueMs} ms; ${summary(a)}`);
       assert.ok(ok, `not every task settled:\n${survivor.output().slice(-3000)}`);
       assert.deepEqual(stopped.map((s) => s.code), [0]);

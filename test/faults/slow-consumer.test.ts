@@ -1,11 +1,9 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import type pg from 'pg';
-import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
-import { FIXTURES, sleep, tmpDir } from '../helpers/tmp.js';
-import { Figures, ROUNDS, account, roundRng, rssMb, runSeed, scaled, summary } from '../helpers/faults.js';
-import { Fleet, enqueueAll, running, settled } from '../helpers/fleet.js';
+import { sleep, tmpDir } from '../helpers/tmp.js';
+import { ROUNDS, roundRng, rssMb, scaled, summary } from '../helpers/faults.js';
+import { enqueueAll, running } from '../helpers/fleet.js';
+import { faultScenario } from '../helpers/scenario.js';
 import { SwarmageClient } from '../../core/client.js';
 
 /**
@@ -22,45 +20,28 @@ const PER_WORKER = 10;
 const INSTANCES = 2;
 
 describe('faults: a slow consumer under a steady overload', () => {
-  const seed = runSeed(SCENARIO);
-  const fig = new Figures(SCENARIO, `workers slower than arrivals (about 2×) for ${SECONDS} s; drone memory and buffer stay bounded`, seed);
-  const fleets: Fleet[] = [];
+  const sc = faultScenario(SCENARIO, `workers slower than arrivals (about 2×) for ${SECONDS} s; drone memory and buffer stay bounded`);
+  const { seed, fig } = sc;
   const memory: Array<Record<string, number>> = [];
-  let url: string;
-  let sql: pg.Client;
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    for (const f of fleets) {
-      f.killAll();
-      f.saveLogs();
-    }
+  sc.atEnd(() => {
     fig.extra.seconds = SECONDS;
     fig.extra.capacity = PER_WORKER * INSTANCES;
     fig.extra.memory = memory;
-    fig.save();
-    await sql.end();
   });
 
   for (let round = 1; round <= SLOW_ROUNDS; round++) {
     it(`round ${round}: ${SECONDS} s of overload; the drone's buffer and memory stay bounded, nothing is dropped`, async () => {
-      const r = roundRng(seed, SCENARIO, round);
+      const { url, sql } = sc;
+      const { r, schema, ledger, droneConfig, settle } = sc.round(round);
       const rp = roundRng(seed, `${SCENARIO}:producer`, round);
-      const schema = freshSchema();
-      const runs = path.join(tmpDir(), 'runs.txt');
-      const ledger = (delayScale: number) => ({ module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs, delayScale } });
-      const config = (alias: string, delayScale: number) => ({
-        alias, queue: { config: { schema } }, workers: { slow: Array.from({ length: INSTANCES }, () => ledger(delayScale)) },
-        pollIntervalMs: 200, leaseMs: 30_000, maxPerWorker: PER_WORKER, localQueue: { path: 'local.sqlite' },
+      const config = (alias: string, delayScale: number) => droneConfig({
+        alias, workers: { slow: Array.from({ length: INSTANCES }, () => ledger({ delayScale })) },
+        pollIntervalMs: 200, leaseMs: 30_000, maxPerWorker: PER_WORKER,
       });
       // Each task takes 30–50 ms: two instances do about 50 a second; about 100 a second arrive.
       const task = () => ({ type: 'slow', data: { ms: rp.int(30, 50) }, postback: 'done' });
       const ids = await enqueueAll(url, schema, Array.from({ length: 100 }, task));
-      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
-      fleets.push(fleet);
+      const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const slow = fleet.start('slow', tmpDir(), config('slow', 1));
       await running(slow);
 
@@ -87,9 +68,7 @@ describe('faults: a slow consumer under a steady overload', () => {
       slow.proc.kill('SIGTERM');
       assert.deepEqual(await slow.ended, { code: 0, signal: null }, 'the slow drone stops gracefully');
       const fast = fleet.start('fast', tmpDir(), config('fast', 0));
-      const ok = await settled(sql, schema, 'done', 300_000);
-      const stopped = await fleet.stopAll();
-      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids });
+      const { ok, stopped, a } = await settle(fleet, ids, 300_000);
 
       // Memory: after a warm-up quarter, the second half may not grow past the first by more than noise.
       const warm = samples.filter((s) => s.t >= (SECONDS * 1000) / 4);
@@ -99,8 +78,6 @@ describe('faults: a slow consumer under a steady overload', () => {
       const maxHeld = Math.max(...samples.map((s) => s.held));
       const m = { round, rssStartMb: +samples[0].rss.toFixed(1), rssWarmPeakMb: +peak(mid).toFixed(1), rssLatePeakMb: +peak(late).toFixed(1), rssEndMb: +samples.at(-1)!.rss.toFixed(1), maxHeld, backlogAtEnd: backlog };
       memory.push(m);
-      fig.rounds++;
-      fig.add(a);
       console.log(`# ${SCENARIO} round ${round}: ${JSON.stringify(m)}; ${summary(a)}`);
       assert.ok(backlog > 0, 'the workers really were slower than the arrivals');
       assert.ok(maxHeld <= 2 * PER_WORKER * INSTANCES, `the drone held ${maxHeld} tasks; its capacity is ${PER_WORKER * INSTANCES} (plus outcomes on their way)`);

@@ -1,11 +1,9 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import type pg from 'pg';
-import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
-import { FIXTURES, sleep, tmpDir, waitFor } from '../helpers/tmp.js';
-import { Figures, ROUNDS, account, roundRng, runSeed, scaled, summary } from '../helpers/faults.js';
-import { Fleet, enqueueAll, running, settled, type FleetDrone } from '../helpers/fleet.js';
+import { sleep, tmpDir, waitFor } from '../helpers/tmp.js';
+import { ROUNDS, scaled, summary } from '../helpers/faults.js';
+import { enqueueAll, running, type FleetDrone } from '../helpers/fleet.js';
+import { faultScenario } from '../helpers/scenario.js';
 
 /**
  * Four drones share 20,000 tasks (2,000 at the small scale); two of them are SIGKILLed at random
@@ -17,41 +15,23 @@ const TASKS = scaled(2000, 20_000);
 const LEASE_MS = 8000; // long enough that a busy 2-core machine never loses a live drone's lease
 
 describe('faults: four drones, random kills of two of them', () => {
-  const seed = runSeed(SCENARIO);
-  const fig = new Figures(SCENARIO, `4 drones × ${TASKS.toLocaleString('en')} tasks, random SIGKILLs of two (restarted or left dead)`, seed);
-  const fleets: Fleet[] = [];
-  let url: string;
-  let sql: pg.Client;
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    for (const f of fleets) {
-      f.killAll();
-      f.saveLogs();
-    }
+  const sc = faultScenario(SCENARIO, `4 drones × ${TASKS.toLocaleString('en')} tasks, random SIGKILLs of two (restarted or left dead)`);
+  const { fig } = sc;
+  sc.atEnd(() => {
     fig.extra.leaseMs = LEASE_MS;
-    fig.save();
-    await sql.end();
   });
 
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: ${TASKS} tasks, two of four drones killed at random; every task accounted for`, async () => {
-      const r = roundRng(seed, SCENARIO, round);
-      const schema = freshSchema();
-      const runs = path.join(tmpDir(), 'runs.txt');
-      const ledger = (next?: string) => ({ module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs, next } });
-      const config = (alias: string) => ({
-        alias, queue: { config: { schema } },
-        workers: { a: [ledger('b'), ledger('b')], b: [ledger(), ledger()] },
+      const { url, sql } = sc;
+      const { r, schema, ledger, droneConfig, settle } = sc.round(round);
+      const config = (alias: string) => droneConfig({
+        alias,
+        workers: { a: [ledger({ next: 'b' }), ledger({ next: 'b' })], b: [ledger(), ledger()] },
         pollIntervalMs: 250, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 30), retry: { baseMs: 50, maxMs: 500 },
-        localQueue: { path: 'local.sqlite' },
       });
       const ids = await enqueueAll(url, schema, Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(0, 2) }, postback: 'done' })));
-      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
-      fleets.push(fleet);
+      const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const names = ['d1', 'd2', 'd3', 'd4'];
       const dirs = new Map(names.map((n) => [n, tmpDir()]));
       const first = names.map((n) => fleet.start(n, dirs.get(n)!, config(n)));
@@ -83,12 +63,7 @@ describe('faults: four drones, random kills of two of them', () => {
         }
       }
       await Promise.all(restarts);
-      const ok = await settled(sql, schema, 'done', 300_000);
-      const stopped = await fleet.stopAll();
-      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids });
-      fig.rounds++;
-      fig.kills += fleet.kills;
-      fig.add(a);
+      const { ok, stopped, a } = await settle(fleet, ids, 300_000);
       console.log(`# ${SCENARIO} round ${round}: ${plan.join('; ')}; ${summary(a)}`);
       assert.ok(ok, 'every task settled');
       assert.ok(stopped.every((s) => s.code === 0), JSON.stringify(stopped));

@@ -1,11 +1,10 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type pg from 'pg';
-import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
 import { FIXTURES, tmpDir } from '../helpers/tmp.js';
-import { Figures, ROUNDS, account, roundRng, runSeed, scaled, summary } from '../helpers/faults.js';
-import { Fleet, enqueueAll, settled } from '../helpers/fleet.js';
+import { ROUNDS, scaled, summary } from '../helpers/faults.js';
+import { enqueueAll } from '../helpers/fleet.js';
+import { faultScenario } from '../helpers/scenario.js';
 import type { NewTask } from '../../core/queue/types.js';
 
 /**
@@ -24,39 +23,22 @@ const FAULTS = ['throw', 'exit', 'abort', 'hang', 'oom'] as const;
 const EXPECTED: Record<string, RegExp> = { poison: /exited \(signal SIGABRT\) while running this task/ };
 
 describe('faults: workers that throw, exit, crash, hang or blow their memory, and poison tasks', () => {
-  const seed = runSeed(SCENARIO);
-  const fig = new Figures(SCENARIO, 'worker throws / exits / aborts / hangs past timeoutMs / exceeds maxMemoryMb; poison tasks', seed);
-  const fleets: Fleet[] = [];
+  const sc = faultScenario(SCENARIO, 'worker throws / exits / aborts / hangs past timeoutMs / exceeds maxMemoryMb; poison tasks');
+  const { fig } = sc;
   const mix = new Map<string, number>();
-  let url: string;
-  let sql: pg.Client;
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    for (const f of fleets) {
-      f.killAll();
-      f.saveLogs();
-    }
+  sc.atEnd(() => {
     fig.extra.faultMix = Object.fromEntries(mix);
-    fig.save();
-    await sql.end();
   });
 
   for (let round = 1; round <= ROUNDS; round++) {
     it(`round ${round}: transient faults complete once, poison tasks fail after max_attempts, nothing stalls`, async () => {
-      const r = roundRng(seed, SCENARIO, round);
-      const schema = freshSchema();
-      const runs = path.join(tmpDir(), 'runs.txt');
+      const { url, sql } = sc;
+      const { r, schema, runs, ledger, droneConfig, settle } = sc.round(round);
       const chaos = { module: path.join(FIXTURES, 'workers/chaos.js'), config: { file: runs }, timeoutMs: TIMEOUT_MS, maxMemoryMb: 48, prefetch: r.int(1, 8) };
-      const ledger = { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs } };
-      const config = {
-        queue: { config: { schema } }, workers: { chaos: [chaos, chaos], steady: ledger },
+      const config = droneConfig({
+        workers: { chaos: [chaos, chaos], steady: ledger() },
         pollIntervalMs: 200, leaseMs: 30_000, maxPerWorker: r.int(4, 15), retry: { baseMs: 20, maxMs: 200 },
-        localQueue: { path: 'local.sqlite' },
-      };
+      });
       // Every fault in every round, at random places among ordinary tasks of both types.
       const kinds: string[] = [
         ...FAULTS.flatMap((f) => Array<string>(PER_FAULT).fill(f)), ...Array<string>(POISON).fill('poison'),
@@ -72,14 +54,9 @@ describe('faults: workers that throw, exit, crash, hang or blow their memory, an
         : { type: 'chaos', data: { i, mode, failures: mode === 'ok' ? 0 : mode === 'hang' ? 1 : r.int(1, 2), ms: r.int(0, 3) }, postback: 'done', maxAttempts: mode === 'poison' ? 3 : 4 }));
       const ids = await enqueueAll(url, schema, tasks);
       const expectFailed = new Map(ids.flatMap((id, i) => (EXPECTED[kinds[i]] ? [[id, EXPECTED[kinds[i]]] as const] : [])));
-      const fleet = new Fleet(url, `${SCENARIO}-round${round}`);
-      fleets.push(fleet);
+      const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const d = fleet.start('chaos', tmpDir(), config);
-      const ok = await settled(sql, schema, 'done', 240_000);
-      const stopped = await fleet.stopAll();
-      const a = await account(sql, schema, ids, { postback: 'done', runsFile: runs, killedPids: fleet.killedPids, expectFailed });
-      fig.rounds++;
-      fig.add(a);
+      const { ok, stopped, a } = await settle(fleet, ids, 240_000, expectFailed);
       console.log(`# ${SCENARIO} round ${round}: ${[...new Set(kinds)].map((k) => `${k} ${kinds.filter((x) => x === k).length}`).join(', ')}; ${summary(a)}`);
       assert.deepEqual(a.lost, [], 'lost');
       assert.deepEqual(a.stuck, [], 'stuck');

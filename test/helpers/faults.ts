@@ -12,7 +12,9 @@ import type pg from 'pg';
  */
 export const SCALE: 'small' | 'full' = process.env.FAULT_SCALE === 'full' ? 'full' : 'small';
 export const ROUNDS = Math.max(1, Number(process.env.FAULT_ROUNDS) || 2);
-export const RESULTS_DIR = path.resolve(import.meta.dirname, '../../../test-results/faults');
+/** Per scale, so that `npm test` (small) never overwrites the figures of a full run. */
+export const RESULTS_ROOT = path.resolve(import.meta.dirname, '../../../test-results/faults');
+export const RESULTS_DIR = path.join(RESULTS_ROOT, SCALE);
 
 /** small or full, by FAULT_SCALE. */
 export const scaled = <T>(small: T, full: T): T => (SCALE === 'full' ? full : small);
