@@ -84,7 +84,10 @@ Options:
   -h, --help           this text
 
 System ids: swarmage-{defaults,tuned}-{1,4}w, swarmage-tuned-4w-ui, graphile-worker-{defaults,tuned},
-pg-boss-{defaults,tuned}, raw-sql.`;
+pg-boss-{defaults,tuned}, raw-sql.
+
+Environment: SWARMAGE_BENCH_NODE_ARGS adds Node options to our drone processes only, e.g.
+  SWARMAGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses those in NODE_OPTIONS).`;
 
 function usageError(msg: string): never {
   process.stderr.write(`bench: ${msg}\n(see --help)\n`);

@@ -61,8 +61,11 @@ export interface DroneProcess {
   stop(): Promise<void>;
 }
 
+/** Node options for the drone process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses those in NODE_OPTIONS). */
+const DRONE_NODE_ARGS = (process.env.SWARMAGE_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 export function spawnDrone(configFile: string, env: NodeJS.ProcessEnv, extraArgs: string[] = []): DroneProcess {
-  const proc = spawn(process.execPath, [BIN, 'drone', '--config', configFile, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...DRONE_NODE_ARGS, BIN, 'drone', '--config', configFile, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   let partial = '';
   const complaints: string[] = [];

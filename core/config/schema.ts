@@ -60,6 +60,12 @@ export const configSchema = z.strictObject({
   shutdownGraceMs: z.number().int().min(0).default(10_000),
   localQueue: z.strictObject({
     path: z.string().min(1).default('swarmage-local.sqlite'),
+    history: z.strictObject({
+      keepSteps: z.number().int().min(0).max(100_000_000).default(100_000)
+        .describe('Acknowledged steps kept as history (traces, task explorer), newest first; 0 keeps none.'),
+      keepHours: z.number().min(0).max(24 * 365).default(24)
+        .describe('Acknowledged steps older than this are dropped, whatever keepSteps says.'),
+    }).prefault({}),
   }).prefault({}),
   log: z.strictObject({
     level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

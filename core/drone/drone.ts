@@ -2,12 +2,11 @@ import os from 'node:os';
 import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import { LocalQueue, type Outcome, type Step } from '../queue/local/localQueue.js';
+import { LocalQueue, type Finished, type Outcome, type Retention, type Step } from '../queue/local/localQueue.js';
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import type { TaskListener } from '../queue/pg/listener.js';
 import type { ClaimRequest, Completion, Failure } from '../queue/types.js';
-import { WorkerPool, type InstanceInfo } from '../workers/pool.js';
-import type { ChildResult } from '../workers/protocol.js';
+import { WorkerPool, type InstanceInfo, type RunResult } from '../workers/pool.js';
 import { retryDelayMs } from '../util/backoff.js';
 import { RateMeter } from './rates.js';
 import { SingleFlight } from '../util/singleFlight.js';
@@ -80,11 +79,13 @@ export class Drone extends EventEmitter<DroneEvents> {
   private readonly drained = new Set<string>();
   private outcomes: Outcome[] = [];
   private outcomesScheduled = false;
-  private readonly pumper = new SingleFlight(() => this.pump(), () => this.state === 'running');
-  private readonly flusher = new SingleFlight(() => this.flushLoop());
-  private outboxSize = 0;
+  /** Chains that ended, recorded in the local queue, waiting for Postgres to acknowledge them. */
+  private outbox: Finished[] = [];
+  /** The one loop that talks to Postgres on the hot path: claims and acknowledgements. */
+  private readonly syncer = new SingleFlight(() => this.sync());
   private timers: NodeJS.Timeout[] = [];
   private lastRescue = 0;
+  private lastPrune = 0;
   private dbConnected = false;
   private dbError: string | null = null;
   private dbRetryAt: number | null = null;
@@ -159,7 +160,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     this.every(cfg.pollIntervalMs, () => {
       this.drained.clear();
       this.schedulePump();
-      if (this.outboxSize > 0) this.flushOutbox();
+      this.pruneHistory();
     });
     this.every(Math.max(200, Math.floor(cfg.leaseMs / 3)), () => void this.beat());
     this.state = 'running';
@@ -210,13 +211,12 @@ export class Drone extends EventEmitter<DroneEvents> {
       if (list) list.push(step);
       else this.outcomes.push(this.failure(step, `this drone has no worker for type ${JSON.stringify(step.type)} any more`));
     }
-    this.outboxSize = local.finished(Number.MAX_SAFE_INTEGER).length;
-    if (queued.length > 0 || this.outboxSize > 0) {
-      this.log.info(`resuming ${queued.length} buffered step(s) and ${this.outboxSize} unacknowledged outcome(s) from the local queue`);
+    this.outbox = local.finished();
+    if (queued.length > 0 || this.outbox.length > 0) {
+      this.log.info(`resuming ${queued.length} buffered step(s) and ${this.outbox.length} unacknowledged outcome(s) from the local queue`);
     }
     if (this.outcomes.length > 0) this.scheduleOutcomes();
     for (const type of this.pending.keys()) this.dispatch(type);
-    this.flushOutbox();
   }
 
   private droneRow() {
@@ -283,39 +283,73 @@ export class Drone extends EventEmitter<DroneEvents> {
     this.changed();
   }
 
+  /** Something changed that may let the drone claim, or acknowledge: run the loop (again). */
   schedulePump(): void {
-    this.pumper.trigger();
+    this.syncer.trigger();
   }
 
-  /** One claim statement for every type with room; one local transaction for what it returns. */
-  private async pump(): Promise<void> {
+  /**
+   * Claims and acknowledgements, one at a time on one connection, in batches: each round sends the
+   * outcomes that need their own statements (failures, postbacks), then one statement that
+   * acknowledges the plain completions and claims for every type with room. Rounds go on while
+   * the outbox holds more.
+   */
+  private async sync(): Promise<void> {
+    while (this.local) {
+      const special: Finished[] = [];
+      const plain: Finished[] = [];
+      for (const f of this.outbox) {
+        if (f.state === 'done' && f.postback === null) {
+          if (plain.length < OUTBOX_BATCH) plain.push(f);
+        } else if (special.length < OUTBOX_BATCH) special.push(f);
+      }
+      if (special.length > 0 && !(await this.sendOutcomes(special))) return;
+      const wants = this.state === 'running' ? this.wants() : [];
+      if (wants.length === 0 && plain.length === 0) return;
+      if (!(await this.claimAndAck(wants, plain))) return;
+      if (this.outbox.length === 0) return;
+    }
+  }
+
+  /** Types with room in their buffer, and how much. */
+  private wants(): ClaimRequest[] {
     const wants: ClaimRequest[] = [];
     for (const type of this.pending.keys()) {
       if (this.drained.has(type)) continue;
       const free = this.capacity(type) - this.buffered(type);
       if (free > 0) wants.push({ type, limit: free });
     }
-    if (wants.length === 0) return;
-    if (this.claimsUnsure && !(await this.giveBackUnheld())) return;
+    return wants;
+  }
+
+  /** One statement: acknowledges `acks`, claims what `wants` asks; one local transaction for what it returns. */
+  private async claimAndAck(wants: ClaimRequest[], acks: Finished[]): Promise<boolean> {
+    if (wants.length > 0 && this.claimsUnsure && !(await this.giveBackUnheld())) return false;
     let claimed;
     try {
-      claimed = await this.queue.claim(this.id, wants, this.config.leaseMs);
+      claimed = await this.queue.claim(this.id, wants, this.config.leaseMs, acks.map((f) => f.rootId));
       this.dbUp();
     } catch (err) {
-      // The connection may have broken after Postgres committed the claim: settle that first next time.
-      this.claimsUnsure = true;
+      // The connection may have broken after Postgres committed the claim: settle that first next
+      // time. (Acknowledgements are sent again; deleting a deleted task changes nothing.)
+      if (wants.length > 0) this.claimsUnsure = true;
       this.dbDown(err as Error);
-      return;
+      return false;
     }
+    if (acks.length > 0) {
+      faultPoint('acked');
+      this.acknowledged(acks);
+    }
+    if (wants.length === 0) return true;
     if (claimed.length > 0) faultPoint('claimed');
     const got = new Map<string, number>();
     for (const t of claimed) got.set(t.type, (got.get(t.type) ?? 0) + 1);
     for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) this.drained.add(w.type);
-    if (claimed.length === 0) return;
+    if (claimed.length === 0) return true;
     if (this.state !== 'running') {
       // Stopping or paused while the claim was in flight: give it straight back.
       await this.queue.release(this.id, claimed.map((t) => t.id)).catch((err) => this.releaseFailed(err));
-      return;
+      return true;
     }
     let steps: Step[];
     try {
@@ -323,13 +357,14 @@ export class Drone extends EventEmitter<DroneEvents> {
     } catch (err) {
       this.log.error(`cannot buffer ${claimed.length} claimed task(s) in the local queue: ${reason(err)}; giving them back`);
       await this.queue.release(this.id, claimed.map((t) => t.id)).catch((e) => this.releaseFailed(e));
-      return;
+      return true;
     }
     faultPoint('buffered');
     this.log.debug(`claimed ${claimed.length} task(s)`);
     for (const s of steps) this.pending.get(s.type)!.push(s);
     for (const type of got.keys()) this.dispatch(type);
     this.changed();
+    return true;
   }
 
   /**
@@ -384,26 +419,27 @@ export class Drone extends EventEmitter<DroneEvents> {
     return { kind: 'failed', step, error, stack, retryInMs: retryDelayMs(step.attempt, this.config.retry.baseMs, this.config.retry.maxMs) };
   }
 
-  private onResults(results: Array<{ step: Step; result: ChildResult }>): void {
+  private onResults(results: RunResult[]): void {
     const now = Date.now();
-    for (const { step, result } of results) {
+    for (const { step, result, startedAt } of results) {
       const c = this.counters.get(step.type);
       c?.rate.add(1, now);
+      let outcome: Outcome;
       if (!result.ok) {
         if (c) c.failed++;
         this.log.warn(`task failed (attempt ${step.attempt} of ${step.maxAttempts}): ${result.error}`, { task: step.rootId, type: step.type });
-        this.outcomes.push(this.failure(step, result.error, result.stack));
+        outcome = this.failure(step, result.error, result.stack);
       } else if (result.next !== undefined) {
         if (c) c.done++;
-        if (!this.pending.has(result.next)) {
-          this.outcomes.push(this.failure(step, `the ${step.type} worker chained to local:${result.next}, but this drone has no worker for ${JSON.stringify(result.next)}`));
-        } else {
-          this.outcomes.push({ kind: 'hop', step, nextType: result.next, nextDataJson: result.json });
-        }
+        outcome = this.pending.has(result.next)
+          ? { kind: 'hop', step, nextType: result.next, nextDataJson: result.json }
+          : this.failure(step, `the ${step.type} worker chained to local:${result.next}, but this drone has no worker for ${JSON.stringify(result.next)}`);
       } else {
         if (c) c.done++;
-        this.outcomes.push({ kind: 'done', step, resultJson: result.json });
+        outcome = { kind: 'done', step, resultJson: result.json };
       }
+      outcome.startedAt = startedAt;
+      this.outcomes.push(outcome);
     }
     this.scheduleOutcomes();
   }
@@ -421,8 +457,9 @@ export class Drone extends EventEmitter<DroneEvents> {
     this.outcomes = [];
     if (batch.length === 0 || !this.local) return;
     let created: Step[];
+    let finished: Finished[];
     try {
-      created = this.local.record(batch);
+      ({ created, finished } = this.local.record(batch));
     } catch (err) {
       // The steps stay queued in the file; on restart they run again. Nothing is lost, but say it loudly.
       this.log.error(`cannot record ${batch.length} outcome(s) in the local queue: ${reason(err)}`);
@@ -433,76 +470,90 @@ export class Drone extends EventEmitter<DroneEvents> {
       this.pending.get(s.type)!.push(s);
       types.add(s.type);
     }
-    for (const o of batch) {
-      types.add(o.step.type);
-      if (o.kind !== 'hop') this.outboxSize++;
-    }
+    for (const o of batch) types.add(o.step.type);
+    for (const f of finished) this.outbox.push(f);
     if (created.length > 0) faultPoint('hopped');
-    if (created.length < batch.length) faultPoint('recorded');
+    if (finished.length > 0) faultPoint('recorded');
     for (const t of types) this.dispatch(t);
-    this.flushOutbox();
     this.schedulePump();
     this.changed();
   }
 
-  /** Sends finished chains to Postgres in batches: deletes (with postbacks) and failures. */
-  private flushOutbox(): void {
-    this.flusher.trigger();
+  /** Failures, and completions with a postback: their own statements. False when Postgres is unreachable. */
+  private async sendOutcomes(batch: Finished[]): Promise<boolean> {
+    const done: Completion[] = [];
+    const failed: Failure[] = [];
+    for (const f of batch) {
+      if (f.state === 'done') done.push({ id: f.rootId, resultJson: f.resultJson ?? 'null', postback: f.postback });
+      else failed.push({ id: f.rootId, error: f.error ?? 'failed', stack: f.stack, retryInMs: f.retryInMs });
+    }
+    try {
+      await this.queue.complete(this.id, done);
+      await this.queue.fail(this.id, failed);
+      this.dbUp();
+    } catch (err) {
+      if (isConnectionError(err)) {
+        this.dbDown(err as Error);
+        return false; // the poll timer tries again
+      }
+      // Postgres refused something in the batch: find it, so one bad outcome cannot hold up the rest.
+      await this.isolate(batch);
+      return true;
+    }
+    faultPoint('acked');
+    this.acknowledged(batch);
+    return true;
   }
 
-  private async flushLoop(): Promise<void> {
-    const local = this.local;
-    if (!local) return;
-    for (;;) {
-      const rows = local.finished(OUTBOX_BATCH);
-      if (rows.length === 0) {
-        this.outboxSize = 0;
-        return;
-      }
-      const done: Completion[] = [];
-      const failed: Failure[] = [];
-      for (const r of rows) {
-        if (r.state === 'done') done.push({ id: r.rootId, resultJson: r.resultJson ?? 'null' });
-        else failed.push({ id: r.rootId, error: r.error ?? 'failed', stack: r.stack, retryInMs: r.retryInMs });
-      }
+  /** Postgres took these outcomes: they leave the outbox and become history in the local queue. */
+  private acknowledged(entries: Finished[]): void {
+    if (!this.local || entries.length === 0) return;
+    this.local.ack(entries);
+    const gone = new Set(entries);
+    this.outbox = this.outbox.filter((f) => !gone.has(f));
+    // History is trimmed as fast as it grows, so the file stays the size the retention says.
+    this.local.pruneToCount(this.config.localQueue.history.keepSteps);
+  }
+
+  private retention(): Retention {
+    const h = this.config.localQueue.history;
+    return { keepSteps: h.keepSteps, keepMs: h.keepHours * 3_600_000 };
+  }
+
+  /** Trims history that aged out while nothing was acknowledged (a scan of the file: every 10 s at most). */
+  private pruneHistory(): void {
+    const now = Date.now();
+    if (now - this.lastPrune < 10_000) return;
+    this.lastPrune = now;
+    try {
+      this.local?.prune(this.retention());
+    } catch (err) {
+      this.log.warn(`could not trim the local queue's history: ${reason(err)}`);
+    }
+  }
+
+  /**
+   * Sends outcomes one by one. A result Postgres refuses turns the task into a failure, with the
+   * reason (sent on the next pass); a failure it refuses is dropped here (its lease will expire).
+   */
+  private async isolate(batch: Finished[]): Promise<void> {
+    for (const f of batch) {
       try {
-        await Promise.all([this.queue.complete(this.id, done), this.queue.fail(this.id, failed)]);
-        this.dbUp();
+        if (f.state === 'done') await this.queue.complete(this.id, [{ id: f.rootId, resultJson: f.resultJson ?? 'null', postback: f.postback }]);
+        else await this.queue.fail(this.id, [{ id: f.rootId, error: f.error ?? 'failed', stack: f.stack, retryInMs: f.retryInMs }]);
+        this.acknowledged([f]);
       } catch (err) {
-        if (isConnectionError(err)) {
-          this.dbDown(err as Error);
-          return; // the poll timer tries again
+        if (isConnectionError(err)) return;
+        if (f.state === 'done') {
+          this.log.error(`Postgres refused the result of task ${f.rootId}: ${reason(err)}; failing the task instead`, { task: f.rootId });
+          const error = `the result could not be stored: ${reason(err)}`;
+          this.local?.refail(f.rootId, error, 0);
+          Object.assign(f, { state: 'failed', resultJson: null, error, stack: null, retryInMs: 0 });
+        } else {
+          this.log.error(`Postgres refused the failure of task ${f.rootId}: ${reason(err)}; dropping it here (its lease will expire)`, { task: f.rootId });
+          this.local?.forget([f.rootId]);
+          this.outbox = this.outbox.filter((x) => x !== f);
         }
-        // Postgres refused something in the batch: find it, so one bad outcome cannot hold up the rest.
-        await this.isolate(done, failed);
-        continue;
-      }
-      faultPoint('acked');
-      if (!this.local) return;
-      local.forget(rows.map((r) => r.rootId));
-      this.outboxSize = Math.max(0, this.outboxSize - rows.length);
-      if (rows.length < OUTBOX_BATCH) return;
-    }
-  }
-
-  /** Sends outcomes one by one; an outcome Postgres refuses becomes a failure of its task, with the reason. */
-  private async isolate(done: Completion[], failed: Failure[]): Promise<void> {
-    for (const c of done) {
-      try {
-        await this.queue.complete(this.id, [c]);
-      } catch (err) {
-        if (isConnectionError(err)) return;
-        this.log.error(`Postgres refused the result of task ${c.id}: ${reason(err)}; failing the task instead`, { task: c.id });
-        this.local?.refail(c.id, `the result could not be stored: ${reason(err)}`, 0);
-      }
-    }
-    for (const f of failed) {
-      try {
-        await this.queue.fail(this.id, [f]);
-      } catch (err) {
-        if (isConnectionError(err)) return;
-        this.log.error(`Postgres refused the failure of task ${f.id}: ${reason(err)}; dropping it here (its lease will expire)`, { task: f.id });
-        this.local?.forget([f.id]);
       }
     }
   }
@@ -562,7 +613,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     return {
       id: this.id, host: os.hostname(), pid: process.pid, state: this.state, startedAt: this.startedAt,
       database: { url: redactUrl(this.opts.connectionString), connected: this.dbConnected, lastError: this.dbError, retryAt: this.dbRetryAt },
-      types, workers: this.pool.instances(), outbox: this.outboxSize,
+      types, workers: this.pool.instances(), outbox: this.outbox.length,
     };
   }
 
@@ -602,8 +653,8 @@ export class Drone extends EventEmitter<DroneEvents> {
     }
     await this.pool.stop(Math.max(0, graceEnd - Date.now()));
     this.recordOutcomes();
-    while (this.pumper.busy || this.flusher.busy) await sleep(10);
-    await this.flushLoop();
+    while (this.syncer.busy) await sleep(10);
+    await this.sync();
     const giveBack = new Set<string>();
     for (const list of this.pending.values()) for (const s of list) giveBack.add(s.rootId);
     if (giveBack.size > 0) {

@@ -32,6 +32,8 @@ export interface Completion {
   id: string;
   /** The final result as JSON text; posted back when the task has a postback. */
   resultJson: string;
+  /** The task's postback, when the caller knows it: null means none, so the result need not travel. */
+  postback?: string | null;
 }
 
 export interface Failure {

@@ -4,7 +4,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
-import type { ChildResult, ChildTask, FromChild, ToChild } from './protocol.js';
+import fs from 'node:fs';
+import { RESULTS_FD, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 import { MAX_PAYLOAD_BYTES } from '../queue/limits.js';
 
 interface UserWorker {
@@ -18,32 +19,33 @@ let worker: UserWorker | null = null;
 let instance = '';
 const waiting: ChildTask[] = [];
 let running = 0;
-let outbox: ChildResult[] = [];
-let flushScheduled = false;
 let stopping = false;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function send(msg: FromChild): void {
   process.send?.(msg);
 }
 
-/** Sends what finished; resolves once the message is handed to the channel (safe to exit then). */
-function flush(): Promise<void> {
-  flushScheduled = false;
-  if (outbox.length === 0) return Promise.resolve();
-  const r = outbox;
-  outbox = [];
-  return new Promise((resolve) => process.send?.({ t: 'results', r } satisfies FromChild, undefined, {}, () => resolve()) ?? resolve());
+/** Writes a result line to the results pipe, whole, before anything else runs (see protocol.ts). */
+function writeResult(result: ChildResult): void {
+  const buf = Buffer.from(JSON.stringify(result) + '\n');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(RESULTS_FD, buf, off);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A non-blocking pipe that is full: wait a moment for the drone to read, without yielding.
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+      else process.exit(0); // EPIPE and the like: the drone is gone
+    }
+  }
 }
 
 let idle: (() => void) | null = null;
 
 function finish(result: ChildResult): void {
-  outbox.push(result);
-  // Results of one turn of the event loop go in one message.
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(() => void flush());
-  }
+  writeResult(result);
 }
 
 function log(level: 'debug' | 'info' | 'warn' | 'error', task: string | undefined, args: unknown[]): void {
@@ -99,18 +101,7 @@ function encodeResult(s: number, out: unknown): ChildResult {
   return next === undefined ? { s, ok: true, json } : { s, ok: true, next, json };
 }
 
-let flushing: Promise<void> | null = null;
-
 function pump(): void {
-  // Report what finished before more user code starts: should that code crash the process, the drone
-  // must not take a finished task for the one that was running (and fail it, and run it again).
-  if (outbox.length > 0 && waiting.length > 0 && running < concurrency && !stopping) {
-    flushing ??= flush().finally(() => {
-      flushing = null;
-      pump();
-    });
-    return;
-  }
   while (running < concurrency && waiting.length > 0 && !stopping) {
     const t = waiting.shift()!;
     running++;
@@ -160,7 +151,6 @@ process.on('message', (msg: ToChild) => {
     stopping = true;
     const finished = running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
     void finished
-      .then(() => flush())
       .then(() => worker?.close?.())
       .catch(() => {})
       .finally(() => process.exit(0));

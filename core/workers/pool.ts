@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ResolvedWorker } from '../config/load.js';
 import type { Step } from '../queue/local/localQueue.js';
 import type { Logger } from '../log/logger.js';
-import { isFromChild, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import { RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 
 export type InstanceState = 'starting' | 'idle' | 'busy' | 'crashed' | 'restarting' | 'stopped';
 
@@ -31,9 +31,16 @@ export interface InstanceInfo {
   lastExit: string | null;
 }
 
+/** A step's outcome, with when it began running (null: it never did, e.g. its worker died first). */
+export interface RunResult {
+  step: Step;
+  result: ChildResult;
+  startedAt: number | null;
+}
+
 export interface PoolEvents {
   /** Outcomes from workers, in batches; a crash or timeout arrives as a failure result. */
-  results: [Array<{ step: Step; result: ChildResult }>];
+  results: [RunResult[]];
   /** Steps an instance held but never started; they go back to the front of the buffer. */
   requeue: [Step[]];
   /** An instance can take work again (started, restarted). */
@@ -51,6 +58,8 @@ class Instance {
   lastExit: string | null = null;
   killReason: string | null = null;
   respawnTimer: NodeJS.Timeout | null = null;
+  /** Resolves once the current process has exited and its last results and exit were handled. */
+  private exited: Promise<void> = Promise.resolve();
   private readyWaiter: ((err: Error | null) => void) | null = null;
 
   constructor(readonly id: string, readonly type: string, readonly spec: ResolvedWorker, private readonly pool: WorkerPool) {}
@@ -68,7 +77,7 @@ class Instance {
     const execArgv = this.spec.maxMemoryMb ? [`--max-old-space-size=${this.spec.maxMemoryMb}`] : [];
     const proc = fork(CHILD_ENTRY, [], {
       execArgv,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
       env: { ...process.env, SWARMAGE_WORKER_CONCURRENCY: String(this.spec.concurrency) },
       serialization: 'json',
     });
@@ -84,7 +93,27 @@ class Instance {
       }
       this.onMessage(m, log);
     });
-    proc.on('exit', (code, signal) => this.onExit(proc, code, signal));
+    const results = proc.stdio[RESULTS_FD] as NodeJS.ReadableStream;
+    results.setEncoding('utf8');
+    let partial = '';
+    results.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      if (proc === this.proc) this.onResults(lines, log);
+    });
+    const resultsEnded = new Promise<void>((resolve) => results.once('close', resolve));
+    this.exited = new Promise<void>((resolve) => {
+      proc.on('exit', (code, signal) => {
+        // Results written just before the exit may still be in the pipe: read them first, so that
+        // a finished task is not taken for the one that crashed. (A grandchild holding the pipe
+        // open must not hold this up for long.)
+        const grace = new Promise<void>((r) => setTimeout(r, 2000).unref());
+        void Promise.race([resultsEnded, grace]).then(() => {
+          this.onExit(proc, code, signal);
+          resolve();
+        });
+      });
+    });
     proc.on('error', (err) => log.error(`worker process error: ${err.message}`));
     const ready = new Promise<void>((resolve, reject) => {
       this.readyWaiter = (err) => (err ? reject(err) : resolve());
@@ -119,24 +148,30 @@ class Instance {
       case 'log':
         log.log(m.level, m.msg, m.task ? { task: m.task } : undefined);
         return;
-      case 'results': {
-        const out: Array<{ step: Step; result: ChildResult }> = [];
-        for (const r of m.r) {
-          const f = this.inflight.get(r.s);
-          if (!f) continue;
-          this.inflight.delete(r.s);
-          if (r.ok) {
-            this.done++;
-            this.crashesInARow = 0;
-          } else this.failed++;
-          out.push({ step: f.step, result: r });
-        }
-        this.markRunning(Date.now());
-        if (this.inflight.size === 0 && this.state === 'busy') this.state = 'idle';
-        if (out.length > 0) this.pool.emit('results', out);
-        return;
-      }
     }
+  }
+
+  private onResults(lines: string[], log: Logger): void {
+    const out: RunResult[] = [];
+    for (const line of lines) {
+      if (!line) continue;
+      const r = parseResultLine(line);
+      if (!r) {
+        log.warn(`ignored a malformed line on the results pipe: ${line.slice(0, 200)}`);
+        continue;
+      }
+      const f = this.inflight.get(r.s);
+      if (!f) continue;
+      this.inflight.delete(r.s);
+      if (r.ok) {
+        this.done++;
+        this.crashesInARow = 0;
+      } else this.failed++;
+      out.push({ step: f.step, result: r, startedAt: f.startedAt });
+    }
+    this.markRunning(Date.now());
+    if (this.inflight.size === 0 && this.state === 'busy') this.state = 'idle';
+    if (out.length > 0) this.pool.emit('results', out);
   }
 
   /** The child starts tasks in the order sent: the first `concurrency` unfinished ones are running. */
@@ -179,10 +214,10 @@ class Instance {
     const how = this.killReason ?? `worker process exited (${signal ? `signal ${signal}` : `code ${code}`})`;
     this.lastExit = how;
     this.settleReady(new Error(how));
-    const running: Array<{ step: Step; result: ChildResult }> = [];
+    const running: RunResult[] = [];
     const waiting: Step[] = [];
     for (const f of this.inflight.values()) {
-      if (f.startedAt !== null) running.push({ step: f.step, result: { s: f.step.id, ok: false, error: `${this.id}: ${how} while running this task`, stack: null } });
+      if (f.startedAt !== null) running.push({ step: f.step, startedAt: f.startedAt, result: { s: f.step.id, ok: false, error: `${this.id}: ${how} while running this task`, stack: null } });
       else waiting.push(f.step);
     }
     this.inflight.clear();
@@ -216,15 +251,11 @@ class Instance {
     const proc = this.proc;
     this.state = 'stopped';
     if (!proc) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-      proc.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      if (proc.connected) proc.send({ t: 'stop' } satisfies ToChild);
-      else proc.kill('SIGKILL');
-    });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    if (proc.connected) proc.send({ t: 'stop' } satisfies ToChild);
+    else proc.kill('SIGKILL');
+    await this.exited;
+    clearTimeout(timer);
   }
 
   /** Stops gracefully (running tasks finish) and starts a fresh process. */

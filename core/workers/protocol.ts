@@ -1,7 +1,14 @@
 /**
- * Messages between the drone and a worker process. Tasks travel in batches and data stays JSON text
- * end to end, so neither side parses what it only forwards.
+ * Messages between the drone and a worker process. Tasks travel in batches over the IPC channel and
+ * data stays JSON text end to end, so neither side parses what it only forwards. Results come back
+ * on a pipe of their own (RESULTS_FD), one JSON line each, written synchronously: once a task's
+ * result is written the next task may start, and should that one crash the process, every result
+ * before it is already in the pipe. (The IPC channel would need a round trip through the child's
+ * event loop per task to know the same.)
  */
+
+/** The results pipe: this fd in the worker process, this index of the drone's stdio for it. */
+export const RESULTS_FD = 4;
 
 export interface ChildTask {
   /** Local step id. */
@@ -30,7 +37,6 @@ export type ChildResult =
 export type FromChild =
   | { t: 'ready' }
   | { t: 'init-error'; error: string }
-  | { t: 'results'; r: ChildResult[] }
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; task?: string };
 
 const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
@@ -43,8 +49,17 @@ export function isFromChild(m: unknown): m is FromChild {
     case 'ready': return true;
     case 'init-error': return typeof msg.error === 'string';
     case 'log': return typeof msg.msg === 'string' && LEVELS.has(msg.level as string);
-    case 'results': return Array.isArray(msg.r) && msg.r.every(isChildResult);
     default: return false;
+  }
+}
+
+/** One line of the results pipe, or null when it is not a result (user code can write to any fd). */
+export function parseResultLine(line: string): ChildResult | null {
+  try {
+    const r: unknown = JSON.parse(line);
+    return isChildResult(r) ? r : null;
+  } catch {
+    return null;
   }
 }
 

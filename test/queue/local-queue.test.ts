@@ -68,7 +68,9 @@ describe('LocalQueue (SQLite)', () => {
   it('a hop creates a child step with parentId and the same rootId, and the parent leaves the queue', () => {
     const { q } = fresh();
     const [root] = q.insertClaimed([task('7', { postback: 'pb', attempt: 3 })]);
-    const [child] = q.record([{ kind: 'hop', step: root, nextType: 'local:stage2', nextDataJson: '[1,2]' }]);
+    const { created: [child], finished } = q.record([{ kind: 'hop', step: root, nextType: 'local:stage2', nextDataJson: '[1,2]' }]);
+    assert.deepEqual(finished, []);
+    assert.deepEqual(child.chain, [root.id]);
     assert.equal(child.rootId, '7');
     assert.equal(child.parentId, root.id);
     assert.equal(child.type, 'local:stage2');
@@ -84,24 +86,24 @@ describe('LocalQueue (SQLite)', () => {
   it('records done and failed outcomes; finished() lists them with result and error', () => {
     const { q } = fresh();
     const [a, b, c] = q.insertClaimed([task('1'), task('2'), task('3')]);
-    const [a2] = q.record([{ kind: 'hop', step: a, nextType: 'local:next', nextDataJson: '"x"' }]);
-    const created = q.record([
+    const { created: [a2] } = q.record([{ kind: 'hop', step: a, nextType: 'local:next', nextDataJson: '"x"' }]);
+    const { created, finished } = q.record([
       { kind: 'done', step: a2, resultJson: '{"ok":true}' },
       { kind: 'failed', step: b, error: 'boom', stack: 'Error: boom\n    at x', retryInMs: 1234.6 },
     ]);
     assert.deepEqual(created, []);
     assert.deepEqual(q.queued().map((s) => s.id), [c.id]);
-    assert.deepEqual(q.finished(10), [
-      { rootId: '2', state: 'failed', resultJson: null, error: 'boom', stack: 'Error: boom\n    at x', retryInMs: 1235 },
-      { rootId: '1', state: 'done', resultJson: '{"ok":true}', error: null, stack: null, retryInMs: 0 },
-    ]);
+    const failedB = { rootId: '2', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'boom', stack: 'Error: boom\n    at x', retryInMs: 1235 };
+    const doneA = { rootId: '1', stepIds: [a.id, a2.id], postback: null, state: 'done', resultJson: '{"ok":true}', error: null, stack: null, retryInMs: 0 };
+    assert.deepEqual(finished, [doneA, failedB], 'record() hands back the chains that ended, with every step id of each');
+    assert.deepEqual(q.finished(10), [failedB, doneA], 'finished() reads the same from the file (after a restart), in step order');
     assert.equal(q.finished(1).length, 1);
   });
 
   it('forget() removes whole chains, including hopped steps, and nothing else', () => {
     const { q } = fresh();
     const [a, b] = q.insertClaimed([task('1'), task('2')]);
-    const [a2] = q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '1' }]);
+    const { created: [a2] } = q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '1' }]);
     q.record([{ kind: 'done', step: a2, resultJson: '1' }]);
     q.forget(['1', 'unknown']);
     assert.deepEqual(q.heldRootIds(), ['2']);
@@ -114,17 +116,80 @@ describe('LocalQueue (SQLite)', () => {
   it('keeps queued and finished steps across close and reopen', () => {
     const { file, q } = fresh();
     const [a, b] = q.insertClaimed([task('1'), task('2')]);
-    const [a2] = q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '{"deep":[1]}' }]);
+    const { created: [a2] } = q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '{"deep":[1]}' }]);
     q.record([{ kind: 'failed', step: b, error: 'e', stack: null, retryInMs: 50 }]);
     const before: Step[] = q.queued();
     q.close();
     const again = open(file);
     assert.deepEqual(again.queued(), before);
     assert.deepEqual(again.queued(), [a2]);
-    assert.deepEqual(again.finished(10), [{ rootId: '2', state: 'failed', resultJson: null, error: 'e', stack: null, retryInMs: 50 }]);
+    assert.deepEqual(again.finished(10), [{ rootId: '2', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'e', stack: null, retryInMs: 50 }]);
+    assert.deepEqual(again.heldRootIds().sort(), ['1', '2'], 'the chains held are known again after reopening');
     // New steps continue after the old ones.
     const [c] = again.insertClaimed([task('3')]);
     assert.ok(c.id > a2.id);
+  });
+
+  it('ack() turns chains into history: no longer held or finished, still in the file with every step', () => {
+    const { file, q } = fresh();
+    const [a, b] = q.insertClaimed([task('1'), task('2')]);
+    const { created: [a2] } = q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '2', startedAt: 1000 }]);
+    const { finished } = q.record([{ kind: 'done', step: a2, resultJson: '"r"', startedAt: 2000 }]);
+    q.ack(finished);
+    assert.deepEqual(q.heldRootIds(), ['2']);
+    assert.deepEqual(q.finished(), []);
+    assert.deepEqual(q.queued().map((s) => s.id), [b.id]);
+    q.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT id, state, started_at, acked_at IS NOT NULL AS acked FROM steps ORDER BY id').all();
+      assert.deepEqual(rows, [
+        { id: a.id, state: 'hopped', started_at: 1000, acked: 1 },
+        { id: b.id, state: 'queued', started_at: null, acked: 0 },
+        { id: a2.id, state: 'done', started_at: 2000, acked: 1 },
+      ]);
+    } finally {
+      db.close();
+    }
+    assert.deepEqual(open(file).heldRootIds(), ['2'], 'acknowledged chains are not held after a restart either');
+  });
+
+  it('prune() drops the oldest acknowledged steps beyond keepSteps or keepMs, never unacknowledged ones; ids never repeat', () => {
+    const { file, q } = fresh();
+    const steps = q.insertClaimed(Array.from({ length: 10 }, (_, i) => task(String(i + 1))));
+    const { finished } = q.record(steps.slice(0, 8).map((step) => ({ kind: 'done' as const, step, resultJson: 'null' })));
+    q.ack(finished);
+    // keepSteps 5 of 10 ids: the acknowledged among the 5 oldest go (ids 1–5).
+    assert.equal(q.prune({ keepSteps: 5, keepMs: 3_600_000 }), 5);
+    assert.equal(q.pruneToCount(5), 0, 'nothing more to drop');
+    // An age limit drops every acknowledged step older than it, in batches; queued ones (9, 10) stay.
+    assert.equal(q.pruneByAge(0, Date.now() + 1, 2), 2);
+    assert.equal(q.prune({ keepSteps: 100, keepMs: 0 }, Date.now() + 1), 1);
+    assert.deepEqual(q.queued().map((s) => s.rootId), ['9', '10']);
+    const [next] = q.insertClaimed([task('11')]);
+    assert.equal(next.id, steps.at(-1)!.id + 1, 'ids go on after the highest ever used');
+  });
+
+  it('opens a file of the first format (no history columns) and keeps what it held', () => {
+    const file = path.join(tmpDir('swarmage-local-'), 'v1.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE steps (id INTEGER PRIMARY KEY, root_id TEXT NOT NULL, parent_id INTEGER, type TEXT NOT NULL, data TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued', result TEXT, error TEXT, stack TEXT, retry_ms INTEGER, postback TEXT,
+        attempt INTEGER NOT NULL, max_attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, queued_at INTEGER NOT NULL, finished_at INTEGER);
+      CREATE INDEX steps_root ON steps (root_id);
+      INSERT INTO meta VALUES ('drone_id', 'old-drone');
+      INSERT INTO steps (id, root_id, parent_id, type, data, state, attempt, max_attempts, created_at, queued_at) VALUES (4, '40', NULL, 'a', '1', 'hopped', 1, 5, 1, 1);
+      INSERT INTO steps (id, root_id, parent_id, type, data, state, attempt, max_attempts, created_at, queued_at) VALUES (5, '40', 4, 'b', '2', 'queued', 1, 5, 1, 1);
+      INSERT INTO steps (id, root_id, parent_id, type, data, state, result, attempt, max_attempts, created_at, queued_at) VALUES (6, '60', NULL, 'a', '3', 'done', '"ok"', 1, 5, 1, 1);`);
+    old.close();
+    const q = open(file);
+    assert.equal(q.droneId(), 'old-drone');
+    assert.deepEqual(q.heldRootIds().sort(), ['40', '60']);
+    const [step] = q.queued();
+    assert.deepEqual([step.id, step.rootId, step.chain], [5, '40', [4]]);
+    assert.deepEqual(q.finished().map((f) => [f.rootId, f.stepIds, f.resultJson]), [['60', [6], '"ok"']]);
+    assert.ok(q.insertClaimed([task('70')])[0].id > 6);
   });
 
   it('writes through to the file (another connection sees the rows after close)', () => {

@@ -50,7 +50,7 @@ export class PgQueue {
   }
 
   enqueue(tasks: NewTask[]): Promise<string[]> { return enqueueTasks(this.pool, this.schema, tasks); }
-  claim(droneId: string, wants: ClaimRequest[], leaseMs: number): Promise<ClaimedTask[]> { return claimTasks(this.pool, this.schema, droneId, wants, leaseMs); }
+  claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> { return claimTasks(this.pool, this.schema, droneId, wants, leaseMs, ackIds); }
   complete(droneId: string, done: Completion[]) { return completeTasks(this.pool, this.schema, droneId, done); }
   fail(droneId: string, failures: Failure[]) { return failTasks(this.pool, this.schema, droneId, failures); }
   release(droneId: string, ids: string[]): Promise<number> { return releaseTasks(this.pool, this.schema, droneId, ids); }
