@@ -79,6 +79,7 @@ export class Drone extends EventEmitter<DroneEvents> {
   private readonly drained = new Set<string>();
   private outcomes: Outcome[] = [];
   private outcomesScheduled = false;
+  private lastRecordAt = 0;
   /** Chains that ended, recorded in the local queue, waiting for Postgres to acknowledge them. */
   private outbox: Finished[] = [];
   /** The one loop that talks to Postgres on the hot path: claims and acknowledgements. */
@@ -447,12 +448,15 @@ export class Drone extends EventEmitter<DroneEvents> {
   private scheduleOutcomes(): void {
     if (this.outcomesScheduled) return;
     this.outcomesScheduled = true;
-    // Everything that finished in this turn of the event loop is written in one transaction.
-    setImmediate(() => this.recordOutcomes());
+    // Everything that finished in this turn of the event loop is written in one transaction; while
+    // results stream in (the last write was under a millisecond ago), a millisecond's worth is.
+    if (performance.now() - this.lastRecordAt < 1) setTimeout(() => this.recordOutcomes(), 1);
+    else setImmediate(() => this.recordOutcomes());
   }
 
   private recordOutcomes(): void {
     this.outcomesScheduled = false;
+    this.lastRecordAt = performance.now();
     const batch = this.outcomes;
     this.outcomes = [];
     if (batch.length === 0 || !this.local) return;
@@ -508,11 +512,10 @@ export class Drone extends EventEmitter<DroneEvents> {
   /** Postgres took these outcomes: they leave the outbox and become history in the local queue. */
   private acknowledged(entries: Finished[]): void {
     if (!this.local || entries.length === 0) return;
-    this.local.ack(entries);
+    // History is trimmed as fast as it grows.
+    this.local.ack(entries, this.config.localQueue.history.keepSteps);
     const gone = new Set(entries);
     this.outbox = this.outbox.filter((f) => !gone.has(f));
-    // History is trimmed as fast as it grows, so the file stays the size the retention says.
-    this.local.pruneToCount(this.config.localQueue.history.keepSteps);
   }
 
   private retention(): Retention {
