@@ -72,7 +72,7 @@ Options:
   --memory-rounds N    rounds of case 4 (default 1: a million tasks take a while)
   --cap-seconds S      longest one drain sample may run (default 120)
   --tuned JSON         our drone's tuned knobs, default ${JSON.stringify(TUNED)}
-                       (maxPerWorker, prefetch, concurrency, pollIntervalMs)
+                       (buffer = tasks buffered per type in all, or maxPerWorker; prefetch, concurrency, pollIntervalMs)
   --pgboss-tuned JSON  pg-boss tuning, default ${JSON.stringify(PGBOSS_TUNED)}
   --graphile-tuned JSON  graphile-worker preset.worker options, default
                        ${JSON.stringify(GRAPHILE_TUNED)}

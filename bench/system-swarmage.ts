@@ -17,6 +17,8 @@ import { Curve, ProgressFiles } from './tally.js';
 /** The drone's knobs the benchmark may set (everything else stays at its default). */
 export interface DroneKnobs {
   maxPerWorker?: number;
+  /** Tasks the drone buffers for the type in all: sets maxPerWorker to buffer ÷ instances (rounded up). */
+  buffer?: number;
   pollIntervalMs?: number;
   /** Per worker instance. */
   prefetch?: number;
@@ -24,14 +26,15 @@ export interface DroneKnobs {
 }
 
 /**
- * The knobs for our best run, chosen by trying a few on this machine (docs/performance.md):
- * maxPerWorker 1000 (so one claim statement fetches up to 1,000 per instance), prefetch 250 (tasks
- * per IPC message). Larger buffers (2000/500, 5000/1000) drained about as fast but took longer to
- * react (the first claim and its SQLite transaction grow with them); smaller ones were slower.
- * concurrency and pollIntervalMs stay at their defaults: a no-op is synchronous, and LISTEN/NOTIFY
- * wakes the drone, so neither changes these cases.
+ * The knobs for our best run, chosen by trying a few on this machine (docs/performance.md): a
+ * buffer of 3,000 tasks for the type (maxPerWorker 3000 with one worker instance, 750 with four)
+ * and prefetch 250 (tasks per IPC message). The buffer must hold about two claims' worth — what
+ * the workers finish while one claim is on its way to Postgres and back — or they run dry between
+ * claims: 2,000 drained a third slower here, 3,000–5,000 alike, and more than 10,000 slower again
+ * (bigger claims and local transactions). concurrency and pollIntervalMs stay at their defaults: a
+ * no-op is synchronous, and LISTEN/NOTIFY wakes the drone, so neither changes these cases.
  */
-export const TUNED: DroneKnobs = { maxPerWorker: 1000, prefetch: 250 };
+export const TUNED: DroneKnobs = { buffer: 3000, prefetch: 250 };
 
 export function swarmageSpec(opts: { instances: number; knobs: DroneKnobs | null; ui?: boolean; id?: string }): SystemSpec {
   const tuned = opts.knobs !== null;
@@ -163,7 +166,8 @@ export class SwarmageQueue implements QueueAdapter {
     const worker = opts.mode === 'latency'
       ? { module: path.join(FIXTURES, 'latency.js'), config: { file: latencyFile } }
       : { module: path.join(FIXTURES, 'noop.js'), config: { dir: opts.dir } };
-    const { prefetch, concurrency, ...droneKnobs } = this.knobs;
+    const { prefetch, concurrency, buffer, ...droneKnobs } = this.knobs;
+    if (buffer !== undefined) droneKnobs.maxPerWorker = Math.ceil(buffer / this.instances);
     const spec = { ...worker, ...(prefetch !== undefined ? { prefetch } : {}), ...(concurrency !== undefined ? { concurrency } : {}) };
     const config = {
       workers: { [JOB]: this.instances === 1 ? spec : Array.from({ length: this.instances }, () => spec) },

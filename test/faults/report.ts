@@ -82,7 +82,9 @@ export function render(all: ScenarioFigures[], command: string): string {
       if (k === 'memory' && Array.isArray(v)) {
         const rows = v as Array<Record<string, number>>;
         details.push(`drone RSS per round (start → peak of 2nd quarter → peak of 2nd half → end, MB): ${rows.map((m) => `${m.rssStartMb} → ${m.rssWarmPeakMb} → ${m.rssLatePeakMb} → ${m.rssEndMb}`).join('; ')}; ` +
-          `most tasks held by the drone at once: ${Math.max(...rows.map((m) => m.maxHeld))} (capacity ${f.extra.capacity}); backlog left for the fast drone: ${rows.map((m) => m.backlogAtEnd).join(', ')}`);
+          `most tasks in the drone's buffer at once (its snapshot): ${Math.max(...rows.map((m) => m.maxBuffered))} for a capacity of ${f.extra.capacity}; ` +
+          `most outcomes waiting for their acknowledgement: ${Math.max(...rows.map((m) => m.maxOutbox))}; most tasks Postgres counted as claimed by the drone: ${Math.max(...rows.map((m) => m.maxHeld))} ` +
+          `(buffer + outbox); backlog left for the fast drone: ${rows.map((m) => m.backlogAtEnd).join(', ')}`);
       } else if (k === 'capacity' || k === 'seconds') continue;
       else details.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }

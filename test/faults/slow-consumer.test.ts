@@ -42,10 +42,11 @@ describe('faults: a slow consumer under a steady overload', () => {
       const task = () => ({ type: 'slow', data: { ms: rp.int(30, 50) }, postback: 'done' });
       const ids = await enqueueAll(url, schema, Array.from({ length: 100 }, task));
       const fleet = sc.fleet(`${SCENARIO}-round${round}`);
-      const slow = fleet.start('slow', tmpDir(), config('slow', 1));
+      const slow = fleet.start('slow', tmpDir(), config('slow', 1), { args: ['--ui', '127.0.0.1:0'] });
       await running(slow);
+      const api = await sc.api(slow);
 
-      const samples: Array<{ t: number; rss: number; held: number }> = [];
+      const samples: Array<{ t: number; rss: number; held: number; buffered: number; outbox: number }> = [];
       const client = await SwarmageClient.connect({ connectionString: url, schema });
       const started = Date.now();
       let nextSample = started;
@@ -57,7 +58,10 @@ describe('faults: a slow consumer under a steady overload', () => {
             const rss = rssMb(slow.pid);
             assert.ok(rss !== null, `the drone died:\n${slow.output().slice(-2000)}`);
             const held = (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE claimed_by = 'slow'`)).rows[0].n;
-            samples.push({ t: Date.now() - started, rss, held });
+            const snap = (await api.snapshot()).drone!;
+            const type = snap.types.find((t) => t.type === 'slow')!;
+            assert.equal(type.capacity, PER_WORKER * INSTANCES);
+            samples.push({ t: Date.now() - started, rss, held, buffered: type.buffered, outbox: snap.outbox });
           }
           await sleep(100);
         }
@@ -75,12 +79,21 @@ describe('faults: a slow consumer under a steady overload', () => {
       const mid = warm.filter((s) => s.t < (SECONDS * 1000) / 2);
       const late = warm.filter((s) => s.t >= (SECONDS * 1000) / 2);
       const peak = (xs: typeof samples) => Math.max(...xs.map((s) => s.rss));
-      const maxHeld = Math.max(...samples.map((s) => s.held));
-      const m = { round, rssStartMb: +samples[0].rss.toFixed(1), rssWarmPeakMb: +peak(mid).toFixed(1), rssLatePeakMb: +peak(late).toFixed(1), rssEndMb: +samples.at(-1)!.rss.toFixed(1), maxHeld, backlogAtEnd: backlog };
+      const most = (k: 'held' | 'buffered' | 'outbox') => Math.max(...samples.map((s) => s[k]));
+      const maxHeld = most('held');
+      const maxBuffered = most('buffered');
+      const m = {
+        round, rssStartMb: +samples[0].rss.toFixed(1), rssWarmPeakMb: +peak(mid).toFixed(1), rssLatePeakMb: +peak(late).toFixed(1),
+        rssEndMb: +samples.at(-1)!.rss.toFixed(1), maxBuffered, maxOutbox: most('outbox'), maxHeld, backlogAtEnd: backlog,
+      };
       memory.push(m);
       console.log(`# ${SCENARIO} round ${round}: ${JSON.stringify(m)}; ${summary(a)}`);
       assert.ok(backlog > 0, 'the workers really were slower than the arrivals');
-      assert.ok(maxHeld <= 2 * PER_WORKER * INSTANCES, `the drone held ${maxHeld} tasks; its capacity is ${PER_WORKER * INSTANCES} (plus outcomes on their way)`);
+      // Capacity bounds the local buffer (waiting + running) exactly. Postgres also counts, as claimed,
+      // tasks that finished and wait in the outbox for their acknowledgement (one round trip).
+      assert.ok(maxBuffered <= PER_WORKER * INSTANCES, `the drone buffered ${maxBuffered} tasks; its capacity is ${PER_WORKER * INSTANCES}`);
+      assert.ok(maxBuffered === PER_WORKER * INSTANCES, `the buffer never filled up (at most ${maxBuffered}): not an overload`);
+      assert.ok(maxHeld <= 2 * PER_WORKER * INSTANCES, `Postgres counted ${maxHeld} tasks claimed by the drone; its capacity is ${PER_WORKER * INSTANCES} plus outcomes on their way`);
       assert.ok(peak(late) <= peak(mid) + 40, `memory grew from ${peak(mid)} MB to ${peak(late)} MB`);
       assert.deepEqual(a.lost, [], 'lost');
       assert.deepEqual(a.stuck, [], 'stuck');

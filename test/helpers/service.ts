@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { DroneService } from '../../core/service/droneService.js';
-import type { EventMessage, Response } from '../../core/api/contract.js';
+import type { EventMessage, Response, Snapshot } from '../../core/api/contract.js';
 import { EXAMPLES, tmpDir } from './tmp.js';
 
 /** A real DroneService on the demo workers, with its config file in a temp dir. */
@@ -65,6 +65,13 @@ export class ApiSocket {
       this.waiting.set(id, resolve);
       this.ws.send(JSON.stringify({ id, method, args }));
     });
+  }
+
+  /** The drone's snapshot (drone.snapshot); throws with the answer when the call fails. */
+  async snapshot(): Promise<Snapshot> {
+    const res = await this.call('drone.snapshot', {});
+    if (!res.ok) throw new Error(`drone.snapshot failed: ${JSON.stringify(res)}`);
+    return res.result as Snapshot;
   }
 
   close(): void {
