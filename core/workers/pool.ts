@@ -118,6 +118,15 @@ class Instance {
     const ready = new Promise<void>((resolve, reject) => {
       this.readyWaiter = (err) => (err ? reject(err) : resolve());
     });
+    // A module that never finishes loading (an endless loop at import or in init) would keep the
+    // drone from starting without a word: loading gets the same limit as a task.
+    const loading = setTimeout(() => {
+      if (proc !== this.proc || this.state !== 'starting') return;
+      this.settleReady(new Error(`did not finish loading within ${this.spec.timeoutMs} ms (timeoutMs of ${this.spec.where})`));
+      this.kill(`did not finish loading within ${this.spec.timeoutMs} ms`);
+    }, this.spec.timeoutMs);
+    loading.unref();
+    void ready.then(() => clearTimeout(loading), () => clearTimeout(loading));
     this.send({ t: 'init', modulePath: this.spec.modulePath, config: this.spec.config, type: this.type, instance: this.id });
     return ready;
   }
