@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { BenchEnv, ROOT, liveChildren, machineInfo, machineLine, now, progress, type Machine } from './env.js';
 import type { CaseOptions } from './harness.js';
 import { ResultWriter, fileStamp, type CaseResult } from './results.js';
@@ -86,7 +87,9 @@ Options:
 System ids: swarmage-{defaults,tuned}-{1,4}w, swarmage-tuned-4w-ui, graphile-worker-{defaults,tuned},
 pg-boss-{defaults,tuned}, raw-sql.
 
-Environment: SWARMAGE_BENCH_NODE_ARGS adds Node options to our drone processes only, e.g.
+Environment: SWARMAGE_BENCH_BASELINE=<dir of another built checkout> adds "swarmage before" (that
+code's drone, tuned, ×1) to case 1 as a peer: a change measured before and after in the same rounds.
+SWARMAGE_BENCH_NODE_ARGS adds Node options to our drone processes only, e.g.
   SWARMAGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses those in NODE_OPTIONS).`;
 
 function usageError(msg: string): never {
@@ -161,6 +164,16 @@ function parse(argv: string[]) {
   };
 }
 
+const BASELINE = process.env.SWARMAGE_BENCH_BASELINE ? path.resolve(process.env.SWARMAGE_BENCH_BASELINE) : null;
+
+function baselineCommit(dir: string): string {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return path.basename(dir);
+  }
+}
+
 function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Record<string, unknown>): SystemSpec[] {
   const systems = [
     swarmageSpec({ instances: 1, knobs: null }),
@@ -168,6 +181,9 @@ function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Rec
     swarmageSpec({ instances: 1, knobs: tuned }),
     swarmageSpec({ instances: 4, knobs: tuned }),
     swarmageSpec({ instances: 4, knobs: tuned, ui: true }),
+    // SWARMAGE_BENCH_BASELINE=<a built checkout>: the same tuned drone from that code, as a peer in
+    // case 1, so that a change is measured before and after in the same rounds.
+    ...(BASELINE ? [swarmageSpec({ instances: 1, knobs: tuned, id: 'swarmage-baseline-1w', baseline: { dir: BASELINE, label: `swarmage before (${baselineCommit(BASELINE)})` } })] : []),
     graphileSpec(false),
     graphileSpec(true, graphileTuned),
     pgBossSpec(false),

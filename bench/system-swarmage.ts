@@ -36,19 +36,24 @@ export interface DroneKnobs {
  */
 export const TUNED: DroneKnobs = { buffer: 3000, prefetch: 250 };
 
-export function swarmageSpec(opts: { instances: number; knobs: DroneKnobs | null; ui?: boolean; id?: string }): SystemSpec {
+export function swarmageSpec(opts: {
+  instances: number; knobs: DroneKnobs | null; ui?: boolean; id?: string;
+  /** Another checkout of swarmage (built), run the same way: the "before" of a change, as a peer. */
+  baseline?: { dir: string; label: string };
+}): SystemSpec {
   const tuned = opts.knobs !== null;
   const id = opts.id ?? `swarmage-${tuned ? 'tuned' : 'defaults'}-${opts.instances}w${opts.ui ? '-ui' : ''}`;
+  const bin = opts.baseline ? path.join(opts.baseline.dir, 'bin', 'swarmage.js') : BIN;
   return {
     id,
     family: 'swarmage',
-    label: `swarmage ${tuned ? 'tuned' : 'defaults'} ×${opts.instances}${opts.ui ? ' +UI' : ''}`,
-    ours: true,
+    label: opts.baseline ? `${opts.baseline.label} ×${opts.instances}` : `swarmage ${tuned ? 'tuned' : 'defaults'} ×${opts.instances}${opts.ui ? ' +UI' : ''}`,
+    ours: !opts.baseline,
     // At its defaults (15 buffered per worker, 8 per IPC message) the drone does a few hundred to a
     // few thousand tasks a second; a sample longer than this is cut and rated on what it did.
     capSeconds: tuned ? undefined : 30,
     settings: { workerInstances: opts.instances, ...(opts.knobs ?? {}), ...(opts.ui ? { ui: 'swarmage drone --ui 127.0.0.1:0 + a ws client' } : {}) },
-    make: (url) => new SwarmageQueue(url, opts.instances, opts.knobs ?? {}, opts.ui ?? false),
+    make: (url) => new SwarmageQueue(url, opts.instances, opts.knobs ?? {}, opts.ui ?? false, bin),
   };
 }
 
@@ -67,8 +72,8 @@ export interface DroneProcess {
 /** Node options for the drone process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses those in NODE_OPTIONS). */
 const DRONE_NODE_ARGS = (process.env.SWARMAGE_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
-export function spawnDrone(configFile: string, env: NodeJS.ProcessEnv, extraArgs: string[] = []): DroneProcess {
-  const proc = spawn(process.execPath, [...DRONE_NODE_ARGS, BIN, 'drone', '--config', configFile, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnDrone(configFile: string, env: NodeJS.ProcessEnv, extraArgs: string[] = [], bin = BIN): DroneProcess {
+  const proc = spawn(process.execPath, [...DRONE_NODE_ARGS, bin, 'drone', '--config', configFile, ...extraArgs], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   let partial = '';
   const complaints: string[] = [];
@@ -129,7 +134,7 @@ export class SwarmageQueue implements QueueAdapter {
   private readonly queue: PgQueue;
   private readonly sql: LazyClient;
 
-  constructor(readonly url: string, readonly instances: number, readonly knobs: DroneKnobs, readonly ui: boolean) {
+  constructor(readonly url: string, readonly instances: number, readonly knobs: DroneKnobs, readonly ui: boolean, readonly bin = BIN) {
     this.queue = new PgQueue({ connectionString: url, schema: 'swarmage', poolSize: 2 });
     this.sql = new LazyClient(url);
   }
@@ -177,7 +182,7 @@ export class SwarmageQueue implements QueueAdapter {
     const file = path.join(opts.dir, 'swarmage.config.json');
     fs.writeFileSync(file, JSON.stringify(config, null, 2));
     const startedAt = now();
-    const drone = spawnDrone(file, { ...process.env, SWARMAGE_DATABASE_URL: this.url }, this.ui ? ['--ui', '127.0.0.1:0'] : []);
+    const drone = spawnDrone(file, { ...process.env, SWARMAGE_DATABASE_URL: this.url }, this.ui ? ['--ui', '127.0.0.1:0'] : [], this.bin);
     let uiUrl: string | null = null;
     const ready = (async () => {
       if (this.ui) uiUrl = (await drone.waitFor(/operator UI on (http:\/\/\S+)/)).match[1];
