@@ -24,7 +24,8 @@ if (!app.requestSingleInstanceLock()) {
 function run(): void {
   // Packaged, argv is [app, ...args]; unpackaged, [electron, main.js, ...args].
   const choice = chooseConfigFile(process.argv.slice(app.isPackaged ? 1 : 2));
-  const service = new DroneService({ configFile: choice.file, logToStderr: true });
+  // Dev mode in the desktop app: a worker module's edit restarts its type's workers (issue 6).
+  const service = new DroneService({ configFile: choice.file, logToStderr: true, hotReload: true });
   const log = service.log.child({ worker: 'app' });
   if (choice.error) log.error(describeChoice(choice));
   else log.info(describeChoice(choice));

@@ -55,6 +55,94 @@ export interface ConfigCheck {
   warnings: ConfigIssue[];
 }
 
+// ---- Pipeline debugging: the live graph, traces, the task explorer, replay, the debugger ----
+
+/** An edge of the live pipeline graph: observed in this drone, counted since it started. */
+export interface PipelineEdge {
+  /** "claim:TYPE" (global queue → type), "local:FROM>TO" (a `local:` hop), "postback:FROM>TO" (a result posted back). */
+  id: string;
+  kind: 'claim' | 'local' | 'postback';
+  /** A task type, or "global" for the global queue. */
+  from: string;
+  to: string;
+  count: number;
+  /** Per second, over the last 5 s. */
+  rate: number;
+  /** Median time from leaving `from` to starting in `to` (claim: enqueued → started), over recent ones; null before any. */
+  latencyMs: number | null;
+}
+
+/** One step of a trace: a claimed task, or a `local:` hop of it. */
+export interface TraceStep {
+  stepId: number;
+  parentId: number | null;
+  type: string;
+  state: 'queued' | 'running' | 'hopped' | 'done' | 'failed';
+  attempt: number;
+  /** Input (the task's data, or the previous step's output) and output, as JSON text. */
+  input: string;
+  output: string | null;
+  error: string | null;
+  stack: string | null;
+  /** ms since epoch: entered the local queue, began running, finished, acknowledged by Postgres. */
+  queuedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  ackedAt: number | null;
+  /** Log lines the worker wrote while running this step. */
+  logs: Array<{ time: number; level: LogLevel; msg: string }>;
+}
+
+/** Every step of one global task in this drone, from its claim to its postback. The trace id is the task id. */
+export interface Trace {
+  traceId: string;
+  /** When the task was created on the global queue. */
+  createdAt: number;
+  postback: string | null;
+  steps: TraceStep[];
+  /** This task is a replay of that step (history is kept), or null. */
+  replayOf: { traceId: string; stepId: number } | null;
+  /** Replays made of this task's steps: their task ids. */
+  replays: string[];
+  /** The task's data does not match its type's payload schema: why (null when it matches or there is none). */
+  schemaProblem: string | null;
+}
+
+/** A row of the task explorer: one task (trace) of this drone, by its first step. */
+export interface TaskRow {
+  traceId: string;
+  /** Keyset for paging: the id of the trace's first step. */
+  stepId: number;
+  type: string;
+  /** The type of the last step so far (a chain moves through types). */
+  lastType: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  steps: number;
+  createdAt: number;
+  queuedAt: number;
+  finishedAt: number | null;
+  error: string | null;
+}
+
+/** A worker instance started with the Node inspector for "debug this type". */
+export interface DebugSession {
+  type: string;
+  instance: string;
+  host: string;
+  port: number;
+  /** ws://… address for VS Code or Chrome DevTools; null until the inspector is listening. */
+  webSocketUrl: string | null;
+  /** devtools://devtools/bundled/js_app.html?ws=… to open in Chrome. */
+  devtoolsUrl: string | null;
+  /** http://host:port/json/list */
+  jsonListUrl: string;
+  /** The task handed to it, once one arrived. */
+  taskId: string | null;
+}
+
+const stepId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const taskState = z.enum(['queued', 'running', 'done', 'failed']);
+
 function method<R>() {
   return <A extends z.ZodType>(args: A) => ({ args, result: undefined as unknown as R });
 }
@@ -97,6 +185,40 @@ export const methods = {
   'config.check': method<ConfigCheck>()(z.strictObject({ text: z.string().max(1024 * 1024) })),
   /** Validates, then restarts the drone on the new config (gracefully: no task lost); optionally saves it to the file first. */
   'config.apply': method<ConfigCheck>()(z.strictObject({ text: z.string().max(1024 * 1024), save: z.boolean().default(false) })),
+  /**
+   * The task explorer: this drone's tasks (its local queue, history included), newest first, paged by
+   * keyset (`before`: the stepId of the last row seen). `where` is a condition on the task's data
+   * with an SQLite JSON path such as "$.user.id".
+   */
+  'tasks.search': method<{ rows: TaskRow[]; next: number | null }>()(z.strictObject({
+    type: taskType.optional(),
+    state: taskState.optional(),
+    /** Only tasks with a step on this edge of the pipeline graph (its id). */
+    edge: z.string().min(1).max(500).optional(),
+    from: z.number().int().min(0).optional(),
+    to: z.number().int().min(0).optional(),
+    where: z.strictObject({
+      path: z.string().regex(/^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]{1,9}\])*$/, 'a JSON path such as $.user.id or $.items[0]').max(500),
+      op: z.enum(['=', '!=', '<', '<=', '>', '>=', 'exists', 'contains']),
+      value: z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]).optional(),
+    }).optional(),
+    before: stepId.optional(),
+    limit: z.number().int().min(1).max(500).default(50),
+  })),
+  /** Every step of one task in this drone, with inputs, outputs, errors, timings and logs; null when not (or no longer) kept. */
+  'tasks.trace': method<Trace | null>()(z.strictObject({ traceId: taskId })),
+  /**
+   * Enqueues a step again as a new global task of the step's type, linked to the original: with its
+   * recorded input, or with `data` (edited). Replaying step N of a chain starts from the recorded
+   * output of step N−1.
+   */
+  'tasks.replay': method<{ id: string }>()(z.strictObject({ stepId, data: z.unknown().optional() })),
+  /** A type's payload schema (the worker module's exported `schema`), or null. */
+  'types.schema': method<unknown>()(z.strictObject({ type: taskType })),
+  /** "Debug this type": the next task of it goes to a dedicated instance with the Node inspector on loopback. */
+  'workers.debug': method<DebugSession>()(z.strictObject({ type: taskType })),
+  /** Ends a debug session: its instance stops (a task it holds goes back to the others). */
+  'workers.undebug': method<void>()(z.strictObject({ type: taskType })),
 } as const;
 
 export type Methods = typeof methods;

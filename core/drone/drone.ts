@@ -2,13 +2,18 @@ import os from 'node:os';
 import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import { LocalQueue, type Finished, type Outcome, type Retention, type Step } from '../queue/local/localQueue.js';
+import { LocalQueue, type Finished, type Outcome, type Retention, type Step, type StepLog } from '../queue/local/localQueue.js';
+import type { DebugSession, PipelineEdge, TaskRow, Trace } from '../api/contract.js';
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import type { TaskListener } from '../queue/pg/listener.js';
 import type { ClaimRequest, Completion, Failure } from '../queue/types.js';
 import { WorkerPool, type InstanceInfo, type RunResult } from '../workers/pool.js';
 import { retryDelayMs } from '../util/backoff.js';
 import { RateMeter } from './rates.js';
+import { EdgeMeter } from './edges.js';
+import { buildTrace, chainOnEdge, edgeProblem, taskRow, type RunningLookup } from './traces.js';
+import { schemaProblem } from './schemas.js';
+import { HotReloader } from '../workers/hotReload.js';
 import { SingleFlight } from '../util/singleFlight.js';
 import { faultPoint } from '../util/faults.js';
 import { reason, redactUrl } from '../util/redact.js';
@@ -41,6 +46,22 @@ export interface DroneSnapshot {
   types: TypeStats[];
   workers: InstanceInfo[];
   outbox: number;
+  /** The live pipeline graph's edges (the nodes are `types`, and "global" for the global queue). */
+  edges: PipelineEdge[];
+  /** Worker modules restart when their file changes (dev mode). */
+  hotReload: boolean;
+}
+
+/** The task explorer's query (see 'tasks.search' in core/api/contract.ts). */
+export interface TaskSearch {
+  type?: string;
+  state?: TaskRow['state'];
+  edge?: string;
+  from?: number;
+  to?: number;
+  where?: { path: string; op: '=' | '!=' | '<' | '<=' | '>' | '>=' | 'exists' | 'contains'; value?: string | number | boolean | null };
+  before?: number;
+  limit: number;
 }
 
 export interface DroneEvents {
@@ -53,6 +74,8 @@ export interface DroneOptions {
   config: ResolvedConfig;
   connectionString: string;
   logger: Logger;
+  /** Restart a type's workers when their module file changes (dev mode). */
+  hotReload?: boolean;
 }
 
 const OUTBOX_BATCH = 2000;
@@ -95,6 +118,10 @@ export class Drone extends EventEmitter<DroneEvents> {
   /** A claim or give-back got no answer: Postgres may hold claims of this drone that its local queue does not. */
   private claimsUnsure = false;
   private stopPromise: Promise<void> | null = null;
+  readonly edges = new EdgeMeter();
+  /** Workers' log lines of running steps, written with the next batch of outcomes. */
+  private stepLogs: StepLog[] = [];
+  private hotReloader: HotReloader | null = null;
 
   constructor(private readonly opts: DroneOptions) {
     super();
@@ -114,6 +141,10 @@ export class Drone extends EventEmitter<DroneEvents> {
     this.pool.on('results', (r) => this.onResults(r));
     this.pool.on('requeue', (steps) => this.requeue(steps));
     this.pool.on('ready', (type) => this.dispatch(type));
+    this.pool.on('stepLog', (line) => {
+      this.stepLogs.push(line);
+      this.scheduleOutcomes();
+    });
   }
 
   capacity(type: string): number {
@@ -164,6 +195,10 @@ export class Drone extends EventEmitter<DroneEvents> {
       this.pruneHistory();
     });
     this.every(Math.max(200, Math.floor(cfg.leaseMs / 3)), () => void this.beat());
+    if (this.opts.hotReload) {
+      this.hotReloader = new HotReloader(this.pool, this.log, cfg.shutdownGraceMs);
+      this.hotReloader.start();
+    }
     this.state = 'running';
     this.log.info(`drone ${this.id} running on ${redactUrl(this.opts.connectionString)}, schema ${cfg.queue.config.schema}`);
     this.schedulePump();
@@ -345,6 +380,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     if (claimed.length > 0) faultPoint('claimed');
     const got = new Map<string, number>();
     for (const t of claimed) got.set(t.type, (got.get(t.type) ?? 0) + 1);
+    for (const [type, n] of got) this.edges.claimed(type, n);
     for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) this.drained.add(w.type);
     if (claimed.length === 0) return true;
     if (this.state !== 'running') {
@@ -425,6 +461,11 @@ export class Drone extends EventEmitter<DroneEvents> {
     for (const { step, result, startedAt } of results) {
       const c = this.counters.get(step.type);
       c?.rate.add(1, now);
+      if (step.parentId === null) {
+        if (startedAt !== null) this.edges.claimLatency(step.type, startedAt - step.createdAt);
+      } else if (step.parentType !== undefined) {
+        this.edges.hop(step.parentType, step.type, startedAt === null ? null : startedAt - step.queuedAt, now);
+      }
       let outcome: Outcome;
       if (!result.ok) {
         if (c) c.failed++;
@@ -458,17 +499,20 @@ export class Drone extends EventEmitter<DroneEvents> {
     this.outcomesScheduled = false;
     this.lastRecordAt = performance.now();
     const batch = this.outcomes;
+    const logs = this.stepLogs;
     this.outcomes = [];
-    if (batch.length === 0 || !this.local) return;
+    this.stepLogs = [];
+    if ((batch.length === 0 && logs.length === 0) || !this.local) return;
     let created: Step[];
     let finished: Finished[];
     try {
-      ({ created, finished } = this.local.record(batch));
+      ({ created, finished } = this.local.record(batch, logs));
     } catch (err) {
       // The steps stay queued in the file; on restart they run again. Nothing is lost, but say it loudly.
       this.log.error(`cannot record ${batch.length} outcome(s) in the local queue: ${reason(err)}`);
       return;
     }
+    if (batch.length === 0) return;
     const types = new Set<string>();
     for (const s of created) {
       this.pending.get(s.type)!.push(s);
@@ -512,6 +556,8 @@ export class Drone extends EventEmitter<DroneEvents> {
   /** Postgres took these outcomes: they leave the outbox and become history in the local queue. */
   private acknowledged(entries: Finished[]): void {
     if (!this.local || entries.length === 0) return;
+    const now = Date.now();
+    for (const f of entries) if (f.state === 'done' && f.postback !== null) this.edges.postback(f.type, f.postback, now - f.finishedAt, now);
     // History is trimmed as fast as it grows.
     this.local.ack(entries, this.config.localQueue.history.keepSteps);
     const gone = new Set(entries);
@@ -616,8 +662,97 @@ export class Drone extends EventEmitter<DroneEvents> {
     return {
       id: this.id, host: os.hostname(), pid: process.pid, state: this.state, startedAt: this.startedAt,
       database: { url: redactUrl(this.opts.connectionString), connected: this.dbConnected, lastError: this.dbError, retryAt: this.dbRetryAt },
-      types, workers: this.pool.instances(), outbox: this.outbox.length,
+      types, workers: this.pool.instances(), outbox: this.outbox.length, edges: this.edges.snapshot(now), hotReload: this.hotReloader !== null,
     };
+  }
+
+  private open(): LocalQueue {
+    if (!this.local) throw new Error('the drone is not running');
+    return this.local;
+  }
+
+  /** When a step a worker holds began running (see RunningLookup). */
+  private readonly running: RunningLookup = (s) => this.pool.startedAt(s.type, s.id);
+
+  /** Every step of one global task kept in this drone's local queue, with its logs; null when none is. */
+  trace(traceId: string): Trace | null {
+    const local = this.open();
+    const rows = local.trace(traceId);
+    if (rows.length === 0) return null;
+    const root = rows.find((r) => r.parentId === null) ?? rows[0];
+    return buildTrace(traceId, rows, local.logsOf(rows.map((r) => r.id)), this.running, local.replaysOf(traceId), schemaProblem(this.pool.schema(root.type), root.dataJson));
+  }
+
+  /**
+   * The task explorer: chains of this drone by their first step, newest first. Type, time and the
+   * JSON condition are SQL on the first step; state and edge are checked on the chain here, scanning
+   * at most a few thousand first steps per call (`next` then says where to go on).
+   */
+  searchTasks(q: TaskSearch): { rows: TaskRow[]; next: number | null } {
+    const local = this.open();
+    if (q.edge !== undefined) {
+      const problem = edgeProblem(q.edge);
+      if (problem) throw new Error(problem);
+    }
+    const byChain = q.state !== undefined || q.edge !== undefined;
+    const chunk = byChain ? Math.max(200, q.limit * 4) : q.limit;
+    const rows: TaskRow[] = [];
+    let before = q.before;
+    for (let scanned = 0; scanned < 5000; scanned += chunk) {
+      const found = local.searchRoots({ type: q.type, from: q.from, to: q.to, where: q.where, before, limit: chunk });
+      for (const { root, chain } of found) {
+        if (q.edge !== undefined && !chainOnEdge(q.edge, root, chain)) continue;
+        const row = taskRow(root, chain, this.running);
+        if (q.state !== undefined && row.state !== q.state) continue;
+        rows.push(row);
+        if (rows.length === q.limit) return { rows, next: row.stepId };
+      }
+      if (found.length < chunk) return { rows, next: null };
+      before = found[found.length - 1].root.id;
+    }
+    return { rows, next: before ?? null };
+  }
+
+  /**
+   * Enqueues a recorded step again as a new global task of its type, with its recorded input or
+   * `data`, the same postback as the task it belongs to, linked to it ("traceId:stepId").
+   */
+  async replay(stepId: number, data?: unknown): Promise<{ id: string }> {
+    const local = this.open();
+    const step = local.step(stepId);
+    if (!step) throw new Error(`stepId: no step ${stepId} in this drone's local queue (never here, or no longer kept)`);
+    if (!this.pool.serves(step.type)) throw new Error(`stepId: step ${stepId} is of type ${JSON.stringify(step.type)}, which this drone has no worker for any more`);
+    const root = step.parentId === null ? step : local.trace(step.rootId).find((r) => r.parentId === null) ?? step;
+    const [id] = await this.queue.enqueue([{
+      type: step.type, data: data === undefined ? JSON.parse(step.dataJson) : data, postback: root.postback, replayOf: `${step.rootId}:${step.id}`,
+    }]);
+    local.addReplay(id, step.rootId, step.id);
+    this.log.info(`replaying step ${step.id} (${step.type}) of task ${step.rootId} as task ${id}${data === undefined ? '' : ', with edited data'}`, { task: id, type: step.type });
+    return { id };
+  }
+
+  /** "Debug this type": a worker instance with the Node inspector on loopback gets the next task of it. */
+  async debug(type: string): Promise<DebugSession> {
+    const { instance, inspector, taskId } = await this.pool.debug(type);
+    this.changed();
+    return debugSession(type, instance, inspector, taskId);
+  }
+
+  async undebug(type: string): Promise<void> {
+    await this.pool.undebug(type, this.config.shutdownGraceMs);
+    this.changed();
+  }
+
+  /** The open debug session of a type, or null. */
+  debugSession(type: string): DebugSession | null {
+    const d = this.pool.debugInfo(type);
+    return d?.inspector ? debugSession(type, d.instance, d.inspector, d.taskId) : null;
+  }
+
+  /** The payload schema a type's worker module exports, or null. */
+  schema(type: string): unknown {
+    if (!this.pool.serves(type)) throw new Error(`type: this drone has no worker for ${JSON.stringify(type)}; it has ${this.pool.types().join(', ') || 'none'}`);
+    return this.pool.schema(type);
   }
 
   private changed(): void {
@@ -646,6 +781,7 @@ export class Drone extends EventEmitter<DroneEvents> {
 
   private async doStop(): Promise<void> {
     this.state = 'stopping';
+    this.hotReloader?.close();
     this.changed();
     for (const t of this.timers) clearInterval(t);
     await this.listener?.stop();
@@ -682,6 +818,14 @@ export class Drone extends EventEmitter<DroneEvents> {
     for (const list of this.pending.values()) if (list.some((s) => s.parentId !== null)) return true;
     return false;
   }
+}
+
+function debugSession(type: string, instance: string, a: { host: string; port: number; webSocketUrl: string }, taskId: string | null): DebugSession {
+  const ws = a.webSocketUrl.slice('ws://'.length);
+  return {
+    type, instance, host: a.host, port: a.port, webSocketUrl: a.webSocketUrl,
+    devtoolsUrl: `devtools://devtools/bundled/js_app.html?ws=${ws}`, jsonListUrl: `http://${a.host}:${a.port}/json/list`, taskId,
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -8,6 +8,8 @@ export interface NewTask {
   /** When the task may run; default now. */
   runAt?: Date;
   maxAttempts?: number;
+  /** A replay: "traceId:stepId" of the step it replays (kept with the task, shown in its trace). */
+  replayOf?: string | null;
 }
 
 export interface ClaimedTask {
@@ -21,6 +23,8 @@ export interface ClaimedTask {
   maxAttempts: number;
   priority: number;
   createdAt: number;
+  /** Set when the task is a replay: "traceId:stepId". */
+  replayOf?: string | null;
 }
 
 export interface ClaimRequest {

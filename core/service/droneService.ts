@@ -19,6 +19,8 @@ export interface DroneServiceOptions {
   logToStderr?: boolean;
   /** Overrides the config's log.level. */
   logLevel?: LogLevel;
+  /** Dev mode: restart a type's workers when their module file changes (on in the desktop app, off headless unless asked). */
+  hotReload?: boolean;
 }
 
 const SNAPSHOT_MIN_MS = 200; // at most 5 snapshots a second, however busy the drone
@@ -89,7 +91,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
     this.attachLogFile(config.logFile);
     const db = await resolveDatabase(config, (msg) => this.logger.info(msg));
     if (db.source === 'embedded') this.logger.info(`using the embedded Postgres at ${redactUrl(db.connectionString)}`);
-    const drone = new Drone({ config, connectionString: db.connectionString, logger: this.logger });
+    const drone = new Drone({ config, connectionString: db.connectionString, logger: this.logger, hotReload: this.opts.hotReload });
     this.drone = drone;
     drone.on('changed', () => this.scheduleSnapshot());
     await drone.start();
@@ -227,6 +229,12 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
         return { ok, issues, warnings };
       },
       'config.apply': async ({ text, save }) => this.applyConfig(text, save),
+      'tasks.search': async (q) => this.running().searchTasks(q),
+      'tasks.trace': async ({ traceId }) => this.running().trace(traceId),
+      'tasks.replay': async ({ stepId, data }) => this.running().replay(stepId, data),
+      'types.schema': async ({ type }) => this.running().schema(type),
+      'workers.debug': async ({ type }) => this.running().debug(type),
+      'workers.undebug': async ({ type }) => this.running().undebug(type),
     };
   }
 }

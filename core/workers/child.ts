@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import fs from 'node:fs';
-import { RESULTS_FD, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import { MAX_STEP_LOG_LINES, RESULTS_FD, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 import { MAX_PAYLOAD_BYTES } from '../queue/limits.js';
 
 interface UserWorker {
@@ -48,8 +48,15 @@ function finish(result: ChildResult): void {
   writeResult(result);
 }
 
-function log(level: 'debug' | 'info' | 'warn' | 'error', task: string | undefined, args: unknown[]): void {
-  send({ t: 'log', level, msg: format(...args), task });
+/** Lines each running step logged so far: the first MAX_STEP_LOG_LINES carry its step id (kept in its trace). */
+const logged = new Map<number, number>();
+
+function log(level: 'debug' | 'info' | 'warn' | 'error', t: ChildTask, args: unknown[]): void {
+  const n = logged.get(t.s);
+  if (n !== undefined) logged.set(t.s, n + 1);
+  const msg = format(...args);
+  // After the step finished (a callback it left behind), or beyond the limit: the live log only.
+  send(n !== undefined && n < MAX_STEP_LOG_LINES ? { t: 'log', level, msg, task: t.id, s: t.s } : { t: 'log', level, msg, task: t.id });
 }
 
 function errorOf(err: unknown): { error: string; stack: string | null } {
@@ -64,18 +71,21 @@ async function runOne(t: ChildTask): Promise<void> {
   };
   const ctx = {
     instance,
-    log: Object.assign((...a: unknown[]) => log('info', t.id, a), {
-      debug: (...a: unknown[]) => log('debug', t.id, a),
-      info: (...a: unknown[]) => log('info', t.id, a),
-      warn: (...a: unknown[]) => log('warn', t.id, a),
-      error: (...a: unknown[]) => log('error', t.id, a),
+    log: Object.assign((...a: unknown[]) => log('info', t, a), {
+      debug: (...a: unknown[]) => log('debug', t, a),
+      info: (...a: unknown[]) => log('info', t, a),
+      warn: (...a: unknown[]) => log('warn', t, a),
+      error: (...a: unknown[]) => log('error', t, a),
     }),
   };
+  logged.set(t.s, 0);
   try {
     const out = await worker!.work(task, ctx);
     finish(encodeResult(t.s, out));
   } catch (err) {
     finish({ s: t.s, ok: false, ...errorOf(err) });
+  } finally {
+    logged.delete(t.s);
   }
 }
 
@@ -123,6 +133,7 @@ async function load(msg: Extract<ToChild, { t: 'init' }>): Promise<void> {
     return;
   }
   const exp = mod.default ?? mod;
+  const schema = mod.schema ?? exp?.schema;
   try {
     if (typeof exp === 'function') {
       worker = new exp(msg.config) as UserWorker;
@@ -138,7 +149,17 @@ async function load(msg: Extract<ToChild, { t: 'init' }>): Promise<void> {
     send({ t: 'init-error', error: `${msg.modulePath}: init failed: ${errorOf(err).error}` });
     return;
   }
-  send({ t: 'ready' });
+  send(schema !== undefined && schema !== null ? { t: 'ready', schema: jsonSafe(schema, msg.modulePath) } : { t: 'ready' });
+}
+
+/** A schema must cross the IPC channel as JSON: anything else is reported instead of crashing the send. */
+function jsonSafe(schema: unknown, modulePath: string): unknown {
+  try {
+    return JSON.parse(JSON.stringify(schema));
+  } catch (err) {
+    send({ t: 'log', level: 'warn', msg: `${modulePath}: the exported schema is not JSON (${(err as Error).message}); ignored` });
+    return undefined;
+  }
 }
 
 process.on('message', (msg: ToChild) => {

@@ -1,11 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedWorker } from '../config/load.js';
-import type { Step } from '../queue/local/localQueue.js';
+import type { Step, StepLog } from '../queue/local/localQueue.js';
 import type { Logger } from '../log/logger.js';
-import { RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import { MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 
 export type InstanceState = 'starting' | 'idle' | 'busy' | 'crashed' | 'restarting' | 'stopped';
 
@@ -29,6 +31,17 @@ export interface InstanceInfo {
   failed: number;
   restarts: number;
   lastExit: string | null;
+  /** First 8 hex digits of the sha256 of the module file as it was when this process started. */
+  codeVersion: string | null;
+  /** A "debug this type" instance (Node inspector on loopback). */
+  debug: boolean;
+}
+
+/** Where a debug instance's inspector listens, once it said so on stderr. */
+export interface InspectorAddress {
+  host: string;
+  port: number;
+  webSocketUrl: string;
 }
 
 /** A step's outcome, with when it began running (null: it never did, e.g. its worker died first). */
@@ -45,7 +58,20 @@ export interface PoolEvents {
   requeue: [Step[]];
   /** An instance can take work again (started, restarted). */
   ready: [type: string];
+  /** A log line a worker wrote while running a step (kept with the step's history). */
+  stepLog: [StepLog];
 }
+
+/** The module file's version: the first 8 hex digits of the sha256 of its content; null when unreadable. */
+export function codeVersionOf(file: string): string | null {
+  try {
+    return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 8);
+  } catch {
+    return null;
+  }
+}
+
+const INSPECTOR_LINE = /^Debugger listening on (ws:\/\/(127\.0\.0\.1):(\d+)\/[0-9a-f-]+)$/;
 
 class Instance {
   proc: ChildProcess | null = null;
@@ -58,14 +84,20 @@ class Instance {
   lastExit: string | null = null;
   killReason: string | null = null;
   respawnTimer: NodeJS.Timeout | null = null;
+  codeVersion: string | null = null;
+  /** Debug instances only: where the inspector listens, and the last task handed over. */
+  inspector: InspectorAddress | null = null;
+  lastTask: string | null = null;
+  private inspectorWaiters: Array<() => void> = [];
   /** Resolves once the current process has exited and its last results and exit were handled. */
   private exited: Promise<void> = Promise.resolve();
   private readyWaiter: ((err: Error | null) => void) | null = null;
 
-  constructor(readonly id: string, readonly type: string, readonly spec: ResolvedWorker, private readonly pool: WorkerPool) {}
+  constructor(readonly id: string, readonly type: string, readonly spec: ResolvedWorker, private readonly pool: WorkerPool, readonly debug = false) {}
 
   get limit(): number {
-    return Math.max(this.spec.prefetch, this.spec.concurrency);
+    // A debug instance takes one task at a time: the user sits at its breakpoints.
+    return this.debug ? 1 : Math.max(this.spec.prefetch, this.spec.concurrency);
   }
   get accepting(): boolean {
     return this.state === 'idle' || this.state === 'busy';
@@ -75,16 +107,27 @@ class Instance {
     this.state = 'starting';
     this.killReason = null;
     const execArgv = this.spec.maxMemoryMb ? [`--max-old-space-size=${this.spec.maxMemoryMb}`] : [];
+    // Loopback only, on a port the system picks: the inspector lets whoever reaches it run code.
+    if (this.debug) execArgv.push('--inspect=127.0.0.1:0');
+    this.codeVersion = codeVersionOf(this.spec.modulePath);
+    this.inspector = null;
     const proc = fork(CHILD_ENTRY, [], {
       execArgv,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
-      env: { ...process.env, SWARMAGE_WORKER_CONCURRENCY: String(this.spec.concurrency) },
+      env: { ...process.env, SWARMAGE_WORKER_CONCURRENCY: String(this.debug ? 1 : this.spec.concurrency) },
       serialization: 'json',
     });
     this.proc = proc;
     const log = this.pool.log.child({ worker: this.id });
     createInterface({ input: proc.stdout! }).on('line', (line) => log.info(line));
-    createInterface({ input: proc.stderr! }).on('line', (line) => log.warn(line));
+    createInterface({ input: proc.stderr! }).on('line', (line) => {
+      const m = this.debug ? INSPECTOR_LINE.exec(line) : null;
+      if (m) {
+        this.inspector = { webSocketUrl: m[1], host: m[2], port: Number(m[3]) };
+        for (const w of this.inspectorWaiters.splice(0)) w();
+        log.info(line);
+      } else log.warn(line);
+    });
     proc.on('message', (m) => {
       if (proc !== this.proc) return;
       if (!isFromChild(m)) {
@@ -145,7 +188,8 @@ class Instance {
     switch (m.t) {
       case 'ready':
         this.state = 'idle';
-        log.debug(`ready (pid ${this.proc?.pid})`);
+        log.debug(`ready (pid ${this.proc?.pid}, code ${this.codeVersion})`);
+        if (m.schema !== undefined) this.pool.setSchema(this.type, m.schema);
         this.settleReady(null);
         this.pool.emit('ready', this.type);
         return;
@@ -156,6 +200,7 @@ class Instance {
         return;
       case 'log':
         log.log(m.level, m.msg, m.task ? { task: m.task } : undefined);
+        if (m.s !== undefined) this.pool.emit('stepLog', { stepId: m.s, time: Date.now(), level: m.level, msg: m.msg.slice(0, MAX_STEP_LOG_CHARS) });
         return;
     }
   }
@@ -199,11 +244,30 @@ class Instance {
     });
     this.markRunning(Date.now());
     this.state = 'busy';
+    if (this.debug && steps.length > 0) {
+      this.lastTask = steps[0].rootId;
+      this.pool.log.child({ worker: this.id }).info(`handed task ${steps[0].rootId} (${this.type}) to the debug instance`, { task: steps[0].rootId });
+    }
     this.send({ t: 'run', tasks });
   }
 
+  /** Resolves once the inspector said where it listens (a debug instance), or after `ms`. */
+  async inspectorReady(ms: number): Promise<InspectorAddress | null> {
+    if (!this.inspector) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        this.inspectorWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.inspector;
+  }
+
   checkTimeout(now: number): void {
-    if (!this.accepting) return;
+    // No timeout while debugging: the user sits at breakpoints.
+    if (!this.accepting || this.debug) return;
     for (const f of this.inflight.values()) {
       if (f.startedAt !== null && now - f.startedAt > this.spec.timeoutMs) {
         this.kill(`timed out after ${this.spec.timeoutMs} ms (timeoutMs of ${this.spec.where})`);
@@ -288,13 +352,22 @@ class Instance {
       currentTask: first?.startedAt != null ? first.step.rootId : null,
       runningForMs: first?.startedAt != null ? now - first.startedAt : null,
       done: this.done, failed: this.failed, restarts: this.restarts, lastExit: this.lastExit,
+      codeVersion: this.codeVersion, debug: this.debug,
     };
+  }
+
+  startedAt(stepId: number): number | null | undefined {
+    const f = this.inflight.get(stepId);
+    return f ? f.startedAt : undefined;
   }
 }
 
 /** The worker processes of one drone: spawns them, hands them steps, turns crashes and timeouts into failures. */
 export class WorkerPool extends EventEmitter<PoolEvents> {
   private readonly byType = new Map<string, Instance[]>();
+  /** "Debug this type": one extra instance per type, with the inspector, outside the type's capacity. */
+  private readonly debugging = new Map<string, Instance>();
+  private readonly schemas = new Map<string, unknown>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(workers: Record<string, ResolvedWorker[]>, public log: Logger) {
@@ -330,8 +403,23 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     this.timer.unref();
   }
 
+  /** The instances of a type, its debug instance (if any) last. */
+  private all(type: string): Instance[] {
+    const list = this.byType.get(type) ?? [];
+    const d = this.debugging.get(type);
+    return d ? [...list, d] : list;
+  }
+
+  private everyInstance(): Instance[] {
+    return [...this.byType.keys()].flatMap((t) => this.all(t));
+  }
+
   /** Hands buffered steps of a type to its instances, least loaded first, one message per instance. */
   fill(type: string, pending: Step[]): void {
+    if (pending.length === 0) return;
+    // A debug instance that is free takes the next step first ("the next task of that type").
+    const d = this.debugging.get(type);
+    if (d && d.accepting && d.inflight.size === 0) d.assign([pending.shift()!]);
     const instances = this.byType.get(type)?.filter((i) => i.accepting);
     if (!instances || instances.length === 0 || pending.length === 0) return;
     const batches = new Map<Instance, Step[]>();
@@ -354,29 +442,106 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   /** Steps handed to workers and not finished, by type. */
   inflightCount(type: string): number {
     let n = 0;
-    for (const i of this.byType.get(type) ?? []) n += i.inflight.size;
+    for (const i of this.all(type)) n += i.inflight.size;
     return n;
   }
 
   runningCount(type: string): number {
     let n = 0;
-    for (const i of this.byType.get(type) ?? []) for (const f of i.inflight.values()) if (f.startedAt !== null) n++;
+    for (const i of this.all(type)) for (const f of i.inflight.values()) if (f.startedAt !== null) n++;
     return n;
   }
 
   totalInflight(): number {
     let n = 0;
-    for (const list of this.byType.values()) for (const i of list) n += i.inflight.size;
+    for (const i of this.everyInstance()) n += i.inflight.size;
     return n;
   }
 
   instances(): InstanceInfo[] {
     const now = Date.now();
-    return [...this.byType.values()].flat().map((i) => i.info(now));
+    return this.everyInstance().map((i) => i.info(now));
+  }
+
+  /** When a step handed to a worker began running: a time, null while it waits in the worker, undefined when no worker holds it. */
+  startedAt(type: string, stepId: number): number | null | undefined {
+    for (const i of this.all(type)) {
+      const t = i.startedAt(stepId);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+
+  /** The JSON Schema a type's module exports for its task data, or null. */
+  schema(type: string): unknown {
+    return this.schemas.get(type) ?? null;
+  }
+
+  setSchema(type: string, schema: unknown): void {
+    this.schemas.set(type, schema);
+  }
+
+  /** The module files of the types, each with the types it serves (hot reload watches these). */
+  modules(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [type, list] of this.byType) {
+      for (const i of list) {
+        const types = out.get(i.spec.modulePath) ?? [];
+        if (!types.includes(type)) types.push(type);
+        out.set(i.spec.modulePath, types);
+      }
+    }
+    return out;
+  }
+
+  /** Restarts every instance of a type, one after another (gracefully: none of its tasks is lost), for new code. */
+  async restartType(type: string, graceMs: number): Promise<void> {
+    for (const i of this.all(type)) {
+      if (i.state === 'stopped' && !i.debug) continue;
+      await i.restart(graceMs);
+    }
+  }
+
+  /** Starts (or returns) the debug instance of a type; resolves once its inspector listens. */
+  async debug(type: string): Promise<{ instance: string; inspector: InspectorAddress; taskId: string | null }> {
+    const spec = this.byType.get(type)?.[0]?.spec;
+    if (!spec) throw new Error(`no worker type ${JSON.stringify(type)} in this drone; it has ${this.types().join(', ') || 'none'}`);
+    let d = this.debugging.get(type);
+    if (!d) {
+      d = new Instance(`${type}~debug`, type, spec, this, true);
+      this.debugging.set(type, d);
+      this.log.info(`debug: starting ${d.id} with the Node inspector on 127.0.0.1; the next ${type} task goes to it`);
+      try {
+        await d.spawn();
+      } catch (err) {
+        this.debugging.delete(type);
+        await d.stop(0);
+        throw err;
+      }
+    }
+    const inspector = await d.inspectorReady(10_000);
+    if (!inspector) throw new Error(`${d.id}: the Node inspector did not say where it listens`);
+    return { instance: d.id, inspector, taskId: d.lastTask };
+  }
+
+  /** The debug session of a type, if one is open. */
+  debugInfo(type: string): { instance: string; inspector: InspectorAddress | null; taskId: string | null } | null {
+    const d = this.debugging.get(type);
+    return d ? { instance: d.id, inspector: d.inspector, taskId: d.lastTask } : null;
+  }
+
+  /** Ends a debug session: the instance stops, a task it holds goes back to the buffer. */
+  async undebug(type: string, graceMs: number): Promise<void> {
+    if (!this.byType.has(type)) throw new Error(`no worker type ${JSON.stringify(type)} in this drone; it has ${this.types().join(', ') || 'none'}`);
+    const d = this.debugging.get(type);
+    if (!d) return;
+    this.log.info(`debug: stopping ${d.id}`);
+    await d.stop(graceMs);
+    this.debugging.delete(type);
   }
 
   private instance(id: string): Instance {
-    const all = [...this.byType.values()].flat();
+    const all = this.everyInstance();
     const found = all.find((i) => i.id === id);
     if (!found) throw new Error(`no worker instance ${JSON.stringify(id)}; this drone has ${all.map((i) => i.id).join(', ') || 'none'}`);
     return found;
@@ -399,6 +564,6 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
 
   async stop(graceMs: number): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await Promise.all([...this.byType.values()].flat().map((i) => i.stop(graceMs)));
+    await Promise.all(this.everyInstance().map((i) => i.stop(graceMs)));
   }
 }

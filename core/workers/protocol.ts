@@ -35,9 +35,15 @@ export type ChildResult =
   | { s: number; ok: false; error: string; stack: string | null };
 
 export type FromChild =
-  | { t: 'ready' }
+  /** schema: the module's exported JSON Schema for its task data, when it has one. */
+  | { t: 'ready'; schema?: unknown }
   | { t: 'init-error'; error: string }
-  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; task?: string };
+  /** s: the step that wrote the line, while the step may keep more lines (see MAX_STEP_LOG_LINES). */
+  | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; task?: string; s?: number };
+
+/** Log lines kept with one step's history (the first ones), and how much of each. */
+export const MAX_STEP_LOG_LINES = 200;
+export const MAX_STEP_LOG_CHARS = 4096;
 
 const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
@@ -48,7 +54,7 @@ export function isFromChild(m: unknown): m is FromChild {
   switch (msg.t) {
     case 'ready': return true;
     case 'init-error': return typeof msg.error === 'string';
-    case 'log': return typeof msg.msg === 'string' && LEVELS.has(msg.level as string);
+    case 'log': return typeof msg.msg === 'string' && LEVELS.has(msg.level as string) && (msg.s === undefined || typeof msg.s === 'number');
     default: return false;
   }
 }

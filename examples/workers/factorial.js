@@ -1,4 +1,14 @@
 // The seed's demo, first step: n! — then chain to the hexadecimal worker of the same drone.
+
+// The task data's JSON Schema: the UI's Enqueue view builds a form from it, and flags tasks that do not match.
+export const schema = {
+  title: 'factorial',
+  description: 'n, to compute n! (then shown in hexadecimal)',
+  type: 'integer',
+  minimum: 0,
+  maximum: 10000,
+};
+
 export default {
   work(task, ctx) {
     const n = Number(task.data);

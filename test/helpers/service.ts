@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { DroneService } from '../../core/service/droneService.js';
+import { DroneService, type DroneServiceOptions } from '../../core/service/droneService.js';
 import type { EventMessage, Response, Snapshot } from '../../core/api/contract.js';
 import { EXAMPLES, tmpDir } from './tmp.js';
 
 /** A real DroneService on the demo workers, with its config file in a temp dir. */
-export async function startService(url: string, schema: string, extra: Record<string, unknown> = {}): Promise<{ service: DroneService; dir: string; file: string }> {
+export async function startService(url: string, schema: string, extra: Record<string, unknown> = {}, opts: Partial<DroneServiceOptions> = {}): Promise<{ service: DroneService; dir: string; file: string }> {
   const dir = tmpDir();
   fs.cpSync(path.join(EXAMPLES, 'workers'), path.join(dir, 'workers'), { recursive: true });
   const config = {
@@ -21,7 +21,7 @@ export async function startService(url: string, schema: string, extra: Record<st
   };
   const file = path.join(dir, 'swarmage.config.json');
   fs.writeFileSync(file, JSON.stringify(config, null, 2));
-  const service = new DroneService({ configFile: file, logToStderr: Boolean(process.env.TEST_LOG) });
+  const service = new DroneService({ configFile: file, logToStderr: Boolean(process.env.TEST_LOG), ...opts });
   await service.start();
   return { service, dir, file };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { LocalQueue, LocalQueueError, type Step } from '../../core/queue/local/localQueue.js';
+import { LocalQueue, LocalQueueError, type Finished, type Step } from '../../core/queue/local/localQueue.js';
 import type { ClaimedTask } from '../../core/queue/types.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -25,6 +25,14 @@ function fresh(): { file: string; q: LocalQueue } {
 
 function task(id: string, over: Partial<ClaimedTask> = {}): ClaimedTask {
   return { id, type: 'resize', dataJson: `{"n":${id}}`, postback: null, attempt: 1, maxAttempts: 5, priority: 0, createdAt: 1_700_000_000_000 + Number(id), ...over };
+}
+
+/** Finished entries without their finishing time (asserted to be one). */
+function untimed(list: Finished[]): Array<Omit<Finished, 'finishedAt'>> {
+  return list.map(({ finishedAt, ...f }) => {
+    assert.equal(typeof finishedAt, 'number');
+    return f;
+  });
 }
 
 function lqError(fn: () => unknown): LocalQueueError {
@@ -93,10 +101,10 @@ describe('LocalQueue (SQLite)', () => {
     ]);
     assert.deepEqual(created, []);
     assert.deepEqual(q.queued().map((s) => s.id), [c.id]);
-    const failedB = { rootId: '2', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'boom', stack: 'Error: boom\n    at x', retryInMs: 1235 };
-    const doneA = { rootId: '1', stepIds: [a.id, a2.id], postback: null, state: 'done', resultJson: '{"ok":true}', error: null, stack: null, retryInMs: 0 };
-    assert.deepEqual(finished, [doneA, failedB], 'record() hands back the chains that ended, with every step id of each');
-    assert.deepEqual(q.finished(10), [failedB, doneA], 'finished() reads the same from the file (after a restart), in step order');
+    const failedB = { rootId: '2', type: 'resize', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'boom', stack: 'Error: boom\n    at x', retryInMs: 1235 };
+    const doneA = { rootId: '1', type: 'local:next', stepIds: [a.id, a2.id], postback: null, state: 'done', resultJson: '{"ok":true}', error: null, stack: null, retryInMs: 0 };
+    assert.deepEqual(untimed(finished), [doneA, failedB], 'record() hands back the chains that ended, with every step id of each');
+    assert.deepEqual(untimed(q.finished(10)), [failedB, doneA], 'finished() reads the same from the file (after a restart), in step order');
     assert.equal(q.finished(1).length, 1);
   });
 
@@ -123,7 +131,7 @@ describe('LocalQueue (SQLite)', () => {
     const again = open(file);
     assert.deepEqual(again.queued(), before);
     assert.deepEqual(again.queued(), [a2]);
-    assert.deepEqual(again.finished(10), [{ rootId: '2', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'e', stack: null, retryInMs: 50 }]);
+    assert.deepEqual(untimed(again.finished(10)), [{ rootId: '2', type: 'resize', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'e', stack: null, retryInMs: 50 }]);
     assert.deepEqual(again.heldRootIds().sort(), ['1', '2'], 'the chains held are known again after reopening');
     // New steps continue after the old ones.
     const [c] = again.insertClaimed([task('3')]);
@@ -259,5 +267,98 @@ describe('LocalQueue (SQLite)', () => {
     fs.writeFileSync(file, 'this is not sqlite '.repeat(100));
     const e = lqError(() => open(file));
     assert.ok(e.message.startsWith(`local queue ${file}`), e.message);
+  });
+});
+
+describe('LocalQueue history: traces, logs, the task explorer, replays (format 3)', () => {
+  /** a → local:b → done, c failed, d queued: three chains with data to search. */
+  function history() {
+    const f = fresh();
+    const { q } = f;
+    const [a, c, d] = q.insertClaimed([
+      task('1', { dataJson: '{"user":{"id":7,"name":"ann"},"tags":["x"],"ok":true}', replayOf: '9:3' }),
+      task('2', { type: 'thumb', dataJson: '{"user":{"id":8,"name":"bob"},"ok":false}' }),
+      task('3', { dataJson: '{"user":{"id":9,"name":null}}' }),
+    ]);
+    const { created: [a2] } = q.record([{ kind: 'hop', step: a, nextType: 'b', nextDataJson: '"mid"', startedAt: 10 }],
+      [{ stepId: a.id, time: 5, level: 'info', msg: 'first line' }]);
+    const { finished } = q.record([
+      { kind: 'done', step: a2, resultJson: '"out"', startedAt: 20 },
+      { kind: 'failed', step: c, error: 'boom', stack: 'Error: boom', retryInMs: 10, startedAt: 30 },
+    ], [{ stepId: a2.id, time: 6, level: 'warn', msg: 'second line' }]);
+    q.addLogs([{ stepId: a.id, time: 7, level: 'debug', msg: 'late line' }]);
+    return { ...f, a, a2, c, d, finished };
+  }
+
+  it('trace() returns every step of one task with its input, result and replay link; logsOf() their lines in order', () => {
+    const { q, a, a2 } = history();
+    const steps = q.trace('1');
+    assert.deepEqual(steps.map((s) => [s.id, s.parentId, s.type, s.state, s.dataJson, s.resultJson, s.startedAt]), [
+      [a.id, null, 'resize', 'hopped', '{"user":{"id":7,"name":"ann"},"tags":["x"],"ok":true}', null, 10],
+      [a2.id, a.id, 'b', 'done', '"mid"', '"out"', 20],
+    ]);
+    assert.equal(steps[0].replayOf, '9:3');
+    assert.equal(steps[1].replayOf, null);
+    assert.deepEqual(q.logsOf([a.id, a2.id]).map((l) => [l.stepId, l.level, l.msg]), [
+      [a.id, 'info', 'first line'], [a.id, 'debug', 'late line'], [a2.id, 'warn', 'second line'],
+    ]);
+    assert.deepEqual(q.trace('404'), []);
+    assert.equal(q.step(a2.id)!.rootId, '1');
+    assert.equal(q.step(999_999), null);
+  });
+
+  it('searchRoots() filters first steps by type, time and a JSON path condition, newest first, with their chains; pages by keyset', () => {
+    const { q, a, a2, c, d } = history();
+    const ids = (w: Parameters<LocalQueue['searchRoots']>[0]) => q.searchRoots(w).map((r) => r.root.id);
+    assert.deepEqual(ids({ limit: 10 }), [d.id, c.id, a.id]);
+    assert.deepEqual(q.searchRoots({ limit: 10 }).find((r) => r.root.id === a.id)!.chain.map((s) => s.id), [a.id, a2.id]);
+    assert.deepEqual(ids({ type: 'thumb', limit: 10 }), [c.id]);
+    assert.deepEqual(ids({ limit: 2 }), [d.id, c.id]);
+    assert.deepEqual(ids({ limit: 2, before: c.id }), [a.id], 'keyset: the page after the last id seen');
+    assert.deepEqual(ids({ from: Date.now() + 60_000, limit: 10 }), []);
+    assert.deepEqual(ids({ to: Date.now() + 60_000, from: 0, limit: 10 }).length, 3);
+    assert.deepEqual(ids({ where: { path: '$.user.id', op: '=', value: 8 }, limit: 10 }), [c.id]);
+    assert.deepEqual(ids({ where: { path: '$.user.id', op: '>=', value: 8 }, limit: 10 }), [d.id, c.id]);
+    assert.deepEqual(ids({ where: { path: '$.user.id', op: '!=', value: 8 }, limit: 10 }), [d.id, a.id]);
+    assert.deepEqual(ids({ where: { path: '$.user.name', op: '=', value: 'ann' }, limit: 10 }), [a.id]);
+    assert.deepEqual(ids({ where: { path: '$.user.name', op: 'contains', value: 'o' }, limit: 10 }), [c.id]);
+    assert.deepEqual(ids({ where: { path: '$.user.name', op: '=', value: null }, limit: 10 }), [d.id], 'a JSON null');
+    assert.deepEqual(ids({ where: { path: '$.tags[0]', op: 'exists' }, limit: 10 }), [a.id]);
+    assert.deepEqual(ids({ where: { path: '$.user.name', op: 'exists' }, limit: 10 }), [d.id, c.id, a.id], 'null exists');
+    assert.deepEqual(ids({ where: { path: '$.ok', op: '=', value: true }, limit: 10 }), [a.id]);
+    assert.deepEqual(ids({ where: { path: '$.ok', op: '=', value: false }, limit: 10 }), [c.id]);
+    assert.throws(() => ids({ where: { path: '$.user.id', op: '<', value: null }, limit: 10 }), /where: < needs a value/);
+    assert.throws(() => ids({ where: { path: '$.user.id', op: 'contains' }, limit: 10 }), /where: "contains" needs a value/);
+  });
+
+  it('pruning drops the logs of the steps it drops, and old replay records', () => {
+    const { q, a, a2, finished } = history();
+    q.addReplay('77', '1', a.id);
+    assert.deepEqual(q.replaysOf('1'), ['77']);
+    q.ack(finished);
+    assert.ok(q.pruneByAge(0, Date.now() + 1) >= 3);
+    assert.deepEqual(q.trace('1'), []);
+    assert.deepEqual(q.logsOf([a.id, a2.id]), []);
+    assert.deepEqual(q.replaysOf('1'), []);
+    assert.deepEqual(q.queued().map((s) => s.rootId), ['3']);
+  });
+
+  it('opens a file of format 2 (no replay_of, no step_logs) and keeps what it held', () => {
+    const file = path.join(tmpDir('swarmage-local-'), 'v2.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE steps (id INTEGER PRIMARY KEY AUTOINCREMENT, root_id TEXT NOT NULL, parent_id INTEGER, type TEXT NOT NULL, data TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued', result TEXT, error TEXT, stack TEXT, retry_ms INTEGER, postback TEXT, attempt INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL, created_at INTEGER NOT NULL, queued_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, acked_at INTEGER);
+      INSERT INTO steps (id, root_id, parent_id, type, data, state, attempt, max_attempts, created_at, queued_at) VALUES (4, '40', NULL, 'a', '1', 'hopped', 1, 5, 1, 1);
+      INSERT INTO steps (id, root_id, parent_id, type, data, state, attempt, max_attempts, created_at, queued_at) VALUES (5, '40', 4, 'b', '2', 'queued', 1, 5, 1, 1);
+      PRAGMA user_version = 2;`);
+    old.close();
+    const q = open(file);
+    const [step] = q.queued();
+    assert.deepEqual([step.id, step.chain, step.parentType], [5, [4], 'a']);
+    assert.deepEqual(q.trace('40').map((s) => s.replayOf), [null, null]);
+    q.addLogs([{ stepId: 5, time: 1, level: 'info', msg: 'hi' }]);
+    assert.equal(q.logsOf([5]).length, 1);
   });
 });

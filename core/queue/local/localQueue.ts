@@ -22,6 +22,8 @@ export interface Step {
   createdAt: number;
   /** When this step entered the local queue. */
   queuedAt: number;
+  /** For a `local:` hop: the type of the step it came from (the pipeline edge it crossed). */
+  parentType?: string;
 }
 
 export type Outcome = { startedAt?: number | null } & (
@@ -32,6 +34,9 @@ export type Outcome = { startedAt?: number | null } & (
 /** A chain that ended and waits for Postgres to acknowledge it: one entry of the outbox. */
 export interface Finished {
   rootId: string;
+  /** The type of the chain's last step, and when it finished (the postback edge of the pipeline graph). */
+  type: string;
+  finishedAt: number;
   /** Every step of the chain, marked acknowledged together. */
   stepIds: number[];
   postback: string | null;
@@ -48,6 +53,56 @@ export interface Retention {
   keepMs: number;
 }
 
+/** A log line a worker wrote while running a step (kept with the step's history). */
+export interface StepLog {
+  stepId: number;
+  time: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+}
+
+/** A step as the local queue keeps it (live or history): what traces and the task explorer show. */
+export interface StepRow {
+  id: number;
+  rootId: string;
+  parentId: number | null;
+  type: string;
+  dataJson: string;
+  state: 'queued' | 'hopped' | 'done' | 'failed';
+  resultJson: string | null;
+  error: string | null;
+  stack: string | null;
+  postback: string | null;
+  attempt: number;
+  createdAt: number;
+  queuedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  ackedAt: number | null;
+  /** Set on the first step of a replayed task: "traceId:stepId" of the step it replays. */
+  replayOf: string | null;
+}
+
+/** A condition on the JSON data of a task's first step (the task explorer's `where`). */
+export interface DataCondition {
+  /** An SQLite JSON path such as $.user.id (checked by the API contract's pattern). */
+  path: string;
+  op: '=' | '!=' | '<' | '<=' | '>' | '>=' | 'exists' | 'contains';
+  value?: string | number | boolean | null;
+}
+
+/** The task explorer's filters: every one applies to the first step of a chain (its root). */
+export interface StepSearch {
+  type?: string;
+  /** queued_at of the first step, ms since epoch, inclusive. */
+  from?: number;
+  to?: number;
+  where?: DataCondition;
+  /** Keyset: only first steps with a smaller id. */
+  before?: number;
+  limit: number;
+}
+
 export class LocalQueueError extends Error {
   override name = 'LocalQueueError';
 }
@@ -56,8 +111,10 @@ export class LocalQueueError extends Error {
  * Version 2: steps stay after their acknowledgement (acked_at) as history, pruned by retention;
  * ids never repeat (AUTOINCREMENT), so history and logs can point at them. No secondary index: the
  * hot path touches rows by id only, and the rest (start-up, give-back, history) scans a bounded table.
+ * Version 3: steps.replay_of (the first step of a replayed task names the step it replays), the
+ * workers' log lines per step (step_logs, pruned with the steps) and the replays this drone made.
  */
-const VERSION = 2;
+const VERSION = 3;
 const STEPS = `
 CREATE TABLE steps (
   id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -77,8 +134,26 @@ CREATE TABLE steps (
   queued_at    INTEGER NOT NULL,
   started_at   INTEGER,
   finished_at  INTEGER,
-  acked_at     INTEGER
+  acked_at     INTEGER,
+  replay_of    TEXT
 )`;
+/** Version 3's new tables. step_logs is only written when workers log, so its index costs the hot path nothing. */
+const V3_TABLES = `
+CREATE TABLE IF NOT EXISTS step_logs (
+  id      INTEGER PRIMARY KEY,
+  step_id INTEGER NOT NULL,
+  time    INTEGER NOT NULL,
+  level   TEXT NOT NULL,
+  msg     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS step_logs_step ON step_logs (step_id);
+CREATE TABLE IF NOT EXISTS replays (
+  task_id    TEXT PRIMARY KEY,
+  trace_id   TEXT NOT NULL,
+  step_id    INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);`;
+const STEP_ROW = `id, root_id, parent_id, type, data, state, result, error, stack, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of`;
 const COLUMNS_V1 = 'id, root_id, parent_id, type, data, state, result, error, stack, retry_ms, postback, attempt, max_attempts, created_at, queued_at, finished_at';
 
 /**
@@ -146,15 +221,16 @@ export class LocalQueue {
     this.st = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      insert: db.prepare(`INSERT INTO steps (root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at)
-                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO steps (root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at, replay_of)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       hop: db.prepare(`UPDATE steps SET state = 'hopped', started_at = ?, finished_at = ? WHERE id = ?`),
       done: db.prepare(`UPDATE steps SET state = 'done', result = ?, started_at = ?, finished_at = ? WHERE id = ?`),
       failed: db.prepare(`UPDATE steps SET state = 'failed', error = ?, stack = ?, retry_ms = ?, started_at = ?, finished_at = ? WHERE id = ?`),
       ack: db.prepare(`UPDATE steps SET acked_at = ? WHERE id BETWEEN ? AND ?`),
-      queued: db.prepare(`SELECT id, root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at
-                          FROM steps WHERE state = 'queued' AND ${unacked} ORDER BY id`),
-      unackedSteps: db.prepare(`SELECT id, root_id, parent_id, state, postback, result, error, stack, retry_ms FROM steps WHERE ${unacked} ORDER BY id`),
+      queued: db.prepare(`SELECT id, root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at,
+                                 (SELECT p.type FROM steps p WHERE p.id = s.parent_id) AS parent_type
+                          FROM steps s WHERE state = 'queued' AND ${unacked} ORDER BY id`),
+      unackedSteps: db.prepare(`SELECT id, root_id, parent_id, type, state, postback, result, error, stack, retry_ms, finished_at FROM steps WHERE ${unacked} ORDER BY id`),
       refail: db.prepare(`UPDATE steps SET state = 'failed', result = NULL, error = ?, stack = NULL, retry_ms = ? WHERE root_id = ? AND state IN ('done', 'failed') AND ${unacked}`),
       forget: db.prepare(`DELETE FROM steps WHERE ${unacked} AND root_id IN (SELECT value FROM json_each(?))`),
       roots: db.prepare<[], { root_id: string }>(`SELECT DISTINCT root_id FROM steps WHERE ${unacked}`),
@@ -162,7 +238,20 @@ export class LocalQueue {
       maxId: db.prepare<[], { id: number | null }>(`SELECT max(id) AS id FROM steps`),
       // By id: a range from the oldest row, so it costs what it deletes. By age: a scan (off the hot path).
       pruneById: db.prepare(`DELETE FROM steps WHERE id <= ? AND acked_at IS NOT NULL`),
-      pruneByAge: db.prepare(`DELETE FROM steps WHERE id IN (SELECT id FROM steps WHERE acked_at < ? ORDER BY id LIMIT ?)`),
+      ageCutoff: db.prepare<[number, number], { id: number | null }>(`SELECT max(id) AS id FROM (SELECT id FROM steps WHERE acked_at < ? ORDER BY id LIMIT ?)`),
+      pruneByAge: db.prepare(`DELETE FROM steps WHERE id <= ? AND acked_at < ?`),
+      // Log lines of steps that are gone, up to an id: a range of the step_logs index.
+      pruneLogs: db.prepare(`DELETE FROM step_logs WHERE step_id <= ? AND NOT EXISTS (SELECT 1 FROM steps WHERE steps.id = step_logs.step_id)`),
+      pruneReplays: db.prepare(`DELETE FROM replays WHERE created_at < ?`),
+      addLog: db.prepare(`INSERT INTO step_logs (step_id, time, level, msg) VALUES (?, ?, ?, ?)`),
+      step: db.prepare(`SELECT ${STEP_ROW} FROM steps WHERE id = ?`),
+      // A trace: every step of one global task. root_id has no index (the hot path would pay for it); a scan of the bounded table.
+      trace: db.prepare(`SELECT ${STEP_ROW} FROM steps WHERE root_id = ? ORDER BY id`),
+      logsOf: db.prepare(`SELECT step_id, time, level, msg FROM step_logs WHERE step_id IN (SELECT value FROM json_each(?)) ORDER BY step_id, id`),
+      // The chains of some first steps: their ids are at least the smallest of them (a range of the primary key).
+      chainsOf: db.prepare(`SELECT ${STEP_ROW} FROM steps WHERE id >= ? AND root_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+      addReplay: db.prepare(`INSERT INTO replays (task_id, trace_id, step_id, created_at) VALUES (?, ?, ?, ?)`),
+      replaysOf: db.prepare<[string], { task_id: string }>(`SELECT task_id FROM replays WHERE trace_id = ? ORDER BY created_at, task_id`),
     };
     for (const r of this.st.roots.all()) this.held.add(r.root_id);
   }
@@ -176,7 +265,9 @@ export class LocalQueue {
     if (version === VERSION) return;
     const hasSteps = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'steps'`).get() !== undefined;
     db.transaction(() => {
-      if (hasSteps) {
+      if (hasSteps && version === 2) {
+        db.exec(`ALTER TABLE steps ADD COLUMN replay_of TEXT`);
+      } else if (hasSteps) {
         // Format 1 (no history, ids could repeat): copy what it holds into the new table.
         db.exec(`ALTER TABLE steps RENAME TO steps_v1; DROP INDEX IF EXISTS steps_root; DROP INDEX IF EXISTS steps_finished;`);
         db.exec(STEPS);
@@ -184,6 +275,7 @@ export class LocalQueue {
       } else {
         db.exec(STEPS);
       }
+      db.exec(V3_TABLES);
       db.pragma(`user_version = ${VERSION}`);
     })();
   }
@@ -207,7 +299,7 @@ export class LocalQueue {
     const steps = this.db.transaction(() => tasks.map((t) => this.insertStep({
       rootId: t.id, parentId: null, chain: [], type: t.type, dataJson: t.dataJson, postback: t.postback,
       attempt: t.attempt, maxAttempts: t.maxAttempts, createdAt: t.createdAt, queuedAt: now,
-    })))();
+    }, t.replayOf ?? null)))();
     for (const t of tasks) this.held.add(t.id);
     return steps;
   }
@@ -216,33 +308,39 @@ export class LocalQueue {
    * Records a batch of worker outcomes in one transaction. Returns the steps that hops created, and
    * the chains that ended (for the outbox).
    */
-  record(outcomes: Outcome[]): { created: Step[]; finished: Finished[] } {
+  record(outcomes: Outcome[], logs: StepLog[] = []): { created: Step[]; finished: Finished[] } {
     const now = Date.now();
     const created: Step[] = [];
     const finished: Finished[] = [];
     this.db.transaction(() => {
+      for (const l of logs) this.st.addLog.run(l.stepId, l.time, l.level, l.msg);
       for (const o of outcomes) {
         const s = o.step;
         const startedAt = o.startedAt ?? null;
         if (o.kind === 'hop') {
           this.st.hop.run(startedAt, now, s.id);
-          created.push(this.insertStep({ ...s, parentId: s.id, chain: [...s.chain, s.id], type: o.nextType, dataJson: o.nextDataJson, queuedAt: now }));
+          created.push(this.insertStep({ ...s, parentId: s.id, chain: [...s.chain, s.id], type: o.nextType, dataJson: o.nextDataJson, queuedAt: now, parentType: s.type }));
         } else if (o.kind === 'done') {
           this.st.done.run(o.resultJson, startedAt, now, s.id);
-          finished.push({ rootId: s.rootId, stepIds: [...s.chain, s.id], postback: s.postback, state: 'done', resultJson: o.resultJson, error: null, stack: null, retryInMs: 0 });
+          finished.push({ rootId: s.rootId, type: s.type, finishedAt: now, stepIds: [...s.chain, s.id], postback: s.postback, state: 'done', resultJson: o.resultJson, error: null, stack: null, retryInMs: 0 });
         } else {
           const retryInMs = Math.round(o.retryInMs);
           this.st.failed.run(o.error, o.stack, retryInMs, startedAt, now, s.id);
-          finished.push({ rootId: s.rootId, stepIds: [...s.chain, s.id], postback: s.postback, state: 'failed', resultJson: null, error: o.error, stack: o.stack, retryInMs });
+          finished.push({ rootId: s.rootId, type: s.type, finishedAt: now, stepIds: [...s.chain, s.id], postback: s.postback, state: 'failed', resultJson: null, error: o.error, stack: o.stack, retryInMs });
         }
       }
     })();
     return { created, finished };
   }
 
-  private insertStep(s: Omit<Step, 'id'>): Step {
-    const info = this.st.insert.run(s.rootId, s.parentId, s.type, s.dataJson, s.postback, s.attempt, s.maxAttempts, s.createdAt, s.queuedAt);
+  private insertStep(s: Omit<Step, 'id'>, replayOf: string | null = null): Step {
+    const info = this.st.insert.run(s.rootId, s.parentId, s.type, s.dataJson, s.postback, s.attempt, s.maxAttempts, s.createdAt, s.queuedAt, replayOf);
     return { ...s, id: Number(info.lastInsertRowid) };
+  }
+
+  /** Log lines of running steps, when no outcome is there to carry them (one transaction). */
+  addLogs(logs: StepLog[]): void {
+    if (logs.length > 0) this.record([], logs);
   }
 
   /** Steps waiting for a worker (after a restart: also those that were running when it died). */
@@ -251,6 +349,7 @@ export class LocalQueue {
     return (this.st.queued.all() as any[]).map((r) => ({
       id: r.id, rootId: r.root_id, parentId: r.parent_id, chain: chains.get(r.id) ?? [], type: r.type, dataJson: r.data, postback: r.postback,
       attempt: r.attempt, maxAttempts: r.max_attempts, createdAt: r.created_at, queuedAt: r.queued_at,
+      ...(r.parent_type ? { parentType: r.parent_type } : {}),
     }));
   }
 
@@ -277,7 +376,7 @@ export class LocalQueue {
       if (r.state !== 'done' && r.state !== 'failed') continue;
       if (out.length >= limit) break;
       out.push({
-        rootId: r.root_id, stepIds: [...(chains.get(r.id) ?? []), r.id], postback: r.postback, state: r.state,
+        rootId: r.root_id, type: r.type, finishedAt: r.finished_at ?? Date.now(), stepIds: [...(chains.get(r.id) ?? []), r.id], postback: r.postback, state: r.state,
         resultJson: r.result, error: r.error, stack: r.stack, retryInMs: r.retry_ms ?? 0,
       });
     }
@@ -311,18 +410,89 @@ export class LocalQueue {
 
   /** Drops acknowledged steps beyond keepSteps (the oldest ids): cheap, for after every acknowledgement. */
   pruneToCount(keepSteps: number): number {
-    const max = this.st.maxId.get()?.id ?? 0;
-    return this.st.pruneById.run(max - keepSteps).changes;
+    const upTo = (this.st.maxId.get()?.id ?? 0) - keepSteps;
+    const n = this.st.pruneById.run(upTo).changes;
+    if (n > 0) this.st.pruneLogs.run(upTo);
+    return n;
   }
 
   /** Drops acknowledged steps older than keepMs, at most `batch` a call; scans the table, so call it now and then. */
   pruneByAge(keepMs: number, now = Date.now(), batch = 10_000): number {
-    return this.st.pruneByAge.run(now - keepMs, batch).changes;
+    const upTo = this.st.ageCutoff.get(now - keepMs, batch)?.id;
+    if (upTo === null || upTo === undefined) return 0;
+    const n = this.st.pruneByAge.run(upTo, now - keepMs).changes;
+    this.st.pruneLogs.run(upTo);
+    this.st.pruneReplays.run(now - keepMs);
+    return n;
   }
 
   /** Both limits of the retention; returns how many steps went. */
   prune(retention: Retention, now = Date.now()): number {
     return this.pruneToCount(retention.keepSteps) + this.pruneByAge(retention.keepMs, now);
+  }
+
+  /** One step, live or history; null when it is not (or no longer) kept. */
+  step(id: number): StepRow | null {
+    const r = this.st.step.get(id);
+    return r ? toStepRow(r) : null;
+  }
+
+  /** Every step of one global task kept here (every attempt), oldest first. */
+  trace(rootId: string): StepRow[] {
+    return this.st.trace.all(rootId).map(toStepRow);
+  }
+
+  /** The log lines kept for these steps, by step, in the order written. */
+  logsOf(stepIds: number[]): StepLog[] {
+    if (stepIds.length === 0) return [];
+    return (this.st.logsOf.all(JSON.stringify(stepIds)) as any[]).map((r) => ({ stepId: r.step_id, time: r.time, level: r.level, msg: r.msg }));
+  }
+
+  /**
+   * First steps of chains (claimed tasks) matching the filters, newest first, with every step of
+   * their chains (the attempt of that first step), for the task explorer. Scans newest first; the
+   * JSON condition runs in SQLite (json_extract with the path as a parameter).
+   */
+  searchRoots(q: StepSearch): Array<{ root: StepRow; chain: StepRow[] }> {
+    const conds = ['parent_id IS NULL'];
+    const params: unknown[] = [];
+    if (q.type !== undefined) conds.push('type = ?'), params.push(q.type);
+    if (q.from !== undefined) conds.push('queued_at >= ?'), params.push(q.from);
+    if (q.to !== undefined) conds.push('queued_at <= ?'), params.push(q.to);
+    if (q.before !== undefined) conds.push('id < ?'), params.push(q.before);
+    if (q.where) {
+      const [sql, values] = dataCondition(q.where);
+      conds.push(sql);
+      params.push(...values);
+    }
+    const sql = `SELECT ${STEP_ROW} FROM steps WHERE ${conds.join(' AND ')} ORDER BY id DESC LIMIT ?`;
+    const roots = (this.db.prepare(sql).all(...params, q.limit) as any[]).map(toStepRow);
+    if (roots.length === 0) return [];
+    const minId = roots[roots.length - 1].id;
+    const all = (this.st.chainsOf.all(minId, JSON.stringify([...new Set(roots.map((r) => r.rootId))])) as any[]).map(toStepRow);
+    // A chain: the steps after its first one that descend from it (a retry is a chain of its own).
+    const chainOf = new Map<number, StepRow[]>();
+    const owner = new Map<number, number>();
+    for (const r of roots) owner.set(r.id, r.id);
+    for (const s of all) {
+      const head = s.parentId === null ? owner.get(s.id) : owner.get(s.parentId);
+      if (head === undefined) continue;
+      owner.set(s.id, head);
+      let list = chainOf.get(head);
+      if (!list) chainOf.set(head, (list = []));
+      list.push(s);
+    }
+    return roots.map((root) => ({ root, chain: chainOf.get(root.id) ?? [root] }));
+  }
+
+  /** Notes a replay this drone enqueued: the new task, and the step (of which trace) it replays. */
+  addReplay(taskId: string, traceId: string, stepId: number, now = Date.now()): void {
+    this.st.addReplay.run(taskId, traceId, stepId, now);
+  }
+
+  /** Tasks enqueued by this drone as replays of steps of this trace. */
+  replaysOf(traceId: string): string[] {
+    return this.st.replaysOf.all(traceId).map((r) => r.task_id);
   }
 
   /** Global tasks this drone holds in any state. */
@@ -337,6 +507,34 @@ export class LocalQueue {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function toStepRow(r: any): StepRow {
+  return {
+    id: r.id, rootId: r.root_id, parentId: r.parent_id, type: r.type, dataJson: r.data, state: r.state, resultJson: r.result,
+    error: r.error, stack: r.stack, postback: r.postback, attempt: r.attempt, createdAt: r.created_at, queuedAt: r.queued_at,
+    startedAt: r.started_at, finishedAt: r.finished_at, ackedAt: r.acked_at, replayOf: r.replay_of,
+  };
+}
+
+/**
+ * The SQL of a condition on a first step's data, from a fixed set of fragments: the path and the
+ * value are parameters. JSON true/false come out of json_extract as 1/0, null as SQL NULL.
+ */
+function dataCondition(w: DataCondition): [string, unknown[]] {
+  if (w.op === 'exists') return ['json_type(data, ?) IS NOT NULL', [w.path]];
+  const v = w.value === undefined ? null : typeof w.value === 'boolean' ? (w.value ? 1 : 0) : w.value;
+  if (w.op === 'contains') {
+    if (v === null) throw new LocalQueueError('where: "contains" needs a value');
+    return ['instr(json_extract(data, ?), ?) > 0', [w.path, String(v)]];
+  }
+  if (v === null) {
+    if (w.op === '=') return ['json_type(data, ?) = \'null\'', [w.path]];
+    if (w.op === '!=') return ['json_type(data, ?) <> \'null\'', [w.path]];
+    throw new LocalQueueError(`where: ${w.op} needs a value that is not null`);
+  }
+  const ops = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;
+  return [`json_extract(data, ?) ${ops[w.op]} ?`, [w.path, v]];
 }
 
 /** The step ids of these chains as runs of consecutive ids: claimed together, they mostly are. */

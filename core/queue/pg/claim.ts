@@ -29,7 +29,7 @@ SET state = 'claimed', claimed_by = $3, claimed_at = now(), lease_until = now() 
 -- row count and would hash-join over a scan of the whole table; this keeps it on the primary key.
 WHERE t.id = ANY(ARRAY(SELECT id FROM picked))
 RETURNING t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_attempts, t.priority,
-          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms`);
+          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms, t.replay_of`);
 
 /**
  * Claims up to `limit` tasks of each wanted type for this drone, and deletes `ackIds` (tasks of
@@ -49,5 +49,6 @@ export async function claimTasks(db: Db, schema: string, droneId: string, wants:
     maxAttempts: r.max_attempts,
     priority: r.priority,
     createdAt: r.created_ms,
+    replayOf: r.replay_of,
   }));
 }

@@ -1,10 +1,12 @@
 import type pg from 'pg';
 import { quoteIdent, withSchema } from './sql.js';
 import m001 from './migrations/001_tasks.js';
+import m002 from './migrations/002_replay_of.js';
 
 /** Numbered, append-only. A migration never changes once released; add the next number instead. */
 const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
   { id: 1, name: '001_tasks', sql: m001 },
+  { id: 2, name: '002_replay_of', sql: m002 },
 ];
 
 /** Applies what is missing, under an advisory lock so that many drones starting at once are safe. */
