@@ -1,0 +1,129 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
+import { startService } from '../helpers/service.js';
+import { waitFor } from '../helpers/tmp.js';
+import type { DroneService } from '../../core/service/droneService.js';
+import { codeVersionOf } from '../../core/workers/pool.js';
+import type { DebugSession, MethodName, Result, Snapshot } from '../../core/api/contract.js';
+
+async function call<M extends MethodName>(service: DroneService, method: M, args: unknown): Promise<Result<M>> {
+  const out = await service.dispatch(method, args);
+  if (!out.ok) throw new Error(`${method}: ${out.error.code}: ${out.error.message}`);
+  return out.result as Result<M>;
+}
+
+const snapshot = async (service: DroneService) => (await call(service, 'drone.snapshot', {})) as Snapshot;
+const workersOf = async (service: DroneService, type: string) => (await snapshot(service)).drone!.workers.filter((w) => w.type === type);
+
+/** Replaces a file the way many editors save: write a new file beside it, rename it over. */
+function saveLikeAnEditor(file: string, text: string): void {
+  const tmp = `${file}.swp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+describe('debug this type (Node inspector on loopback)', () => {
+  let service: DroneService;
+
+  before(async () => {
+    ({ service } = await startService(await testDatabaseUrl(), freshSchema()));
+  });
+  after(async () => {
+    await service.stop();
+  });
+
+  it('starts an instance with the inspector on 127.0.0.1 whose /json/list answers; the next task goes to it; undebug stops it', async () => {
+    const session = await call(service, 'workers.debug', { type: 'factorial' }) as DebugSession;
+    assert.equal(session.type, 'factorial');
+    assert.equal(session.host, '127.0.0.1');
+    assert.ok(session.port > 0);
+    assert.match(session.webSocketUrl!, new RegExp(`^ws://127\\.0\\.0\\.1:${session.port}/[0-9a-f-]+$`));
+    assert.equal(session.devtoolsUrl, `devtools://devtools/bundled/js_app.html?ws=${session.webSocketUrl!.slice('ws://'.length)}`);
+    assert.equal(session.jsonListUrl, `http://127.0.0.1:${session.port}/json/list`);
+    assert.equal(session.taskId, null);
+
+    const targets = await (await fetch(session.jsonListUrl)).json() as Array<{ webSocketDebuggerUrl: string; type: string }>;
+    assert.ok(targets.some((t) => t.webSocketDebuggerUrl === session.webSocketUrl && t.type === 'node'), JSON.stringify(targets));
+
+    const [debugInstance] = (await workersOf(service, 'factorial')).filter((w) => w.debug);
+    assert.equal(debugInstance.id, session.instance);
+    assert.equal(debugInstance.state, 'idle');
+
+    const { id, result } = await call(service, 'tasks.request', { type: 'factorial', data: 4 });
+    assert.equal(result, '18', '4! = 24 = 0x18');
+    const again = await call(service, 'workers.debug', { type: 'factorial' }) as DebugSession;
+    assert.equal(again.port, session.port, 'one session per type: a second call returns it');
+    assert.equal(again.taskId, id, 'the next task went to the debug instance');
+    assert.equal((await workersOf(service, 'factorial')).find((w) => w.debug)!.done, 1);
+
+    await call(service, 'workers.undebug', { type: 'factorial' });
+    assert.deepEqual((await workersOf(service, 'factorial')).map((w) => w.debug), [false]);
+    await assert.rejects(fetch(session.jsonListUrl), 'the inspector is gone with its instance');
+    assert.equal((await call(service, 'tasks.request', { type: 'factorial', data: 5 })).result, '78', 'the other instances go on');
+    await call(service, 'workers.undebug', { type: 'factorial' }); // no session: nothing to do
+  });
+});
+
+describe('hot reload', () => {
+  let service: DroneService;
+  let dir: string;
+  let sql: pg.Client;
+  const schema = freshSchema();
+
+  before(async () => {
+    const url = await testDatabaseUrl();
+    ({ service, dir } = await startService(url, schema, {}, { hotReload: true }));
+    sql = await sqlClient(url);
+  });
+  after(async () => {
+    await service.stop();
+    await sql.end();
+  });
+
+  const logged = (re: RegExp) => service.ring.recent().some((l) => re.test(l.msg));
+  /** Every instance of the type runs this code version and takes work. */
+  const onVersion = (type: string, version: string) => waitFor(`every ${type} instance on code ${version}`, async () => {
+    const w = await workersOf(service, type);
+    return w.every((x) => x.codeVersion === version && (x.state === 'idle' || x.state === 'busy')) ? w : null;
+  }, 60_000);
+
+  it('an edited worker file restarts that type with the new code (codeVersion changes), the next result reflects it, no task is lost', async () => {
+    assert.equal((await snapshot(service)).drone!.hotReload, true);
+    const before = await workersOf(service, 'hexadecimal');
+    assert.equal(before.length, 2);
+    const v1 = before[0].codeVersion!;
+    assert.match(v1, /^[0-9a-f]{8}$/);
+    const factorialVersion = (await workersOf(service, 'factorial'))[0].codeVersion;
+
+    // Tasks flow while the file changes: every one must come back.
+    const { ids } = await call(service, 'tasks.enqueue', { type: 'factorial', data: 10, count: 300, postback: 'reloaded' });
+    const file = path.join(dir, 'workers', 'hexadecimal.js');
+    saveLikeAnEditor(file, fs.readFileSync(file, 'utf8').replace('return this.upper ? hex.toUpperCase() : hex;', "return 'v2:' + hex;"));
+    const v2 = codeVersionOf(file)!;
+    assert.notEqual(v2, v1);
+    await onVersion('hexadecimal', v2);
+    await waitFor('the reload line', () => logged(new RegExp(`^reloaded worker hexadecimal: code ${v1} → ${v2}$`)));
+    assert.equal((await workersOf(service, 'factorial'))[0].codeVersion, factorialVersion, 'other types keep running their code');
+    assert.equal((await call(service, 'tasks.request', { type: 'factorial', data: 5 })).result, 'v2:78');
+
+    await waitFor('300 answers', async () => (await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE type = 'reloaded'`)).rows[0].n === ids.length, 60_000);
+    const answers = (await sql.query(`SELECT data FROM ${schema}.tasks WHERE type = 'reloaded'`)).rows.map((r) => r.data);
+    assert.ok(answers.every((a) => a === '375f00' || a === 'v2:375f00'), 'each answer from the old code or the new');
+    assert.equal((await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE state = 'failed'`)).rows[0].n, 0, 'nothing failed');
+  });
+
+  it('a file that does not load after an edit is reported; the next edit that fixes it reloads again', async () => {
+    const file = path.join(dir, 'workers', 'hexadecimal.js');
+    const good = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, good + '\nthis is not javascript(\n');
+    await waitFor('the reload error', () => logged(/hot reload of hexadecimal .*fix the file and save it again/));
+    fs.writeFileSync(file, good.replace("'v2:'", "'v3:'"));
+    await onVersion('hexadecimal', codeVersionOf(file)!);
+    const { result } = await call(service, 'tasks.request', { type: 'factorial', data: 5, timeoutMs: 60_000 });
+    assert.equal(result, 'v3:78');
+  });
+});
