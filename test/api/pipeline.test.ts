@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { startService } from '../helpers/service.js';
-import { waitFor } from '../helpers/tmp.js';
+import path from 'node:path';
+import { FIXTURES, waitFor } from '../helpers/tmp.js';
+import { startDrone, type TestDrone } from '../helpers/drone.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import type { MethodName, PipelineEdge, Result, Snapshot, TaskRow, Trace } from '../../core/api/contract.js';
 
@@ -187,5 +189,36 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
       assert.match(e.message, message);
     }
     assert.equal((await snapshot()).app.state, 'running', 'nothing crashed');
+  });
+});
+
+describe('traces of running and chatty steps', () => {
+  let d: TestDrone;
+  before(async () => {
+    d = await startDrone(await testDatabaseUrl(), freshSchema(), {
+      workers: { chatty: { module: path.join(FIXTURES, 'workers/chatty.js'), concurrency: 2 } },
+      shutdownGraceMs: 200,
+    });
+  });
+  after(async () => {
+    await d.drone.stop();
+  });
+
+  it('a step a worker is running shows as running (trace and explorer); a step keeps its first 200 log lines of at most 4 KB', async () => {
+    const [hung, chatty] = await d.drone.queue.enqueue([{ type: 'chatty', data: { hang: true } }, { type: 'chatty', data: { lines: 250, chars: 5000 } }]);
+    const running = await waitFor('the hung step running', () => d.drone.trace(hung)?.steps[0].state === 'running' ? d.drone.trace(hung) : null);
+    assert.ok(running.steps[0].startedAt! >= running.steps[0].queuedAt);
+
+    const trace = await waitFor('the chatty step done with its logs', () => {
+      const t = d.drone.trace(chatty);
+      return t?.steps[0].state === 'done' && t.steps[0].logs.length === 200 ? t : null;
+    });
+    const logs = trace.steps[0].logs;
+    assert.equal(logs[0].msg, `0:${'x'.repeat(4094)}`, 'each line cut to 4096 characters');
+    assert.ok(logs.every((l) => l.msg.length === 4096 && l.level === 'info'));
+    assert.equal(logs[199].msg.split(':')[0], '199', 'the first 200, in order');
+    await waitFor('every line in the live log', () => d.ring.recent().filter((l) => l.task === chatty).length === 250);
+    assert.deepEqual(d.drone.searchTasks({ state: 'running', limit: 10 }).rows.map((r) => r.traceId), [hung]);
+    assert.deepEqual(d.drone.searchTasks({ state: 'done', limit: 10 }).rows.map((r) => r.traceId), [chatty]);
   });
 });
