@@ -3,6 +3,19 @@ import { RateMeter } from './rates.js';
 
 const LATENCIES = 200;
 const RATE_SECONDS = 10;
+/** Edges kept at most (the oldest seen goes first): the graph stays bounded whatever the postback names. */
+const MAX_EDGES = 1000;
+
+/** The unique postback type of a request (SwarmageClient.request: send and wait), as core/client.ts makes it. */
+const REPLY = /^postback-.+-\d+-\d+-[0-9a-f]{8}$/;
+
+/**
+ * The `to` of a postback edge: the postback type, except that every request's unique reply type
+ * counts as one, "(reply)" (else each "send and wait" would add an edge of its own).
+ */
+export function postbackTarget(postback: string): string {
+  return REPLY.test(postback) ? '(reply)' : postback;
+}
 
 class Edge {
   count = 0;
@@ -36,7 +49,10 @@ export class EdgeMeter {
   private edge(kind: PipelineEdge['kind'], from: string, to: string): Edge {
     const id = kind === 'claim' ? `claim:${to}` : `${kind}:${from}>${to}`;
     let e = this.edges.get(id);
-    if (!e) this.edges.set(id, (e = new Edge(id, kind, from, to)));
+    if (!e) {
+      if (this.edges.size >= MAX_EDGES) this.edges.delete(this.edges.keys().next().value!);
+      this.edges.set(id, (e = new Edge(id, kind, from, to)));
+    }
     return e;
   }
 
@@ -60,9 +76,9 @@ export class EdgeMeter {
     if (waitMs !== null) e.latency(waitMs);
   }
 
-  /** A chain that ended in `from` had its result posted back as a `to` task; ms: from its end to the acknowledgement. */
-  postback(from: string, to: string, ms: number, now = Date.now()): void {
-    const e = this.edge('postback', from, to);
+  /** A chain that ended in `from` had its result posted back as a `postback` task; ms: from its end to the acknowledgement. */
+  postback(from: string, postback: string, ms: number, now = Date.now()): void {
+    const e = this.edge('postback', from, postbackTarget(postback));
     e.count++;
     e.rate.add(1, now);
     e.latency(ms);

@@ -1,5 +1,6 @@
 import type { TaskRow, Trace, TraceStep } from '../api/contract.js';
 import type { StepLog, StepRow } from '../queue/local/localQueue.js';
+import { postbackTarget } from './edges.js';
 
 /** When a step a worker holds began running (null: it waits in the worker; undefined: no worker holds it). */
 export type RunningLookup = (step: StepRow) => number | null | undefined;
@@ -51,7 +52,7 @@ export function chainOnEdge(edge: string, root: StepRow, chain: StepRow[]): bool
     return chain.some((s) => s.type === to && s.parentId !== null && types.get(s.parentId) === from);
   }
   const last = chain[chain.length - 1];
-  return root.postback === to && last.state === 'done' && last.type === from;
+  return root.postback !== null && postbackTarget(root.postback) === to && last.state === 'done' && last.type === from;
 }
 
 /** Checks an edge id of the task explorer's filter; returns a reason when it is not one. */

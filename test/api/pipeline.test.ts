@@ -88,6 +88,9 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
     assert.ok(hop.count >= 21 && hop.latencyMs !== null);
     const post = edges.get('postback:hexadecimal>answers')!;
     assert.deepEqual([post.kind, post.from, post.to, post.count], ['postback', 'hexadecimal', 'answers', 20]);
+    const replies = edges.get('postback:hexadecimal>(reply)');
+    assert.ok(replies && replies.count >= 1, 'every request\'s unique reply type counts as one edge, "(reply)"');
+    assert.equal([...edges.keys()].filter((k) => k.startsWith('postback:')).length, 2);
     assert.equal(ids.length, 20);
     assert.equal((await snapshot()).drone!.hotReload, false, 'headless: hot reload is off unless asked');
   });
@@ -114,6 +117,7 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
     assert.ok(!onHop.rows.some((r) => r.traceId === bad), 'a failed first step never crossed the hop');
     const posted = await search({ edge: 'postback:hexadecimal>answers', limit: 500 });
     assert.equal(posted.rows.length, 20);
+    assert.ok((await search({ edge: 'postback:hexadecimal>(reply)', limit: 500 })).rows.length >= 1, 'requests, by their edge');
     assert.equal((await search({ edge: 'claim:factorial', where: { path: '$', op: '=', value: 'three' } })).rows[0].traceId, bad);
     assert.equal((await search({ from: Date.now() + 60_000 })).rows.length, 0);
 
