@@ -84,7 +84,8 @@ describe('small helpers', () => {
 
   it('shortcuts: digits, "g" then a letter, ? and Escape', () => {
     const r = new ShortcutReader();
-    assert.deepEqual(r.feed('3', 0), { kind: 'view', view: 'logs' });
+    assert.deepEqual(r.feed('6', 0), { kind: 'view', view: 'logs' });
+    assert.deepEqual(r.feed('2', 0), { kind: 'view', view: 'pipeline' });
     assert.equal(r.feed('g', 0), null);
     assert.deepEqual(r.feed('f', 100), { kind: 'view', view: 'failed' });
     assert.equal(r.feed('g', 0), null);

@@ -13,7 +13,7 @@ function drone(over: Partial<DroneSnapshot> = {}): DroneSnapshot {
     id: 'd1', host: 'h', pid: 1, state: 'running', startedAt: 0,
     database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null },
     types: [{ type: 'factorial', instances: 1, capacity: 15, buffered: 3, running: 1, done: 10, failed: 0, rate: 2, history: [1, 2, 3] }],
-    workers: [], outbox: 0, ...over,
+    workers: [], outbox: 0, edges: [], hotReload: false, ...over,
   };
 }
 const snap = (d: DroneSnapshot | null, state: Snapshot['app']['state'] = 'running'): Snapshot => ({

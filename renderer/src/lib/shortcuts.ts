@@ -1,12 +1,15 @@
-/** The views and the keys that reach them: "1"–"6", or "g" then a letter (as in Gmail / GitHub). */
+/** The views and the keys that reach them: "1"–"9", or "g" then a letter (as in Gmail / GitHub). */
 
 export const VIEWS = [
   { id: 'overview', label: 'Overview', digit: '1', letter: 'o' },
-  { id: 'workers', label: 'Workers', digit: '2', letter: 'w' },
-  { id: 'logs', label: 'Logs', digit: '3', letter: 'l' },
-  { id: 'enqueue', label: 'Enqueue', digit: '4', letter: 'e' },
-  { id: 'failed', label: 'Failed', digit: '5', letter: 'f' },
-  { id: 'config', label: 'Config', digit: '6', letter: 'c' },
+  { id: 'pipeline', label: 'Pipeline', digit: '2', letter: 'p' },
+  { id: 'tasks', label: 'Tasks', digit: '3', letter: 't' },
+  { id: 'trace', label: 'Trace', digit: '4', letter: 'r' },
+  { id: 'workers', label: 'Workers', digit: '5', letter: 'w' },
+  { id: 'logs', label: 'Logs', digit: '6', letter: 'l' },
+  { id: 'enqueue', label: 'Enqueue', digit: '7', letter: 'e' },
+  { id: 'failed', label: 'Failed', digit: '8', letter: 'f' },
+  { id: 'config', label: 'Config', digit: '9', letter: 'c' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];

@@ -4,6 +4,8 @@ import { LogBuffer, LOG_CAPACITY } from '../lib/logBuffer.js';
 import { LogView, NO_FILTER, type LogFilter } from '../lib/logFilter.js';
 import type { ConnectionState } from '../lib/transport.js';
 import type { ViewId } from '../lib/shortcuts.js';
+import { trackFailures } from '../lib/pipeline.js';
+import { debugSlice, type DebugSlice } from './debugSlice.js';
 
 export interface TypeSeries {
   /** Tasks finished in each of the last 60 seconds, oldest first. */
@@ -11,7 +13,7 @@ export interface TypeSeries {
   rate: number;
 }
 
-export interface AppState {
+export interface AppState extends DebugSlice {
   view: ViewId;
   helpOpen: boolean;
   connection: ConnectionState;
@@ -43,6 +45,7 @@ export function createAppStore(opts: { logCapacity?: number; view?: ViewId } = {
   const logs = new LogView(logBuffer, NO_FILTER);
 
   return createStore<AppState>()((set, get) => ({
+    ...debugSlice(set, (view) => set({ view })),
     view: opts.view ?? 'overview',
     helpOpen: false,
     connection: { status: 'connecting', attempt: 0 },
@@ -65,7 +68,8 @@ export function createAppStore(opts: { logCapacity?: number; view?: ViewId } = {
       }
       const series: Record<string, TypeSeries> = {};
       for (const t of types) series[t.type] = { history: t.history, rate: t.rate };
-      set({ snapshot, series });
+      const failures = trackFailures(get().failedCounts, get().lastFailureAt, types, Date.now());
+      set({ snapshot, series, failedCounts: failures.failed, ...(failures.changed ? { lastFailureAt: failures.lastFailureAt } : {}) });
     },
 
     appendLogs: (lines) => {
