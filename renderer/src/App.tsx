@@ -14,10 +14,16 @@ import { EnqueueView } from './views/EnqueueView.js';
 import { FailedView } from './views/FailedView.js';
 import { LogsView } from './views/LogsView.js';
 import { OverviewView } from './views/OverviewView.js';
+import { PipelineView } from './views/PipelineView.js';
+import { TasksView } from './views/TasksView.js';
+import { TraceView } from './views/TraceView.js';
 import { WorkersView } from './views/WorkersView.js';
 
 const VIEWS: Record<ViewId, () => ReactElement> = {
   overview: OverviewView,
+  pipeline: PipelineView,
+  tasks: TasksView,
+  trace: TraceView,
   workers: WorkersView,
   logs: LogsView,
   enqueue: EnqueueView,

@@ -7,6 +7,9 @@ import type { LineMark } from '../lib/editorLines.js';
 import { JsonEditor } from '../components/JsonEditor.js';
 import { EnqueueResult, type EnqueueOutcome } from '../components/EnqueueResult.js';
 import { RecentPayloadList } from '../components/RecentPayloadList.js';
+import { SchemaForm } from '../components/SchemaForm.js';
+import { usePoll } from '../hooks/usePoll.js';
+import { defaultsOf, fieldsOf } from '../lib/schemaForm.js';
 
 const MAX_COUNT = 100_000;
 
@@ -37,6 +40,18 @@ export function EnqueueView() {
   const [outcome, setOutcome] = useState<EnqueueOutcome | null>(null);
   const [pending, setPending] = useState<string | null>(null);
   const [recent, remember] = useRecentPayloads();
+  const [mode, setMode] = useState<'form' | 'json'>('json');
+  const schemaType = types.includes(type.trim()) ? type.trim() : null;
+  const schema = usePoll(schemaType, () => call('types.schema', { type: schemaType! }), 0);
+  const form = useMemo(() => (schema.data ? fieldsOf(schema.data) : null), [schema.data]);
+  const formOn = form !== null && mode === 'form';
+  const showForm = () => {
+    setMode('form');
+    if (form && text.trim() === '') {
+      const d = defaultsOf(form);
+      if (d !== undefined) setText(JSON.stringify(d, null, 2));
+    }
+  };
 
   const data = useMemo(() => readData(text), [text]);
   const marks: LineMark[] = data.ok ? [] : [{ line: data.line, column: data.column, message: data.message, severity: 'error' }];
@@ -107,10 +122,22 @@ export function EnqueueView() {
             ))}
           </div>
         )}
-        <label className="field-label" htmlFor="enqueue-data">
-          Data (JSON; empty sends null)
-        </label>
-        <JsonEditor id="enqueue-data" value={text} onChange={setText} marks={marks} testId="enqueue-data" rows={10} describedBy="enqueue-data-status" />
+        <div className="data-head">
+          <label className="field-label" htmlFor={formOn ? undefined : 'enqueue-data'}>
+            Data {formOn ? '(from the type\'s payload schema)' : '(JSON; empty sends null)'}
+          </label>
+          {form && (
+            <div className="segmented" role="group" aria-label="Edit the data as">
+              <button type="button" className={formOn ? 'chip active' : 'chip'} aria-pressed={formOn} onClick={showForm} data-testid="enqueue-mode-form">
+                Form
+              </button>
+              <button type="button" className={!formOn ? 'chip active' : 'chip'} aria-pressed={!formOn} onClick={() => setMode('json')} data-testid="enqueue-mode-json">
+                Raw JSON
+              </button>
+            </div>
+          )}
+        </div>
+        {formOn ? <SchemaForm root={form} text={text} onChange={setText} /> : <JsonEditor id="enqueue-data" value={text} onChange={setText} marks={marks} testId="enqueue-data" rows={10} describedBy="enqueue-data-status" />}
         <div id="enqueue-data-status" className="editor-status">
           {data.ok ? (
             <span className="ok-text">{text.trim() === '' ? 'No data (null)' : 'Valid JSON'}</span>

@@ -1,5 +1,6 @@
 import type { InstanceInfo } from '../../../core/workers/pool.js';
 import { call } from '../api/client.js';
+import { DebugControls } from '../components/DebugControls.js';
 import { formatDuration } from '../lib/format.js';
 import { useAction } from '../hooks/useAction.js';
 import { useApp } from '../hooks/useApp.js';
@@ -9,6 +10,8 @@ type WorkerMethod = 'workers.restart' | 'workers.stop' | 'workers.start';
 
 export function WorkersView() {
   const workers = useApp((s) => s.snapshot?.drone?.workers ?? null);
+  const types = useApp((s) => s.snapshot?.drone?.types ?? null);
+  const hotReload = useApp((s) => s.snapshot?.drone?.hotReload ?? false);
   if (!workers) return <EmptyState title="Waiting for the drone…" />;
   if (workers.length === 0) {
     return (
@@ -18,43 +21,73 @@ export function WorkersView() {
     );
   }
   return (
-    <section className="card" aria-labelledby="workers-title">
-      <div className="card-head">
-        <h2 id="workers-title">Worker processes</h2>
-        <span className="muted">{workers.length} instance(s)</span>
-      </div>
-      <table className="table workers-table">
-        <thead>
-          <tr>
-            <th scope="col">Instance</th>
-            <th scope="col">Type</th>
-            <th scope="col" className="num">
-              PID
-            </th>
-            <th scope="col">State</th>
-            <th scope="col">Current task</th>
-            <th scope="col" className="num">
-              Done
-            </th>
-            <th scope="col" className="num">
-              Failed
-            </th>
-            <th scope="col" className="num">
-              Restarts
-            </th>
-            <th scope="col">Last exit</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {workers.map((w) => (
-            <WorkerRow key={w.id} w={w} />
-          ))}
-        </tbody>
-      </table>
-    </section>
+    <div className="view-stack">
+      <section className="card" aria-labelledby="workers-title">
+        <div className="card-head">
+          <h2 id="workers-title">Worker processes</h2>
+          <span className="muted">
+            {workers.length} instance(s) ·{' '}
+            <span className={hotReload ? 'pill ok' : 'pill'} data-testid="hot-reload" title="Hot reload: when a worker module's file changes, its instances drain and restart with the new code">
+              hot reload {hotReload ? 'on' : 'off'}
+            </span>
+          </span>
+        </div>
+        <table className="table workers-table">
+          <thead>
+            <tr>
+              <th scope="col">Instance</th>
+              <th scope="col">Type</th>
+              <th scope="col" className="num">
+                PID
+              </th>
+              <th scope="col">State</th>
+              <th scope="col">Code</th>
+              <th scope="col">Current task</th>
+              <th scope="col" className="num">
+                Done
+              </th>
+              <th scope="col" className="num">
+                Failed
+              </th>
+              <th scope="col" className="num">
+                Restarts
+              </th>
+              <th scope="col">Last exit</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {workers.map((w) => (
+              <WorkerRow key={w.id} w={w} />
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {types && types.length > 0 && (
+        <section className="card" aria-labelledby="debug-title">
+          <div className="card-head">
+            <h2 id="debug-title">Debugger</h2>
+            <span className="muted small-text">the next task of a type runs in a new instance with the Node inspector on 127.0.0.1</span>
+          </div>
+          <table className="table debug-table">
+            <tbody>
+              {types.map((t) => (
+                <tr key={t.type}>
+                  <th scope="row" className="mono">
+                    {t.type}
+                  </th>
+                  <td>
+                    <DebugControls type={t.type} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </div>
   );
 }
 
@@ -72,6 +105,14 @@ function WorkerRow({ w }: { w: InstanceInfo }) {
         <span className={`pill wstate-${w.state}`} data-testid={`worker-state-${w.id}`}>
           {w.state}
         </span>
+        {w.debug && (
+          <span className="pill debug-badge" data-testid={`worker-debug-${w.id}`} title="Started with the Node inspector (debug this type)">
+            debug
+          </span>
+        )}
+      </td>
+      <td className="mono" data-testid={`worker-code-${w.id}`} title="The first 8 hex digits of the SHA-256 of the module file this instance loaded">
+        {w.codeVersion ?? <span className="muted">—</span>}
       </td>
       <td className="mono">
         {w.currentTask ? (
