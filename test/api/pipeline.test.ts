@@ -2,19 +2,12 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
-import { startService } from '../helpers/service.js';
+import { call, startService } from '../helpers/service.js';
 import path from 'node:path';
 import { FIXTURES, waitFor } from '../helpers/tmp.js';
 import { startDrone, type TestDrone } from '../helpers/drone.js';
 import type { DroneService } from '../../core/service/droneService.js';
-import type { MethodName, PipelineEdge, Result, Snapshot, TaskRow, Trace } from '../../core/api/contract.js';
-
-/** Calls the service as a UI does (through the dispatcher); throws with the error when the call fails. */
-async function call<M extends MethodName>(service: DroneService, method: M, args: unknown): Promise<Result<M>> {
-  const out = await service.dispatch(method, args);
-  if (!out.ok) throw new Error(`${method}: ${out.error.code}: ${out.error.message}`);
-  return out.result as Result<M>;
-}
+import type { PipelineEdge, Snapshot, TaskRow, Trace } from '../../core/api/contract.js';
 
 async function failure(service: DroneService, method: string, args: unknown): Promise<{ code: string; message: string }> {
   const out = await service.dispatch(method, args);

@@ -4,17 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
-import { startService } from '../helpers/service.js';
+import { call, startService } from '../helpers/service.js';
 import { waitFor } from '../helpers/tmp.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import { codeVersionOf } from '../../core/workers/pool.js';
-import type { DebugSession, MethodName, Result, Snapshot } from '../../core/api/contract.js';
-
-async function call<M extends MethodName>(service: DroneService, method: M, args: unknown): Promise<Result<M>> {
-  const out = await service.dispatch(method, args);
-  if (!out.ok) throw new Error(`${method}: ${out.error.code}: ${out.error.message}`);
-  return out.result as Result<M>;
-}
+import type { DebugSession, Snapshot } from '../../core/api/contract.js';
 
 const snapshot = async (service: DroneService) => (await call(service, 'drone.snapshot', {})) as Snapshot;
 const workersOf = async (service: DroneService, type: string) => (await snapshot(service)).drone!.workers.filter((w) => w.type === type);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WebSocket } from 'ws';
 import { DroneService, type DroneServiceOptions } from '../../core/service/droneService.js';
-import type { EventMessage, Response, Snapshot } from '../../core/api/contract.js';
+import type { EventMessage, MethodName, Response, Result, Snapshot } from '../../core/api/contract.js';
 import { EXAMPLES, tmpDir } from './tmp.js';
 
 /** A real DroneService on the demo workers, with its config file in a temp dir. */
@@ -24,6 +24,13 @@ export async function startService(url: string, schema: string, extra: Record<st
   const service = new DroneService({ configFile: file, logToStderr: Boolean(process.env.TEST_LOG), ...opts });
   await service.start();
   return { service, dir, file };
+}
+
+/** Calls the service as a UI does (through the dispatcher); throws with the error when the call fails. */
+export async function call<M extends MethodName>(service: DroneService, method: M, args: unknown): Promise<Result<M>> {
+  const out = await service.dispatch(method, args);
+  if (!out.ok) throw new Error(`${method}: ${out.error.code}: ${out.error.message}`);
+  return out.result as Result<M>;
 }
 
 /** A WebSocket API client, as the browser UI uses it. */
