@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { call, startService } from '../helpers/service.js';
 import path from 'node:path';
-import { FIXTURES, waitFor } from '../helpers/tmp.js';
+import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
 import { startDrone, type TestDrone } from '../helpers/drone.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import type { PipelineEdge, Snapshot, TaskRow, Trace } from '../../core/api/contract.js';
@@ -191,11 +191,13 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
 
 describe('traces of running and chatty steps', () => {
   let d: TestDrone;
+  let url: string;
+  const schema = freshSchema();
+  const dir = tmpDir();
+  const config = { dir, workers: { chatty: { module: path.join(FIXTURES, 'workers/chatty.js'), concurrency: 2 } }, shutdownGraceMs: 200 };
   before(async () => {
-    d = await startDrone(await testDatabaseUrl(), freshSchema(), {
-      workers: { chatty: { module: path.join(FIXTURES, 'workers/chatty.js'), concurrency: 2 } },
-      shutdownGraceMs: 200,
-    });
+    url = await testDatabaseUrl();
+    d = await startDrone(url, schema, config);
   });
   after(async () => {
     await d.drone.stop();
@@ -217,5 +219,12 @@ describe('traces of running and chatty steps', () => {
     await waitFor('every line in the live log', () => d.ring.recent().filter((l) => l.task === chatty).length === 250);
     assert.deepEqual(d.drone.searchTasks({ state: 'running', limit: 10 }).rows.map((r) => r.traceId), [hung]);
     assert.deepEqual(d.drone.searchTasks({ state: 'done', limit: 10 }).rows.map((r) => r.traceId), [chatty]);
+
+    // History is in the local queue: it survives a restart of the drone.
+    await d.drone.stop();
+    d = await startDrone(url, schema, config);
+    const after = d.drone.trace(chatty)!;
+    assert.deepEqual(after.steps.map((s) => [s.stepId, s.state, s.output, s.logs.length]), [[trace.steps[0].stepId, 'done', '{"lines":250,"chars":5000}', 200]]);
+    assert.ok(after.steps[0].ackedAt! >= after.steps[0].finishedAt!);
   });
 });

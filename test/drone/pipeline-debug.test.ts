@@ -5,7 +5,8 @@ import path from 'node:path';
 import type pg from 'pg';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { call, startService } from '../helpers/service.js';
-import { waitFor } from '../helpers/tmp.js';
+import { FIXTURES, waitFor } from '../helpers/tmp.js';
+import { startDrone } from '../helpers/drone.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import { codeVersionOf } from '../../core/workers/pool.js';
 import type { DebugSession, Snapshot } from '../../core/api/contract.js';
@@ -59,6 +60,29 @@ describe('debug this type (Node inspector on loopback)', () => {
     await assert.rejects(fetch(session.jsonListUrl), 'the inspector is gone with its instance');
     assert.equal((await call(service, 'tasks.request', { type: 'factorial', data: 5 })).result, '78', 'the other instances go on');
     await call(service, 'workers.undebug', { type: 'factorial' }); // no session: nothing to do
+  });
+});
+
+describe('debug this type: a task the debug instance holds when the session ends', () => {
+  it('goes back to the buffer and runs in another instance, its attempt not charged', async () => {
+    const d = await startDrone(await testDatabaseUrl(), freshSchema(), {
+      workers: { chatty: { module: path.join(FIXTURES, 'workers/chatty.js') } },
+      shutdownGraceMs: 200,
+    });
+    try {
+      await d.drone.debug('chatty');
+      const [id] = await d.drone.queue.enqueue([{ type: 'chatty', data: { hangIfDebugged: true, lines: 1 } }]);
+      await waitFor('the debug instance running it', () => d.drone.debugSession('chatty')?.taskId === id && d.drone.trace(id)?.steps[0].state === 'running');
+      await d.drone.undebug('chatty');
+      const trace = await waitFor('the task done elsewhere', () => {
+        const t = d.drone.trace(id);
+        return t?.steps.at(-1)?.state === 'done' ? t : null;
+      });
+      assert.deepEqual(trace.steps.map((s) => [s.attempt, s.state]), [[1, 'done']], 'the same step, requeued, not failed');
+      assert.deepEqual(d.drone.snapshot().workers.map((w) => [w.id, w.debug]), [['chatty', false]]);
+    } finally {
+      await d.drone.stop();
+    }
   });
 });
 
