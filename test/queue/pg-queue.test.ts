@@ -42,9 +42,9 @@ describe('PgQueue on Postgres', () => {
   it('migrate is idempotent, and safe when two run concurrently', async () => {
     const schema = freshSchema();
     const results = await Promise.all([newQueue(schema).migrate(), newQueue(schema).migrate()]);
-    assert.deepEqual(results.map((r) => r.join()).sort(), ['', '1,2']);
+    assert.deepEqual(results.map((r) => r.join()).sort(), ['', '1,2,3']);
     assert.deepEqual(await newQueue(schema).migrate(), [], 'a later call applies nothing');
-    assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".migrations`)).rows[0].n, 2);
+    assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".migrations`)).rows[0].n, 3);
     assert.deepEqual(await newQueue(schema).enqueue([{ type: 'a' }]), ['1']);
   });
 
@@ -123,6 +123,15 @@ describe('PgQueue on Postgres', () => {
       ['reply-1', { r: [1, 'x'] }, 'available', null, null, 0],
     ]);
     assert.deepEqual(await q.complete('d1', [{ id: withPb, resultJson: '1' }]), { done: 0, posted: 0 }, 'completing twice posts nothing');
+    const traced = await db.query(`SELECT trace_id FROM "${q.schema}".tasks WHERE type = 'reply-1'`);
+    assert.deepEqual(traced.rows, [{ trace_id: withPb }], 'a postback carries the trace id (the id of the task whose result it is)');
+  });
+
+  it('a replay keeps the step it replays: enqueue stores replayOf, the claim returns it', async () => {
+    const q = await queue();
+    const [replay, plain] = await q.enqueue([{ type: 'r', data: 1, replayOf: '41:7' }, { type: 'r', data: 2 }]);
+    const got = await q.claim('d1', [{ type: 'r', limit: 10 }], LEASE);
+    assert.deepEqual(got.map((t) => [t.id, t.replayOf]), [[replay, '41:7'], [plain, null]]);
   });
 
   it('fail retries later with the error kept, then leaves the task failed after max_attempts', async () => {

@@ -5,7 +5,8 @@ import { taskId } from './ids.js';
 import { TaskInputError } from '../validate.js';
 
 // Finished tasks are deleted (the seed's dequeue) and their postbacks enqueued in the same
-// statement, so a postback exists exactly when its task is gone. Only rows this drone still holds
+// statement, so a postback exists exactly when its task is gone; a postback carries its task's id
+// as its trace_id. Only rows this drone still holds
 // count: a task whose lease was lost belongs to whoever took it.
 const COMPLETE = statement(`
 WITH input AS (
@@ -15,8 +16,8 @@ WITH input AS (
   WHERE t.id = i.id AND t.claimed_by = $2 AND t.state = 'claimed'
   RETURNING t.id, t.postback, i.result
 ), posted AS (
-  INSERT INTO {schema}.tasks (type, data)
-  SELECT postback, coalesce(result, 'null') FROM done WHERE postback IS NOT NULL
+  INSERT INTO {schema}.tasks (type, data, trace_id)
+  SELECT postback, coalesce(result, 'null'), id::text FROM done WHERE postback IS NOT NULL
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM done)::int AS done, (SELECT count(*) FROM posted)::int AS posted`);
