@@ -154,6 +154,7 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     const newId = await text('trace-id');
     assert.notEqual(newId, id);
     assert.match(await text('trace-replay-of'), new RegExp(`task ${id}\\b`));
+    assert.equal(new URL(page.url()).hash, `#/trace/${newId}`, 'the trace is in the address');
     await page.getByTestId('trace-result').filter({ hasText: '"2d0"' }).waitFor({ timeout: 30_000 }); // 6! = 720 = 0x2d0
     await screenshot(page, 'replay-new-task');
     // The original lists its replay.

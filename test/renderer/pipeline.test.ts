@@ -7,6 +7,7 @@ import { buildWaterfall, niceTicks, percentAt, traceOpen } from '../../renderer/
 import { toSearchArgs, parseConditionValue, EMPTY_FORM } from '../../renderer/src/lib/explorerQuery.js';
 import { defaultsOf, fieldsOf, getAt, missingRequired, numberFromText, setAt } from '../../renderer/src/lib/schemaForm.js';
 import { createAppStore } from '../../renderer/src/store/appStore.js';
+import { parseViewHash, viewHash } from '../../renderer/src/lib/shortcuts.js';
 
 const type = (name: string, over: Partial<TypeStats> = {}): TypeStats => ({
   type: name, instances: 1, capacity: 10, buffered: 1, running: 1, done: 5, failed: 0, rate: 2, history: [], ...over,
@@ -175,5 +176,16 @@ describe('store: pipeline debugging', () => {
     assert.equal(store.getState().debugSessions.a, session);
     store.getState().setDebugSession('a', null);
     assert.deepEqual(store.getState().debugSessions, {});
+  });
+
+  it('puts the trace in the address, and reads it back', () => {
+    assert.equal(viewHash('trace', '1234'), '#/trace/1234');
+    assert.equal(viewHash('trace', null), '#/trace');
+    assert.equal(viewHash('logs', '1234'), '#/logs');
+    assert.deepEqual(parseViewHash('#/trace/1234'), { view: 'trace', traceId: '1234' });
+    assert.deepEqual(parseViewHash('#/pipeline'), { view: 'pipeline', traceId: null });
+    assert.equal(parseViewHash('#/trace/12x'), null);
+    assert.equal(parseViewHash('#/nope'), null);
+    assert.equal(createAppStore({ view: 'trace', traceId: '7' }).getState().traceId, '7');
   });
 });

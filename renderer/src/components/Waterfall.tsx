@@ -23,7 +23,7 @@ export function Waterfall({ trace, now, onPick }: { trace: Trace; now: number; o
         const end = segments[segments.length - 1]?.end ?? step.queuedAt;
         return (
           <div key={step.stepId} className={`wf-row wf-state-${step.state}`} data-testid={`wf-step-${i + 1}`}>
-            <button type="button" className="wf-name btn link mono" onClick={() => onPick(step.stepId)} title={`step ${step.stepId}`}>
+            <button type="button" className="wf-name btn link bare mono" onClick={() => onPick(step.stepId)} title={`step ${step.stepId}`}>
               {i + 1}. {step.type}
             </button>
             <div className="wf-track">

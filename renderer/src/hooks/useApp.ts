@@ -1,12 +1,12 @@
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { createAppStore, type AppState } from '../store/appStore.js';
-import { isViewId } from '../lib/shortcuts.js';
+import { parseViewHash } from '../lib/shortcuts.js';
 
-const fromHash = location.hash.replace(/^#\/?/, '');
+const fromHash = parseViewHash(location.hash);
 
 /** The single store of the page. */
-export const appStore = createAppStore({ view: isViewId(fromHash) ? fromHash : 'overview' });
+export const appStore = createAppStore({ view: fromHash?.view ?? 'overview', traceId: fromHash?.traceId ?? null });
 
 export function useApp<T>(selector: (s: AppState) => T): T {
   return useStore(appStore, selector);

@@ -18,6 +18,17 @@ export function isViewId(s: string): s is ViewId {
   return VIEWS.some((v) => v.id === s);
 }
 
+/** The address of a view: "#/logs", and "#/trace/1234" for a trace, so a link or a reload lands there. */
+export function viewHash(view: ViewId, traceId: string | null): string {
+  return view === 'trace' && traceId ? `#/trace/${traceId}` : `#/${view}`;
+}
+
+export function parseViewHash(hash: string): { view: ViewId; traceId: string | null } | null {
+  const m = /^#?\/?([a-z]+)(?:\/([0-9]{1,19}))?$/.exec(hash);
+  if (!m || !isViewId(m[1])) return null;
+  return { view: m[1], traceId: m[1] === 'trace' ? (m[2] ?? null) : null };
+}
+
 export type ShortcutAction = { kind: 'view'; view: ViewId } | { kind: 'help' } | { kind: 'close' };
 
 const G_TIMEOUT_MS = 1500;

@@ -40,13 +40,14 @@ export interface AppState extends DebugSlice {
 
 export type AppStore = StoreApi<AppState>;
 
-export function createAppStore(opts: { logCapacity?: number; view?: ViewId } = {}): AppStore {
+export function createAppStore(opts: { logCapacity?: number; view?: ViewId; traceId?: string | null } = {}): AppStore {
   const logBuffer = new LogBuffer(opts.logCapacity ?? LOG_CAPACITY);
   const logs = new LogView(logBuffer, NO_FILTER);
 
   return createStore<AppState>()((set, get) => ({
     ...debugSlice(set, (view) => set({ view })),
     view: opts.view ?? 'overview',
+    traceId: opts.traceId ?? null,
     helpOpen: false,
     connection: { status: 'connecting', attempt: 0 },
     snapshot: null,

@@ -100,7 +100,7 @@ function TraceDetails({ trace, live }: { trace: Trace; live: boolean }) {
         {trace.replayOf && (
           <p className="small-text" data-testid="trace-replay-of">
             Replay of{' '}
-            <button type="button" className="btn link mono" onClick={() => appStore.getState().openTrace(trace.replayOf!.traceId)}>
+            <button type="button" className="btn link bare mono" onClick={() => appStore.getState().openTrace(trace.replayOf!.traceId)}>
               task {trace.replayOf.traceId}
             </button>{' '}
             (step {trace.replayOf.stepId})
@@ -112,7 +112,7 @@ function TraceDetails({ trace, live }: { trace: Trace; live: boolean }) {
             {trace.replays.map((id, i) => (
               <span key={id}>
                 {i > 0 && ', '}
-                <button type="button" className="btn link mono" onClick={() => appStore.getState().openTrace(id)} data-testid={`trace-replay-${id}`}>
+                <button type="button" className="btn link bare mono" onClick={() => appStore.getState().openTrace(id)} data-testid={`trace-replay-${id}`}>
                   {id}
                 </button>
               </span>
