@@ -122,6 +122,8 @@ export class Drone extends EventEmitter<DroneEvents> {
   /** Workers' log lines of running steps, written with the next batch of outcomes. */
   private stepLogs: StepLog[] = [];
   private hotReloader: HotReloader | null = null;
+  /** Per type: when a claimed task's data was last checked against the type's schema (Infinity: warned once, done). */
+  private readonly schemaChecked = new Map<string, number>();
 
   constructor(private readonly opts: DroneOptions) {
     super();
@@ -399,6 +401,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     faultPoint('buffered');
     this.log.debug(`claimed ${claimed.length} task(s)`);
     for (const s of steps) this.pending.get(s.type)!.push(s);
+    this.sampleSchemas(steps);
     for (const type of got.keys()) this.dispatch(type);
     this.changed();
     return true;
@@ -419,6 +422,24 @@ export class Drone extends EventEmitter<DroneEvents> {
     } catch (err) {
       this.dbDown(err as Error);
       return false;
+    }
+  }
+
+  /**
+   * Checks one claimed task per type and second at most against its type's payload schema, and
+   * warns once per type about data that does not match (traces flag every such task when read).
+   */
+  private sampleSchemas(steps: Step[]): void {
+    const now = Date.now();
+    for (const s of steps) {
+      const last = this.schemaChecked.get(s.type) ?? 0;
+      if (now - last < 1000) continue;
+      this.schemaChecked.set(s.type, now);
+      const schema = this.pool.schema(s.type);
+      const problem = schema === null ? null : schemaProblem(schema, s.dataJson);
+      if (problem === null) continue;
+      this.schemaChecked.set(s.type, Infinity);
+      this.log.warn(`a ${s.type} task does not match the type's payload schema: ${problem} (task ${s.rootId}; said once per type)`, { task: s.rootId, type: s.type });
     }
   }
 

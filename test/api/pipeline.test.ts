@@ -159,6 +159,15 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
     const [id] = (await call(service, 'tasks.enqueue', { type: 'factorial', data: { n: 5 }, maxAttempts: 1 })).ids;
     const trace = await finishedTrace(service, id);
     assert.match(trace.schemaProblem!, /must be integer/);
+    // Claimed tasks are sampled (one per type and second): one warning per type, once one is seen.
+    const warned = () => service.ring.recent().filter((l) => /^a factorial task does not match the type's payload schema: .*must be integer/.test(l.msg));
+    await waitFor('the warning', async () => {
+      if (warned().length === 0) await call(service, 'tasks.enqueue', { type: 'factorial', data: 'five', maxAttempts: 1 });
+      return warned().length > 0;
+    }, 30_000, 300);
+    const [more] = (await call(service, 'tasks.enqueue', { type: 'factorial', data: [], maxAttempts: 1 })).ids;
+    await finishedTrace(service, more);
+    assert.equal(warned().length, 1, 'said once per type');
   });
 
   it('bad input to each new method gets one clear error naming the field or the value', async () => {
