@@ -2,7 +2,7 @@ import os from 'node:os';
 import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import { LocalQueue, type Finished, type Outcome, type Retention, type Step, type StepLog } from '../queue/local/localQueue.js';
+import { LocalQueue, type Finished, type Outcome, type Retention, type Step, type StepLog, type DataCondition } from '../queue/local/localQueue.js';
 import type { DebugSession, PipelineEdge, TaskRow, Trace } from '../api/contract.js';
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import type { TaskListener } from '../queue/pg/listener.js';
@@ -59,7 +59,7 @@ export interface TaskSearch {
   edge?: string;
   from?: number;
   to?: number;
-  where?: { path: string; op: '=' | '!=' | '<' | '<=' | '>' | '>=' | 'exists' | 'contains'; value?: string | number | boolean | null };
+  where?: DataCondition;
   before?: number;
   limit: number;
 }
