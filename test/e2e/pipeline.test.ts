@@ -90,8 +90,8 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
       assert.match(await text(`edge-${postback}`), /→ answers/);
       await page.getByTestId('node-hexadecimal').waitFor();
       const shot = await screenshot(page, 'pipeline-flowing');
-      fs.mkdirSync(DOCS_SHOTS, { recursive: true });
-      fs.copyFileSync(shot, path.join(DOCS_SHOTS, 'pipeline.png'));
+      // The README's picture: refreshed on demand only, so a test run leaves the tree clean.
+      if (process.env.SWARMAGE_DOCS_SHOTS) fs.copyFileSync(shot, path.join(DOCS_SHOTS, 'pipeline.png'));
 
       // Clicking the edge lists recent tasks on it; a row opens its trace.
       await page.getByTestId(`edge-${local}`).click();
@@ -160,6 +160,16 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     // The original lists its replay.
     await page.getByTestId('trace-replay-of').getByRole('button').click();
     await page.getByTestId(`trace-replay-${newId}`).waitFor({ timeout: 20_000 });
+  });
+
+  it('a task whose data does not match the payload schema is flagged, its error shown, and its type turns red in the graph', async () => {
+    const [id] = await enqueue({ type: 'factorial', data: 'five', maxAttempts: 1 });
+    await openTrace(id);
+    await page.getByTestId('step-error-1').filter({ hasText: 'factorial needs an integer' }).waitFor({ timeout: 20_000 });
+    await page.getByTestId('trace-schema-problem').waitFor({ timeout: 20_000 });
+    await screenshot(page, 'trace-failed-schema');
+    await view('pipeline');
+    await waitFor('factorial shown as failing', async () => /\bst-failing\b/.test((await page.getByTestId('node-factorial').getAttribute('class')) ?? ''), 20_000);
   });
 
   it('debugger: "Debug this type" shows an address whose /json/list answers', async () => {

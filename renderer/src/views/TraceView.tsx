@@ -171,8 +171,8 @@ function StepCard({ step, index, highlight }: { step: TraceStep; index: number; 
             <>
               <h4 className="bad-text">Error</h4>
               <pre className="pre bad-text" data-testid={`step-error-${index + 1}`}>
-                {step.error}
-                {step.stack && `\n\n${step.stack}`}
+                {/* A stack usually starts with the message: then the stack alone says it all. */}
+                {step.stack?.includes(step.error) ? step.stack : `${step.error}${step.stack ? `\n\n${step.stack}` : ''}`}
               </pre>
             </>
           ) : (
