@@ -72,6 +72,7 @@ export function codeVersionOf(file: string): string | null {
 }
 
 const INSPECTOR_LINE = /^Debugger listening on (ws:\/\/(127\.0\.0\.1):(\d+)\/[0-9a-f-]+)$/;
+const INSPECTOR_NOTE = /^(Debugger listening on |For help, see: |Debugger attached\.|Debugger ending on |Waiting for the debugger to disconnect)/;
 
 class Instance {
   proc: ChildProcess | null = null;
@@ -125,8 +126,10 @@ class Instance {
       if (m) {
         this.inspector = { webSocketUrl: m[1], host: m[2], port: Number(m[3]) };
         for (const w of this.inspectorWaiters.splice(0)) w();
-        log.info(line);
-      } else log.warn(line);
+      }
+      // The inspector's own lines are news, not warnings.
+      if (this.debug && INSPECTOR_NOTE.test(line)) log.info(line);
+      else log.warn(line);
     });
     proc.on('message', (m) => {
       if (proc !== this.proc) return;
