@@ -5,8 +5,8 @@ import path from 'node:path';
 import type pg from 'pg';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { call, startService } from '../helpers/service.js';
-import { FIXTURES, waitFor } from '../helpers/tmp.js';
-import { startDrone } from '../helpers/drone.js';
+import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
+import { spawnDrone, startDrone } from '../helpers/drone.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import { codeVersionOf } from '../../core/workers/pool.js';
 import type { DebugSession, Snapshot } from '../../core/api/contract.js';
@@ -143,5 +143,34 @@ describe('hot reload', () => {
     await onVersion('hexadecimal', codeVersionOf(file)!);
     const { result } = await call(service, 'tasks.request', { type: 'factorial', data: 5, timeoutMs: 60_000 });
     assert.equal(result, 'v3:78');
+  });
+});
+
+describe('swarmage drone --hot-reload', () => {
+  it('turns hot reload on from the command line (off without it) and reloads an edited module', async () => {
+    const url = await testDatabaseUrl();
+    const dir = tmpDir();
+    const file = path.join(dir, 'echo.js');
+    fs.copyFileSync(path.join(FIXTURES, 'workers/echo.js'), file);
+    fs.copyFileSync(path.join(FIXTURES, 'workers/package.json'), path.join(dir, 'package.json'));
+    const config = { queue: { config: { schema: freshSchema() } }, workers: { echo: { module: './echo.js' } }, localQueue: { path: 'local.sqlite' } };
+    const plain = spawnDrone(url, dir, config);
+    try {
+      await waitFor('the drone running', () => /drone \S+ running on/.test(plain.output()));
+      assert.doesNotMatch(plain.output(), /hot reload/);
+    } finally {
+      plain.proc.kill('SIGTERM');
+      await plain.exited;
+    }
+    const hot = spawnDrone(url, dir, config, { args: ['--hot-reload'] });
+    try {
+      await waitFor('the drone running', () => /drone \S+ running on/.test(hot.output()));
+      assert.match(hot.output(), /hot reload on: watching 1 worker module\(s\)/);
+      fs.appendFileSync(file, '\n// edited\n');
+      await waitFor('the reload', () => /reloaded worker echo: code [0-9a-f]{8} → [0-9a-f]{8}/.test(hot.output()));
+    } finally {
+      hot.proc.kill('SIGTERM');
+      assert.equal(await hot.exited, 0);
+    }
   });
 });
