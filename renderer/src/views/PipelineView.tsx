@@ -111,6 +111,7 @@ function PipelineGraphView({ graph, selectedId }: { graph: PipelineGraph; select
         onNodeClick={(_, n) => appStore.getState().selectInPipeline({ kind: 'node', id: n.id })}
         onEdgeClick={(_, e) => appStore.getState().selectInPipeline({ kind: 'edge', id: e.id })}
         onPaneClick={() => appStore.getState().selectInPipeline(null)}
+        colorMode="system"
         proOptions={{ hideAttribution: true }}
       />
     </div>
