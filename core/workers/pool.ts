@@ -190,6 +190,13 @@ class Instance {
   private onMessage(m: FromChild, log: Logger): void {
     switch (m.t) {
       case 'ready':
+        // Told to stop while it was still loading: it exits once loaded; a 'ready' sent on the way
+        // must not make a stopped instance look alive (its exit would then pass for a crash and
+        // respawn it after the drone had stopped).
+        if (this.state === 'stopped') {
+          this.settleReady(null);
+          return;
+        }
         this.state = 'idle';
         log.debug(`ready (pid ${this.proc?.pid}, code ${this.codeVersion})`);
         if (m.schema !== undefined) this.pool.setSchema(this.type, m.schema);

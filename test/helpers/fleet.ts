@@ -17,6 +17,8 @@ export interface FleetDrone {
   /** Resolves with how the process ended: an exit code, or the signal that killed it. */
   ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   alive: boolean;
+  /** It did not stop within stopAll's timeout and was killed (not a kill the scenario meant). */
+  stuck?: boolean;
 }
 
 /** Drones as real `swarmage drone` processes, with a record of which ones died by SIGKILL. */
@@ -37,7 +39,7 @@ export class Fleet {
     };
     void d.ended.then(({ signal }) => {
       d.alive = false;
-      if (signal === 'SIGKILL') {
+      if (signal === 'SIGKILL' && !d.stuck) {
         this.killedPids.add(d.pid);
         this.kills++;
       }
@@ -51,11 +53,23 @@ export class Fleet {
     await d.ended;
   }
 
-  /** Stops every drone still alive gracefully; returns their exit codes (0 expected). */
-  async stopAll(): Promise<Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>> {
+  /**
+   * Stops every drone still alive gracefully; returns how each ended (code 0 expected). A drone that
+   * has not exited after `timeoutMs` is SIGKILLed and says so (its signal), so that a drone that
+   * cannot stop fails the round instead of hanging the suite.
+   */
+  async stopAll(timeoutMs = 120_000): Promise<Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>> {
     const alive = this.drones.filter((d) => d.alive);
     for (const d of alive) d.proc.kill('SIGTERM');
-    return Promise.all(alive.map(async (d) => ({ name: d.name, ...(await d.ended) })));
+    return Promise.all(alive.map(async (d) => {
+      const timer = setTimeout(() => {
+        d.stuck = true;
+        d.proc.kill('SIGKILL');
+      }, timeoutMs);
+      const end = await d.ended;
+      clearTimeout(timer);
+      return { name: d.name, ...end };
+    }));
   }
 
   /** Keeps every drone's output in test-results/faults/logs/ (CI keeps test-results/). */
