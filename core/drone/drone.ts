@@ -330,7 +330,7 @@ export class Drone extends EventEmitter<DroneEvents> {
    * Claims and acknowledgements, one at a time on one connection, in batches: each round sends the
    * outcomes that need their own statements (failures, postbacks), then one statement that
    * acknowledges the plain completions and claims for every type with room. Rounds go on while
-   * the outbox holds more.
+   * the outbox holds more, or a claim got all it asked for and there is room for more.
    */
   private async sync(): Promise<void> {
     while (this.local) {
@@ -345,17 +345,23 @@ export class Drone extends EventEmitter<DroneEvents> {
       const wants = this.state === 'running' ? this.wants() : [];
       if (wants.length === 0 && plain.length === 0) return;
       if (!(await this.claimAndAck(wants, plain))) return;
-      if (this.outbox.length === 0) return;
+      if (this.outbox.length === 0 && (this.state !== 'running' || this.wants().length === 0)) return;
     }
   }
 
-  /** Types with room in their buffer, and how much. */
+  /**
+   * Types with room in their buffer, and how much to ask for. An empty buffer first asks for what
+   * its workers can start on at once (twice their prefetch): a burst then starts running after a
+   * small claim rather than after a whole buffer's worth, and the rest follows while they work.
+   */
   private wants(): ClaimRequest[] {
     const wants: ClaimRequest[] = [];
     for (const type of this.pending.keys()) {
       if (this.drained.has(type)) continue;
-      const free = this.capacity(type) - this.buffered(type);
-      if (free > 0) wants.push({ type, limit: free });
+      const buffered = this.buffered(type);
+      const free = this.capacity(type) - buffered;
+      if (free <= 0) continue;
+      wants.push({ type, limit: buffered === 0 ? Math.min(free, 2 * this.pool.prefetchTotal(type)) : free });
     }
     return wants;
   }

@@ -79,11 +79,12 @@ async function runOne(t: ChildTask): Promise<void> {
     }),
   };
   logged.set(t.s, 0);
+  const at = Date.now();
   try {
     const out = await worker!.work(task, ctx);
-    finish(encodeResult(t.s, out));
+    finish({ ...encodeResult(t.s, out), at });
   } catch (err) {
-    finish({ s: t.s, ok: false, ...errorOf(err) });
+    finish({ s: t.s, ok: false, ...errorOf(err), at });
   } finally {
     logged.delete(t.s);
   }

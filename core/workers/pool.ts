@@ -231,7 +231,8 @@ class Instance {
         this.done++;
         this.crashesInARow = 0;
       } else this.failed++;
-      out.push({ step: f.step, result: r, startedAt: f.startedAt });
+      // The worker says when it began; the drone's own guess (when the step reached the front) is the fallback.
+      out.push({ step: f.step, result: r, startedAt: r.at ?? f.startedAt });
     }
     this.markRunning(Date.now());
     if (this.inflight.size === 0 && this.state === 'busy') this.state = 'idle';
@@ -450,6 +451,13 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   }
 
   /** Steps handed to workers and not finished, by type. */
+  /** Tasks the instances of a type take ahead of time, together. */
+  prefetchTotal(type: string): number {
+    let n = 0;
+    for (const i of this.byType.get(type) ?? []) n += i.limit;
+    return n;
+  }
+
   inflightCount(type: string): number {
     let n = 0;
     for (const i of this.all(type)) n += i.inflight.size;

@@ -30,9 +30,10 @@ export type ToChild =
   | { t: 'run'; tasks: ChildTask[] }
   | { t: 'stop' };
 
-export type ChildResult =
+/** `at`: when the step began running in the worker (ms since epoch), for its trace's waterfall. */
+export type ChildResult = { at?: number } & (
   | { s: number; ok: true; /** set when the result chains to a local type */ next?: string; json: string }
-  | { s: number; ok: false; error: string; stack: string | null };
+  | { s: number; ok: false; error: string; stack: string | null });
 
 export type FromChild =
   /** schema: the module's exported JSON Schema for its task data, when it has one. */
@@ -72,6 +73,6 @@ export function parseResultLine(line: string): ChildResult | null {
 function isChildResult(r: unknown): r is ChildResult {
   if (typeof r !== 'object' || r === null) return false;
   const x = r as Record<string, unknown>;
-  if (typeof x.s !== 'number') return false;
+  if (typeof x.s !== 'number' || (x.at !== undefined && typeof x.at !== 'number')) return false;
   return x.ok === true ? typeof x.json === 'string' && (x.next === undefined || typeof x.next === 'string') : typeof x.error === 'string';
 }

@@ -41,6 +41,17 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
 
   const snapshot = async () => (await call(service, 'drone.snapshot', {})) as Snapshot;
 
+  it('every step of a burst knows when it began running (the worker says so), not only the first of each batch', async () => {
+    const { ids } = await call(service, 'tasks.enqueue', { type: 'factorial', data: 6, count: 60 });
+    for (const id of ids) {
+      const trace = await finishedTrace(service, id);
+      for (const s of trace.steps) {
+        assert.ok(s.startedAt !== null, `step ${s.stepId} (${s.type}) of task ${id} has no start time`);
+        assert.ok(s.queuedAt <= s.startedAt && s.startedAt <= s.finishedAt!, `step ${s.stepId}: queued ${s.queuedAt}, started ${s.startedAt}, finished ${s.finishedAt}`);
+      }
+    }
+  });
+
   it('a trace of factorial 5 shows both steps, the log line of the first and the result "78" in the last', async () => {
     const { id, result } = await call(service, 'tasks.request', { type: 'factorial', data: 5 });
     assert.equal(result, '78');
