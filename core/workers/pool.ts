@@ -450,7 +450,6 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     for (const [i, steps] of batches) i.assign(steps);
   }
 
-  /** Steps handed to workers and not finished, by type. */
   /** Tasks the instances of a type take ahead of time, together. */
   prefetchTotal(type: string): number {
     let n = 0;
@@ -458,6 +457,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return n;
   }
 
+  /** Steps handed to workers and not finished, by type. */
   inflightCount(type: string): number {
     let n = 0;
     for (const i of this.all(type)) n += i.inflight.size;
