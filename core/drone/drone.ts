@@ -344,8 +344,10 @@ export class Drone extends EventEmitter<DroneEvents> {
       if (special.length > 0 && !(await this.sendOutcomes(special))) return;
       const wants = this.state === 'running' ? this.wants() : [];
       if (wants.length === 0 && plain.length === 0) return;
+      const cold = wants.filter((w) => this.buffered(w.type) === 0 && w.limit < this.capacity(w.type)).map((w) => w.type);
       if (!(await this.claimAndAck(wants, plain))) return;
-      if (this.outbox.length === 0 && (this.state !== 'running' || this.wants().length === 0)) return;
+      // A cold buffer's small first claim that came back full: the rest of the buffer follows at once.
+      if (this.outbox.length === 0 && !cold.some((t) => !this.drained.has(t))) return;
     }
   }
 

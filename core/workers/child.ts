@@ -82,9 +82,12 @@ async function runOne(t: ChildTask): Promise<void> {
   const at = Date.now();
   try {
     const out = await worker!.work(task, ctx);
-    finish({ ...encodeResult(t.s, out), at });
+    const result = encodeResult(t.s, out);
+    result.at = at;
+    finish(result);
   } catch (err) {
-    finish({ s: t.s, ok: false, ...errorOf(err), at });
+    const { error, stack } = errorOf(err);
+    finish({ s: t.s, ok: false, error, stack, at });
   } finally {
     logged.delete(t.s);
   }

@@ -13,6 +13,8 @@ export type InstanceState = 'starting' | 'idle' | 'busy' | 'crashed' | 'restarti
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.js', import.meta.url));
 const TICK_MS = 100;
+/** The least time a worker module gets to load (see spawn). */
+const LOAD_MIN_MS = 10_000;
 
 interface Inflight {
   step: Step;
@@ -165,12 +167,14 @@ class Instance {
       this.readyWaiter = (err) => (err ? reject(err) : resolve());
     });
     // A module that never finishes loading (an endless loop at import or in init) would keep the
-    // drone from starting without a word: loading gets the same limit as a task.
+    // drone from starting without a word: loading gets the task limit, but at least LOAD_MIN_MS (a
+    // busy machine can take seconds to start Node and import a module, whatever the tasks take).
+    const limitMs = Math.max(this.spec.timeoutMs, LOAD_MIN_MS);
     const loading = setTimeout(() => {
       if (proc !== this.proc || this.state !== 'starting') return;
-      this.settleReady(new Error(`did not finish loading within ${this.spec.timeoutMs} ms (timeoutMs of ${this.spec.where})`));
-      this.kill(`did not finish loading within ${this.spec.timeoutMs} ms`);
-    }, this.spec.timeoutMs);
+      this.settleReady(new Error(`did not finish loading within ${limitMs} ms (timeoutMs of ${this.spec.where}, at least ${LOAD_MIN_MS} ms)`));
+      this.kill(`did not finish loading within ${limitMs} ms`);
+    }, limitMs);
     loading.unref();
     void ready.then(() => clearTimeout(loading), () => clearTimeout(loading));
     this.send({ t: 'init', modulePath: this.spec.modulePath, config: this.spec.config, type: this.type, instance: this.id });

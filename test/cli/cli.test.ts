@@ -96,12 +96,12 @@ describe('the swarmage CLI', () => {
       assert.match(res.stderr, /workers\.x\.module: .*must be an object with a work\(task, ctx\) function/);
     });
 
-    it('a module that never finishes loading stops the drone after timeoutMs, naming it', async () => {
+    it('a module that never finishes loading stops the drone after timeoutMs (at least 10 s), naming it', async () => {
       const schema = freshSchema();
       const file = configIn(tmpDir(), { queue: { config: { schema } }, workers: { slowpoke: { module: path.join(FIXTURES, 'workers/never-loads.js'), timeoutMs: 1500 } } });
       const res = await runCli(['drone', '--config', file], { env: { SWARMAGE_DATABASE_URL: url } });
       assert.equal(res.code, 1);
-      assert.match(res.stderr, /workers\.slowpoke\.module: did not finish loading within 1500 ms \(timeoutMs of workers\.slowpoke\)/);
+      assert.match(res.stderr, /workers\.slowpoke\.module: did not finish loading within 10000 ms \(timeoutMs of workers\.slowpoke, at least 10000 ms\)/);
     });
 
     it('invalid JSON data for enqueue', async () => {
