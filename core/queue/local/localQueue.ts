@@ -345,7 +345,7 @@ export class LocalQueue {
 
   /** Steps waiting for a worker (after a restart: also those that were running when it died). */
   queued(): Step[] {
-    const chains = this.chains();
+    const chains = this.chains(this.st.unackedSteps.all() as any[]);
     return (this.st.queued.all() as any[]).map((r) => ({
       id: r.id, rootId: r.root_id, parentId: r.parent_id, chain: chains.get(r.id) ?? [], type: r.type, dataJson: r.data, postback: r.postback,
       attempt: r.attempt, maxAttempts: r.max_attempts, createdAt: r.created_at, queuedAt: r.queued_at,
@@ -354,9 +354,8 @@ export class LocalQueue {
   }
 
   /** For every unacknowledged step, the ids of the steps before it in its chain (start-up only). */
-  private chains(): Map<number, number[]> {
+  private chains(rows: any[]): Map<number, number[]> {
     const parents = new Map<number, number | null>();
-    const rows = this.st.unackedSteps.all() as any[];
     for (const r of rows) parents.set(r.id, r.parent_id);
     const out = new Map<number, number[]>();
     for (const r of rows) {
@@ -370,7 +369,7 @@ export class LocalQueue {
   /** Chains that ended and whose outcome Postgres has not acknowledged yet: the outbox, after a restart. */
   finished(limit = Number.MAX_SAFE_INTEGER): Finished[] {
     const rows = this.st.unackedSteps.all() as any[];
-    const chains = this.chains();
+    const chains = this.chains(rows);
     const out: Finished[] = [];
     for (const r of rows) {
       if (r.state !== 'done' && r.state !== 'failed') continue;
