@@ -26,7 +26,7 @@ const TO = 0.8;
 const MIN_WINDOW_MS = 250;
 
 async function handledAtLeast(running: Running, n: number, cap: number): Promise<void> {
-  while (running.curve().total < n) {
+  while (running.done() < n) {
     const problem = running.problem?.();
     if (problem) throw new Error(problem);
     if (now() > cap) throw new Error(`fewer than ${n} jobs handled before the cap`);

@@ -58,7 +58,7 @@ export async function memoryCase(opts: CaseOptions, rounds: number): Promise<Cas
             for (;;) {
               const problem = running.problem?.();
               if (problem) throw new Error(problem);
-              const done = running.curve().total;
+              const done = running.done();
               if (enqueued < total && enqueued - done < MAX_WAITING) {
                 const n = Math.min(FEED, total - enqueued);
                 await q.enqueue(n);

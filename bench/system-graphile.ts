@@ -106,6 +106,7 @@ class GraphileQueue implements QueueAdapter {
       startedAt,
       ready: Promise.resolve(),
       curve: () => new Curve([tally.points]),
+      done: () => tally.count,
       seen: () => seen,
       stop: async () => {
         tally.close();

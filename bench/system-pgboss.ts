@@ -120,6 +120,7 @@ class BossQueue implements QueueAdapter {
       startedAt,
       ready: Promise.resolve(),
       curve: () => new Curve([tally.points]),
+      done: () => tally.count,
       seen: () => seen,
       stop: async () => {
         tally.close();

@@ -89,6 +89,7 @@ class RawQueue implements QueueAdapter {
       startedAt,
       ready: Promise.resolve(),
       curve: () => new Curve([tally.points]),
+      done: () => tally.count,
       seen: () => new Map(),
       stop: async () => {
         stopping = true;

@@ -202,6 +202,10 @@ export class SwarmageQueue implements QueueAdapter {
         files.poll();
         return new Curve(files.all());
       },
+      done: () => {
+        files.poll();
+        return files.total();
+      },
       seen: () => readLatencyFile(latencyFile),
       stop: () => drone.stop(),
     };

@@ -30,6 +30,8 @@ export interface Running {
   ready: Promise<void>;
   /** Jobs handled so far, merged over every worker. */
   curve(): Curve;
+  /** How many jobs were handled so far: cheap, for polling (curve() merges and sorts every checkpoint). */
+  done(): number;
   /** latency mode: job i → when its handler was called. */
   seen(): Map<number, number>;
   /** The consumer's own process, when it has one (our drone). */

@@ -26,7 +26,8 @@ export class Tally {
     const before = this.count;
     this.count += n;
     this.last = t;
-    if (before === 0 || Math.floor(before / STEP) !== Math.floor(this.count / STEP)) this.points.push([this.count, t]);
+    // The first job after a quiet spell too (the timer below has fired): when a sample's first job ran.
+    if (before === 0 || this.timer === null || Math.floor(before / STEP) !== Math.floor(this.count / STEP)) this.points.push([this.count, t]);
     this.timer ??= setTimeout(() => {
       this.timer = null;
       const tail = this.points[this.points.length - 1];
@@ -83,6 +84,13 @@ export class ProgressFiles {
     }
   }
 
+  /** Jobs counted so far, over every file (after a poll). */
+  total(): number {
+    let n = 0;
+    for (const points of this.sources.values()) if (points.length > 0) n += points[points.length - 1][0];
+    return n;
+  }
+
   all(): Points[] {
     return [...this.sources.values()];
   }
@@ -114,6 +122,11 @@ export class Curve {
   /** When the first job ran. */
   get first(): number | null {
     return this.points.length ? this.points[0][0] : null;
+  }
+
+  /** When the first job after time t ran (every source notes the first job after a quiet spell). */
+  firstAfter(t: number): number | null {
+    return this.points.find(([pt]) => pt >= t)?.[0] ?? null;
   }
 
   /** How many the first checkpoint already counted (1 for our workers; a whole batch for batch handlers). */
