@@ -103,31 +103,6 @@ export interface DrainOutcome {
 
 /** How long a started consumer is left idle before the queue is filled (its first polls settle). */
 const IDLE_MS = 500;
-/**
- * Jobs every consumer handles before a sample, not counted: the peers run in this process, whose
- * code the JIT has compiled after their first round, while our drone and its workers are fresh
- * processes every sample. Warming every consumer up the same way measures all of them hot, as a
- * long-running consumer is, and makes the first round like the others.
- */
-export const WARMUP_JOBS = 5_000;
-/** …or as many as it handles in this long (a consumer at its defaults may do one job a second). */
-const WARMUP_MAX_S = 5;
-
-/** Has a started consumer handle WARMUP_JOBS jobs, then leaves the tables as a fresh sample finds them. */
-async function warmUp(q: QueueAdapter, running: Running): Promise<void> {
-  const before = running.done();
-  await q.enqueue(WARMUP_JOBS);
-  const cap = now() + WARMUP_MAX_S * 1000;
-  while (now() < cap && running.done() - before < WARMUP_JOBS) {
-    const problem = running.problem?.();
-    if (problem) throw new Error(problem);
-    await sleep(10);
-  }
-  while (now() < cap && (await q.remaining()) > 0) await sleep(10);
-  // At their defaults some peers handle a job a second: whatever is left goes, unhandled.
-  await q.reset();
-  await settleTables(q.url, q.tables);
-}
 
 /**
  * Starts the consumer on an empty queue and lets it settle; then fills the queue with n jobs in ONE
@@ -148,10 +123,8 @@ export async function drain(q: QueueAdapter, spec: SystemSpec, n: number, dir: s
   try {
     await running.ready;
     const startupMs = now() - running.startedAt;
-    await warmUp(q, running);
     if (extra?.onReady) await extra.onReady(running);
     await sleep(IDLE_MS);
-    const base = running.done();
     const fill = new pg.Client({ connectionString: q.url });
     await fill.connect();
     const tFill = now();
@@ -165,13 +138,13 @@ export async function drain(q: QueueAdapter, spec: SystemSpec, n: number, dir: s
       await fill.end().catch(() => {});
     }
     const cap = t0 + (spec.capSeconds ?? capSeconds) * 1000;
-    while (running.done() - base < n && now() < cap) {
+    while (running.done() < n && now() < cap) {
       const problem = running.problem?.();
       if (problem) throw new Error(problem);
       await sleep(5);
     }
     let t1: number | null = null;
-    if (running.done() - base >= n) {
+    if (running.done() >= n) {
       while (now() < cap) {
         if ((await q.remaining()) === 0) {
           t1 = now();
@@ -182,10 +155,10 @@ export async function drain(q: QueueAdapter, spec: SystemSpec, n: number, dir: s
     }
     const timedOut = t1 === null;
     const curve = running.curve();
-    const handled = curve.total - base;
+    const handled = curve.total;
     const end = t1 ?? now();
     const seconds = (end - t0) / 1000;
-    const first = curve.firstAfter(tFill) ?? end;
+    const first = curve.first ?? end;
     return {
       handled, seconds, rate: (timedOut ? handled : n) / seconds,
       rateFromFirst: (timedOut ? handled : n) / ((end - first) / 1000),

@@ -26,8 +26,7 @@ export class Tally {
     const before = this.count;
     this.count += n;
     this.last = t;
-    // The first job after a quiet spell too (the timer below has fired): when a sample's first job ran.
-    if (before === 0 || this.timer === null || Math.floor(before / STEP) !== Math.floor(this.count / STEP)) this.points.push([this.count, t]);
+    if (before === 0 || Math.floor(before / STEP) !== Math.floor(this.count / STEP)) this.points.push([this.count, t]);
     this.timer ??= setTimeout(() => {
       this.timer = null;
       const tail = this.points[this.points.length - 1];
@@ -122,11 +121,6 @@ export class Curve {
   /** When the first job ran. */
   get first(): number | null {
     return this.points.length ? this.points[0][0] : null;
-  }
-
-  /** When the first job after time t ran (every source notes the first job after a quiet spell). */
-  firstAfter(t: number): number | null {
-    return this.points.find(([pt]) => pt >= t)?.[0] ?? null;
   }
 
   /** How many the first checkpoint already counted (1 for our workers; a whole batch for batch handlers). */

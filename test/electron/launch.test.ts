@@ -13,7 +13,8 @@ import path from 'node:path';
 import type { Snapshot } from '../../core/api/contract.js';
 import { freshSchema, testDatabaseUrl } from '../helpers/db.js';
 import { ApiSocket } from '../helpers/service.js';
-import { EXAMPLES, tmpDir, waitFor } from '../helpers/tmp.js';
+import { tmpDir, waitFor } from '../helpers/tmp.js';
+import { demoDroneDir } from '../helpers/demo.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const LAUNCHER = path.join(ROOT, 'dist', 'electron', 'launch.js');
@@ -68,16 +69,7 @@ async function snapshotOf(s: ApiSocket): Promise<Snapshot> {
 describe('npm start without Electron (the launcher)', () => {
   it('says so in one line, serves the UI and the API, runs the drone on the config given, and stops on SIGINT', async () => {
     const url = await testDatabaseUrl();
-    const dir = tmpDir();
-    fs.cpSync(path.join(EXAMPLES, 'workers'), path.join(dir, 'workers'), { recursive: true });
-    const config = {
-      queue: { config: { connectionString: url, schema: freshSchema() } },
-      workers: { factorial: { module: './workers/factorial.js' }, hexadecimal: { module: './workers/hexadecimal.js' } },
-      pollIntervalMs: 200,
-      localQueue: { path: 'local.sqlite' },
-    };
-    const file = path.join(dir, 'drone.json');
-    fs.writeFileSync(file, JSON.stringify(config));
+    const { dir, file } = demoDroneDir(url, freshSchema(), 'drone.json');
 
     const app = await launch(['drone.json'], { cwd: dir, home: tmpDir(), env: { SWARMAGE_DATABASE_URL: '' } });
     let socket: ApiSocket | null = null;

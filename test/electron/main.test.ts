@@ -9,7 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freshSchema, testDatabaseUrl } from '../helpers/db.js';
-import { EXAMPLES, tmpDir, waitFor } from '../helpers/tmp.js';
+import { tmpDir, waitFor } from '../helpers/tmp.js';
+import { demoDroneDir } from '../helpers/demo.js';
 import { APP_INDEX_URL, RENDERER_INDEX, WEB_PREFERENCES } from '../../electron/window.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -21,16 +22,7 @@ const LAUNCHER = path.join(ROOT, 'dist', 'electron', 'launch.js');
 /** A drone config on the test Postgres (fresh schema) in a temp dir. */
 async function droneDir(): Promise<{ dir: string; file: string; reportFile: string }> {
   const url = await testDatabaseUrl();
-  const dir = tmpDir();
-  fs.cpSync(path.join(EXAMPLES, 'workers'), path.join(dir, 'workers'), { recursive: true });
-  const config = {
-    queue: { config: { connectionString: url, schema: freshSchema() } },
-    workers: { factorial: { module: './workers/factorial.js' }, hexadecimal: { module: './workers/hexadecimal.js' } },
-    pollIntervalMs: 200,
-    localQueue: { path: 'local.sqlite' },
-  };
-  const file = path.join(dir, 'app.json');
-  fs.writeFileSync(file, JSON.stringify(config));
+  const { dir, file } = demoDroneDir(url, freshSchema(), 'app.json');
   return { dir, file, reportFile: path.join(dir, 'report.json') };
 }
 

@@ -1,26 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { WebSocket } from 'ws';
 import { DroneService, type DroneServiceOptions } from '../../core/service/droneService.js';
 import type { EventMessage, MethodName, Response, Result, Snapshot } from '../../core/api/contract.js';
-import { EXAMPLES, tmpDir } from './tmp.js';
+import { demoDroneDir } from './demo.js';
 
 /** A real DroneService on the demo workers, with its config file in a temp dir. */
 export async function startService(url: string, schema: string, extra: Record<string, unknown> = {}, opts: Partial<DroneServiceOptions> = {}): Promise<{ service: DroneService; dir: string; file: string }> {
-  const dir = tmpDir();
-  fs.cpSync(path.join(EXAMPLES, 'workers'), path.join(dir, 'workers'), { recursive: true });
-  const config = {
-    queue: { config: { connectionString: url, schema } },
-    workers: {
-      factorial: { module: './workers/factorial.js' },
-      hexadecimal: [{ module: './workers/hexadecimal.js' }, { module: './workers/hexadecimal.js' }],
-    },
-    pollIntervalMs: 200,
-    localQueue: { path: 'local.sqlite' },
-    ...extra,
-  };
-  const file = path.join(dir, 'swarmage.config.json');
-  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  const { dir, file } = demoDroneDir(url, schema, 'swarmage.config.json', { hexadecimalInstances: 2, extra });
   const service = new DroneService({ configFile: file, logToStderr: Boolean(process.env.TEST_LOG), ...opts });
   await service.start();
   return { service, dir, file };
