@@ -75,6 +75,33 @@ describe('PgQueue on Postgres', () => {
     assert.deepEqual(await q.claim('d1', [], LEASE), []);
   });
 
+  // A drone polls an empty queue for hours, then a burst arrives. Had its claim been a prepared
+  // statement, Postgres would by then plan it once for a table of no rows (sequential scans) and
+  // keep that plan: every claim of the burst would read the whole table.
+  it('a claim after a long idle spell on an empty queue still reads the burst through its index', async () => {
+    const q = await queue();
+    await db.query(`VACUUM ANALYZE "${q.schema}".tasks`);
+    // One connection, as the drone's claims mostly take the same one; its statistics are read on it.
+    const solo = new PgQueue({ connectionString: url, schema: q.schema, poolSize: 1 });
+    queues.push(solo);
+    let acks: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      await q.enqueue([{ type: 'a' }]);
+      acks = (await solo.claim('d', [{ type: 'a', limit: 500 }], LEASE, acks)).map((t) => t.id);
+    }
+    await q.enqueue(Array.from({ length: 20_000 }, (_, i) => ({ type: 'a', data: { i } })));
+    const seqRead = async () => {
+      await solo.pool.query('SELECT pg_stat_force_next_flush()');
+      await solo.pool.query('SELECT pg_stat_clear_snapshot()');
+      return (await solo.pool.query(`SELECT seq_tup_read::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [q.schema])).rows[0].n as number;
+    };
+    const before = await seqRead();
+    const got = await solo.claim('d', [{ type: 'a', limit: 500 }], LEASE, acks);
+    assert.equal(got.length, 500);
+    const read = (await seqRead()) - before;
+    assert.ok(read < 1000, `the claim read ${read} rows of 20,000 by sequential scans`);
+  });
+
   it('claim orders by priority (higher first), then age, and skips tasks not due yet', async () => {
     const q = await queue();
     const now = Date.now();

@@ -38,7 +38,8 @@ RETURNING t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_atte
 export async function claimTasks(db: Db, schema: string, droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> {
   const asked = wants.filter((w) => w.limit > 0);
   if (asked.length === 0 && ackIds.length === 0) return [];
-  // Named: each connection parses and plans it once, not on every claim.
+  // Named: each connection parses it once. PgQueue's connections plan it on every call
+  // (plan_cache_mode, see pgQueue.ts): a plan kept from an idle spell would be wrong for a burst.
   const res = await db.query({ name: `swarmage-claim-${schema}`, text: CLAIM(schema), values: [asked.map((w) => w.type), asked.map((w) => w.limit), droneId, leaseMs, ackIds.map(taskId)] });
   return res.rows.map((r) => ({
     id: r.id,
