@@ -1,7 +1,7 @@
 /**
  * Single operations of the drone's hot path, timed alone (docs/performance.md quotes them):
- *   node dist/bench/micro.js claim   one-task claims on an idle queue: their latency, with and
- *                                    without synchronous_commit, against a bare round trip
+ *   node dist/bench/micro.js claim   one-task claims on an idle queue: their latency as the drone
+ *                                    runs them, with a cached plan, and without synchronous_commit
  *   node dist/bench/micro.js local   the local queue per task: buffering a claimed batch, recording
  *                                    the outcomes, acknowledging (with history trimmed)
  * Medians; nothing here is part of `npm test`.
@@ -28,8 +28,15 @@ async function claimLatency(): Promise<void> {
   try {
     await queue.migrate();
     await c.connect();
-    for (const mode of ['on', 'off']) {
-      await c.query(`SET synchronous_commit = ${mode}`);
+    const modes = [
+      ['as the drone runs it (planned every run)', 'force_custom_plan', 'on'],
+      ['with a cached plan', 'auto', 'on'],
+      ['planned every run, synchronous_commit off', 'force_custom_plan', 'off'],
+    ];
+    for (const [label, planMode, syncMode] of modes) {
+      await c.query(`SET plan_cache_mode = ${planMode}`);
+      await c.query(`SET synchronous_commit = ${syncMode}`);
+      await c.query('DISCARD PLANS');
       const claim: number[] = [];
       const roundTrip: number[] = [];
       for (let i = 0; i < 100; i++) {
@@ -42,7 +49,7 @@ async function claimLatency(): Promise<void> {
         roundTrip.push(performance.now() - t);
         await c.query('DELETE FROM micro.tasks');
       }
-      console.log(`synchronous_commit ${mode}: claim of one task ${median(claim).toFixed(3)} ms, SELECT 1 ${median(roundTrip).toFixed(3)} ms (medians of 100)`);
+      console.log(`${label}: claim of one task ${median(claim).toFixed(3)} ms, SELECT 1 ${median(roundTrip).toFixed(3)} ms (medians of 100)`);
     }
   } finally {
     await c.end().catch(() => {});

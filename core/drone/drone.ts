@@ -362,7 +362,10 @@ export class Drone extends EventEmitter<DroneEvents> {
       if (this.drained.has(type)) continue;
       const buffered = this.buffered(type);
       const free = this.capacity(type) - buffered;
-      if (free <= 0) continue;
+      // A buffer with work in it waits until a tenth of it is free (or its workers' prefetch):
+      // every claim is planned afresh (see PgQueue), so a claim per handful of tasks would cost more.
+      const least = buffered === 0 ? 1 : Math.max(1, Math.min(Math.floor(this.capacity(type) / 10), this.pool.prefetchTotal(type)));
+      if (free < least) continue;
       wants.push({ type, limit: buffered === 0 ? Math.min(free, 2 * this.pool.prefetchTotal(type)) : free });
     }
     return wants;
@@ -373,7 +376,10 @@ export class Drone extends EventEmitter<DroneEvents> {
     if (wants.length > 0 && this.claimsUnsure && !(await this.giveBackUnheld())) return false;
     let claimed;
     try {
-      claimed = await this.queue.claim(this.id, wants, this.config.leaseMs, acks.map((f) => f.rootId));
+      // With nothing to claim, the plain delete: a statement far cheaper to plan than the claim.
+      claimed = wants.length === 0
+        ? (await this.queue.complete(this.id, acks.map((f) => ({ id: f.rootId, resultJson: 'null', postback: null }))), [])
+        : await this.queue.claim(this.id, wants, this.config.leaseMs, acks.map((f) => f.rootId));
       this.dbUp();
     } catch (err) {
       // The connection may have broken after Postgres committed the claim: settle that first next
