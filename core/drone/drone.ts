@@ -361,12 +361,16 @@ export class Drone extends EventEmitter<DroneEvents> {
     for (const type of this.pending.keys()) {
       if (this.drained.has(type)) continue;
       const buffered = this.buffered(type);
-      const free = this.capacity(type) - buffered;
+      const capacity = this.capacity(type);
+      const prefetch = this.pool.prefetchTotal(type);
+      const free = capacity - buffered;
+      if (buffered === 0) {
+        if (free > 0) wants.push({ type, limit: Math.min(free, 2 * prefetch) });
+        continue;
+      }
       // A buffer with work in it waits until a tenth of it is free (or its workers' prefetch):
       // every claim is planned afresh (see PgQueue), so a claim per handful of tasks would cost more.
-      const least = buffered === 0 ? 1 : Math.max(1, Math.min(Math.floor(this.capacity(type) / 10), this.pool.prefetchTotal(type)));
-      if (free < least) continue;
-      wants.push({ type, limit: buffered === 0 ? Math.min(free, 2 * this.pool.prefetchTotal(type)) : free });
+      if (free >= Math.max(1, Math.min(Math.floor(capacity / 10), prefetch))) wants.push({ type, limit: free });
     }
     return wants;
   }

@@ -75,9 +75,9 @@ describe('PgQueue on Postgres', () => {
     assert.deepEqual(await q.claim('d1', [], LEASE), []);
   });
 
-  // A drone polls an empty queue for hours, then a burst arrives. Had its claim been a prepared
-  // statement, Postgres would by then plan it once for a table of no rows (sequential scans) and
-  // keep that plan: every claim of the burst would read the whole table.
+  // A drone polls an empty queue for hours, then a burst arrives. Left to cache the claim's plan,
+  // Postgres would by then have settled on one made for a table of no rows (sequential scans) and
+  // kept it: every claim of the burst would read the whole table.
   it('a claim after a long idle spell on an empty queue still reads the burst through its index', async () => {
     const q = await queue();
     await db.query(`VACUUM ANALYZE "${q.schema}".tasks`);
