@@ -88,7 +88,8 @@ System ids: swarmage-{defaults,tuned}-{1,4}w, swarmage-tuned-4w-ui, graphile-wor
 pg-boss-{defaults,tuned}, raw-sql.
 
 Environment: SWARMAGE_BENCH_BASELINE=<dir of another built checkout> adds "swarmage before" (that
-code's drone, tuned, ×1) to case 1 as a peer: a change measured before and after in the same rounds.
+code's drone ×1: tuned in case 1, at its defaults in case 2) as a peer: a change measured before and
+after in the same rounds (ids swarmage-baseline-1w, swarmage-baseline-defaults-1w).
 SWARMAGE_BENCH_NODE_ARGS adds Node options to our drone processes only, e.g.
   SWARMAGE_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (Node refuses those in NODE_OPTIONS).`;
 
@@ -181,9 +182,12 @@ function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Rec
     swarmageSpec({ instances: 1, knobs: tuned }),
     swarmageSpec({ instances: 4, knobs: tuned }),
     swarmageSpec({ instances: 4, knobs: tuned, ui: true }),
-    // SWARMAGE_BENCH_BASELINE=<a built checkout>: the same tuned drone from that code, as a peer in
-    // case 1, so that a change is measured before and after in the same rounds.
-    ...(BASELINE ? [swarmageSpec({ instances: 1, knobs: tuned, id: 'swarmage-baseline-1w', baseline: { dir: BASELINE, label: `swarmage before (${baselineCommit(BASELINE)})` } })] : []),
+    // SWARMAGE_BENCH_BASELINE=<a built checkout>: the same drones from that code, as peers in cases
+    // 1 (tuned) and 2 (defaults), so that a change is measured before and after in the same rounds.
+    ...(BASELINE ? [
+      swarmageSpec({ instances: 1, knobs: tuned, id: 'swarmage-baseline-1w', baseline: { dir: BASELINE, label: `swarmage before (${baselineCommit(BASELINE)})` } }),
+      swarmageSpec({ instances: 1, knobs: null, id: 'swarmage-baseline-defaults-1w', baseline: { dir: BASELINE, label: `swarmage defaults before (${baselineCommit(BASELINE)})` } }),
+    ] : []),
     graphileSpec(false),
     graphileSpec(true, graphileTuned),
     pgBossSpec(false),

@@ -3,6 +3,11 @@ import { statement } from './db.js';
 import type { ClaimRequest, ClaimedTask } from '../types.js';
 import { taskId } from './ids.js';
 
+const CLAIMED_ROW = `t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_attempts, t.priority,
+          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms, t.replay_of`;
+const TAKE = `state = 'claimed', claimed_by = $3, claimed_at = now(), lease_until = now() + make_interval(secs => $4::int / 1000.0),
+    attempts = t.attempts + 1`;
+
 // One statement claims for every type at once: per type, up to its free capacity, by priority then
 // age, skipping rows other drones hold. data comes back as text: the drone stores and forwards it
 // without parsing. The same statement acknowledges the drone's finished tasks that need nothing but
@@ -23,13 +28,25 @@ WITH acked AS (
   ) p
 )
 UPDATE {schema}.tasks t
-SET state = 'claimed', claimed_by = $3, claimed_at = now(), lease_until = now() + make_interval(secs => $4::int / 1000.0),
-    attempts = t.attempts + 1
+SET ${TAKE}
 -- = ANY(ARRAY(...)) rather than a join: the planner cannot see the lateral LIMIT, guesses a huge
 -- row count and would hash-join over a scan of the whole table; this keeps it on the primary key.
 WHERE t.id = ANY(ARRAY(SELECT id FROM picked))
-RETURNING t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_attempts, t.priority,
-          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms, t.replay_of`);
+RETURNING ${CLAIMED_ROW}`);
+
+// The same claim for one type with nothing to acknowledge: what an idle drone sends when a task
+// arrives. Without the unnest, the lateral join and the delete it plans and runs in about 0.15 ms
+// less (of a 1.4 ms claim; bench/micro.js claim), which is latency every such task waits.
+const CLAIM_ONE_TYPE = statement(`
+UPDATE {schema}.tasks t
+SET ${TAKE}
+WHERE t.id = ANY(ARRAY(
+  SELECT id FROM {schema}.tasks
+  WHERE state = 'available' AND type = $1 AND run_at <= now()
+  ORDER BY priority DESC, run_at, id
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED))
+RETURNING ${CLAIMED_ROW}`);
 
 /**
  * Claims up to `limit` tasks of each wanted type for this drone, and deletes `ackIds` (tasks of
@@ -38,9 +55,11 @@ RETURNING t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_atte
 export async function claimTasks(db: Db, schema: string, droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> {
   const asked = wants.filter((w) => w.limit > 0);
   if (asked.length === 0 && ackIds.length === 0) return [];
-  // Named: each connection parses it once. PgQueue's connections plan it on every call
+  // Named: each connection parses them once. PgQueue's connections plan them on every call
   // (plan_cache_mode, see pgQueue.ts): a plan kept from an idle spell would be wrong for a burst.
-  const res = await db.query({ name: `swarmage-claim-${schema}`, text: CLAIM(schema), values: [asked.map((w) => w.type), asked.map((w) => w.limit), droneId, leaseMs, ackIds.map(taskId)] });
+  const res = asked.length === 1 && ackIds.length === 0
+    ? await db.query({ name: `swarmage-claim-one-${schema}`, text: CLAIM_ONE_TYPE(schema), values: [asked[0].type, asked[0].limit, droneId, leaseMs] })
+    : await db.query({ name: `swarmage-claim-${schema}`, text: CLAIM(schema), values: [asked.map((w) => w.type), asked.map((w) => w.limit), droneId, leaseMs, ackIds.map(taskId)] });
   return res.rows.map((r) => ({
     id: r.id,
     type: r.type,
