@@ -1,7 +1,8 @@
 /**
  * Single operations of the drone's hot path, timed alone (docs/performance.md quotes them):
  *   node dist/bench/micro.js claim   one-task claims on an idle queue: their latency as the drone
- *                                    runs them, with a cached plan, and without synchronous_commit
+ *                                    runs them (both statements), with a cached plan, and without
+ *                                    synchronous_commit
  *   node dist/bench/micro.js local   the local queue per task: buffering a claimed batch, recording
  *                                    the outcomes, acknowledging (with history trimmed)
  * Medians; nothing here is part of `npm test`.
@@ -28,12 +29,15 @@ async function claimLatency(): Promise<void> {
   try {
     await queue.migrate();
     await c.connect();
-    const modes = [
-      ['as the drone runs it (planned every run)', 'force_custom_plan', 'on'],
-      ['with a cached plan', 'auto', 'on'],
-      ['planned every run, synchronous_commit off', 'force_custom_plan', 'off'],
+    // With an acknowledgement to send along, the drone uses its general claim statement (every
+    // type at once, deleting what finished); without, for one type, the plain one (see claim.ts).
+    const modes: Array<[string, string, string, string[]]> = [
+      ['as the drone runs it (planned every run)', 'force_custom_plan', 'on', []],
+      ['the general statement, with an acknowledgement', 'force_custom_plan', 'on', ['1']],
+      ['with a cached plan', 'auto', 'on', []],
+      ['planned every run, synchronous_commit off', 'force_custom_plan', 'off', []],
     ];
-    for (const [label, planMode, syncMode] of modes) {
+    for (const [label, planMode, syncMode, acks] of modes) {
       await c.query(`SET plan_cache_mode = ${planMode}`);
       await c.query(`SET synchronous_commit = ${syncMode}`);
       await c.query('DISCARD PLANS');
@@ -42,7 +46,7 @@ async function claimLatency(): Promise<void> {
       for (let i = 0; i < 100; i++) {
         await queue.enqueue([{ type: 'noop', data: { i } }]);
         let t = performance.now();
-        await claimTasks(c, 'micro', 'micro-drone', [{ type: 'noop', limit: 16 }], 30_000);
+        await claimTasks(c, 'micro', 'micro-drone', [{ type: 'noop', limit: 16 }], 30_000, acks);
         claim.push(performance.now() - t);
         t = performance.now();
         await c.query('SELECT 1');

@@ -136,6 +136,11 @@ describe('LocalQueue (SQLite)', () => {
     // New steps continue after the old ones.
     const [c] = again.insertClaimed([task('3')]);
     assert.ok(c.id > a2.id);
+    // A claim of one task is written without a transaction of its own: it is kept all the same.
+    again.close();
+    const third = open(file);
+    assert.deepEqual(third.queued(), [a2, c]);
+    assert.deepEqual(third.heldRootIds().sort(), ['1', '2', '3']);
   });
 
   it('ack() turns chains into history: no longer held or finished, still in the file with every step', () => {
