@@ -44,7 +44,7 @@ export class PgQueue {
     // whole table). Planning each run costs a fraction of a millisecond per batch.
     this.pool.on('connect', (client) => {
       client.query('SET plan_cache_mode = force_custom_plan').catch(() => {
-        // Postgres before 12 has no such setting; it has no generic plans of this kind either.
+        // Postgres before 12 has no such setting: there the claims stay correct, and may be slow after an idle spell.
       });
     });
   }
