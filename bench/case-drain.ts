@@ -10,7 +10,7 @@ import { roundRatios, summarize } from './stats.js';
 import { fmt, fmtRatio, fmtSummary } from './table.js';
 
 export const DRAIN_SYSTEMS = [
-  'swarmage-defaults-1w', 'swarmage-defaults-4w', 'swarmage-tuned-1w', 'swarmage-tuned-4w', 'swarmage-baseline-1w',
+  'swarmage-defaults-1w', 'swarmage-defaults-4w', 'swarmage-tuned-1w', 'swarmage-tuned-4w', 'swarmage-batched-1w', 'swarmage-batched-4w', 'swarmage-baseline-1w',
   'graphile-worker-defaults', 'graphile-worker-tuned', 'pg-boss-defaults', 'pg-boss-tuned', 'raw-sql',
 ];
 

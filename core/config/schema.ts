@@ -26,6 +26,10 @@ const workerSpec = z.strictObject({
     .describe('Tasks handed to one instance ahead of time, so the IPC channel carries batches.'),
   maxMemoryMb: z.number().int().min(16).optional()
     .describe('Heap limit of the worker process (--max-old-space-size); over it the instance dies and is respawned.'),
+  batchResults: z.boolean().default(false)
+    .describe('Report results once per event-loop turn instead of one write per task: less CPU for tiny tasks. '
+      + 'The price: when the process is killed outright (SIGKILL, a timeout, out of memory, a native crash), '
+      + 'tasks it had finished since its last report run again.'),
 });
 
 export const configSchema = z.strictObject({

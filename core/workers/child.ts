@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import fs from 'node:fs';
-import { MAX_STEP_LOG_LINES, RESULTS_FD, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import { EXIT_LINE, MAX_STEP_LOG_LINES, RESULTS_FD, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 import { MAX_PAYLOAD_BYTES } from '../queue/limits.js';
 
 interface UserWorker {
@@ -15,6 +15,7 @@ interface UserWorker {
 }
 
 const concurrency = Math.max(1, Number(process.env.SWARMAGE_WORKER_CONCURRENCY) || 1);
+const batchResults = process.env.SWARMAGE_WORKER_BATCH_RESULTS === '1';
 let worker: UserWorker | null = null;
 let instance = '';
 const waiting: ChildTask[] = [];
@@ -26,9 +27,9 @@ function send(msg: FromChild): void {
   process.send?.(msg);
 }
 
-/** Writes a result line to the results pipe, whole, before anything else runs (see protocol.ts). */
-function writeResult(result: ChildResult): void {
-  const buf = Buffer.from(JSON.stringify(result) + '\n');
+/** Writes text to the results pipe, whole, before anything else runs (see protocol.ts). */
+function writeLines(text: string): void {
+  const buf = Buffer.from(text);
   let off = 0;
   while (off < buf.length) {
     try {
@@ -42,10 +43,27 @@ function writeResult(result: ChildResult): void {
   }
 }
 
+/** batchResults: result lines not written yet, and whether a write is due at the end of this turn. */
+let unwritten = '';
+let flushDue = false;
+
+function flush(): void {
+  flushDue = false;
+  if (unwritten === '') return;
+  const text = unwritten;
+  unwritten = '';
+  writeLines(text);
+}
+
 let idle: (() => void) | null = null;
 
-function finish(result: ChildResult): void {
-  writeResult(result);
+function finish(result: ChildResult, alone: boolean): void {
+  unwritten += JSON.stringify(result) + '\n';
+  if (!batchResults || alone || unwritten.length >= 65_536) flush();
+  else if (!flushDue) {
+    flushDue = true;
+    setImmediate(flush);
+  }
 }
 
 /** Lines each running step logged so far: the first MAX_STEP_LOG_LINES carry its step id (kept in its trace). */
@@ -84,10 +102,10 @@ async function runOne(t: ChildTask): Promise<void> {
     const out = await worker!.work(task, ctx);
     const result = encodeResult(t.s, out);
     result.at = at;
-    finish(result);
+    finish(result, t.alone === true);
   } catch (err) {
     const { error, stack } = errorOf(err);
-    finish({ s: t.s, ok: false, error, stack, at });
+    finish({ s: t.s, ok: false, error, stack, at }, t.alone === true);
   } finally {
     logged.delete(t.s);
   }
@@ -115,12 +133,22 @@ function encodeResult(s: number, out: unknown): ChildResult {
   return next === undefined ? { s, ok: true, json } : { s, ok: true, next, json };
 }
 
+/** A suspect is running (see protocol.ts): nothing else starts until it is done. */
+let aloneRunning = false;
+
 function pump(): void {
-  while (running < concurrency && waiting.length > 0 && !stopping) {
+  while (running < concurrency && waiting.length > 0 && !stopping && !aloneRunning) {
+    if (waiting[0].alone) {
+      // Every result before it is written first, so a crash now is this task's alone.
+      if (running > 0) return;
+      flush();
+      aloneRunning = true;
+    }
     const t = waiting.shift()!;
     running++;
     void runOne(t).finally(() => {
       running--;
+      if (t.alone) aloneRunning = false;
       if (running === 0) idle?.();
       pump();
     });
@@ -180,6 +208,13 @@ process.on('message', (msg: ToChild) => {
       .catch(() => {})
       .finally(() => process.exit(0));
   }
+});
+
+// Whatever ends the process from here on (process.exit, an uncaught exception) leaves nothing
+// unreported, and says so; only a kill from outside or a native crash skips this.
+process.on('exit', () => {
+  flush();
+  writeLines(EXIT_LINE + '\n');
 });
 
 // The drone went away: nothing left to work for.

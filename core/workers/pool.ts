@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ResolvedWorker } from '../config/load.js';
 import type { Step, StepLog } from '../queue/local/localQueue.js';
 import type { Logger } from '../log/logger.js';
-import { MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import { EXIT_LINE, MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 
 export type InstanceState = 'starting' | 'idle' | 'busy' | 'crashed' | 'restarting' | 'stopped';
 
@@ -95,12 +95,18 @@ class Instance {
   /** Resolves once the current process has exited and its last results and exit were handled. */
   private exited: Promise<void> = Promise.resolve();
   private readyWaiter: ((err: Error | null) => void) | null = null;
+  /** The current process wrote EXIT_LINE: its exit handler ran, so every result it had is in. */
+  private reportedExit = false;
 
   constructor(readonly id: string, readonly type: string, readonly spec: ResolvedWorker, private readonly pool: WorkerPool, readonly debug = false) {}
 
   get limit(): number {
     // A debug instance takes one task at a time: the user sits at its breakpoints.
     return this.debug ? 1 : Math.max(this.spec.prefetch, this.spec.concurrency);
+  }
+  /** Results come once per event-loop turn of the worker (see protocol.ts); a debug instance writes each at once. */
+  get batchResults(): boolean {
+    return this.spec.batchResults && !this.debug;
   }
   get accepting(): boolean {
     return this.state === 'idle' || this.state === 'busy';
@@ -114,10 +120,15 @@ class Instance {
     if (this.debug) execArgv.push('--inspect=127.0.0.1:0');
     this.codeVersion = codeVersionOf(this.spec.modulePath);
     this.inspector = null;
+    this.reportedExit = false;
     const proc = fork(CHILD_ENTRY, [], {
       execArgv,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
-      env: { ...process.env, SWARMAGE_WORKER_CONCURRENCY: String(this.debug ? 1 : this.spec.concurrency) },
+      env: {
+        ...process.env,
+        SWARMAGE_WORKER_CONCURRENCY: String(this.debug ? 1 : this.spec.concurrency),
+        SWARMAGE_WORKER_BATCH_RESULTS: this.batchResults ? '1' : '0',
+      },
       serialization: 'json',
     });
     this.proc = proc;
@@ -223,6 +234,10 @@ class Instance {
     const out: RunResult[] = [];
     for (const line of lines) {
       if (!line) continue;
+      if (line === EXIT_LINE) {
+        this.reportedExit = true;
+        continue;
+      }
       const r = parseResultLine(line);
       if (!r) {
         log.warn(`ignored a malformed line on the results pipe: ${line.slice(0, 200)}`);
@@ -231,6 +246,7 @@ class Instance {
       const f = this.inflight.get(r.s);
       if (!f) continue;
       this.inflight.delete(r.s);
+      this.pool.suspects.delete(r.s);
       if (r.ok) {
         this.done++;
         this.crashesInARow = 0;
@@ -243,19 +259,27 @@ class Instance {
     if (out.length > 0) this.pool.emit('results', out);
   }
 
-  /** The child starts tasks in the order sent: the first `concurrency` unfinished ones are running. */
+  /**
+   * The child starts tasks in the order sent: the first `concurrency` unfinished ones are running,
+   * except that a suspect runs alone (it waits for those before it, and those after wait for it).
+   */
   markRunning(now: number): void {
     let n = 0;
     for (const f of this.inflight.values()) {
       if (n++ >= this.spec.concurrency) break;
+      const alone = this.pool.suspects.has(f.step.id);
+      if (alone && n > 1) break;
       f.startedAt ??= now;
+      if (alone) break;
     }
   }
 
   assign(steps: Step[]): void {
     const tasks: ChildTask[] = steps.map((s) => {
       this.inflight.set(s.id, { step: s, startedAt: null });
-      return { s: s.id, id: s.rootId, type: s.type, d: s.dataJson, attempt: s.attempt, maxAttempts: s.maxAttempts, postback: s.postback, prev: s.parentId };
+      const t: ChildTask = { s: s.id, id: s.rootId, type: s.type, d: s.dataJson, attempt: s.attempt, maxAttempts: s.maxAttempts, postback: s.postback, prev: s.parentId };
+      if (this.pool.suspects.has(s.id)) t.alone = true;
+      return t;
     });
     this.markRunning(Date.now());
     this.state = 'busy';
@@ -302,13 +326,21 @@ class Instance {
     const how = this.killReason ?? `worker process exited (${signal ? `signal ${signal}` : `code ${code}`})`;
     this.lastExit = how;
     this.settleReady(new Error(how));
+    const held = [...this.inflight.values()];
+    this.inflight.clear();
+    // Killed from outside with results unreported (batchResults): the tasks before the first
+    // suspect may have finished or crashed it, no telling which. They run again as suspects, each
+    // alone, and the one that crashes it then is charged. (A suspect held first ran alone: exact.)
+    const firstSuspect = held.findIndex((f) => this.pool.suspects.has(f.step.id));
+    const unknown = this.batchResults && !this.reportedExit && this.state !== 'stopped' && firstSuspect !== 0 ? held.slice(0, firstSuspect < 0 ? held.length : firstSuspect) : [];
+    for (const f of unknown) this.pool.suspects.add(f.step.id);
     const running: RunResult[] = [];
     const waiting: Step[] = [];
-    for (const f of this.inflight.values()) {
-      if (f.startedAt !== null) running.push({ step: f.step, startedAt: f.startedAt, result: { s: f.step.id, ok: false, error: `${this.id}: ${how} while running this task`, stack: null } });
+    for (const f of held) {
+      if (f.startedAt !== null && unknown.length === 0) running.push({ step: f.step, startedAt: f.startedAt, result: { s: f.step.id, ok: false, error: `${this.id}: ${how} while running this task`, stack: null } });
       else waiting.push(f.step);
     }
-    this.inflight.clear();
+    for (const r of running) this.pool.suspects.delete(r.step.id);
     if (this.state === 'stopped') {
       // Stopped on purpose: nothing failed; whatever it still held goes back to the buffer.
       const held = [...running.map((r) => r.step), ...waiting];
@@ -321,8 +353,11 @@ class Instance {
     // A crash while running a task is charged to that task (its attempt fails, and it waits out its
     // own retry backoff), so a poison task must not keep the instance away from the other tasks for
     // long: at most 1 s. Crashes with nothing running (a module that cannot start) back off to 10 s.
-    const delay = Math.min(running.length > 0 ? 1000 : 10_000, 100 * 2 ** Math.min(this.crashesInARow - 1, 10));
-    this.pool.log.child({ worker: this.id }).warn(`${how}; ${running.length ? `failing the running task, ` : ''}restarting in ${delay} ms`);
+    const delay = Math.min(running.length > 0 || unknown.length > 0 ? 1000 : 10_000, 100 * 2 ** Math.min(this.crashesInARow - 1, 10));
+    const charged = running.length ? 'failing the running task, '
+      : unknown.length ? `${unknown.length} task(s) it held may have run (batchResults: results unreported); they run again one at a time to find the one that crashed it; `
+      : '';
+    this.pool.log.child({ worker: this.id }).warn(`${how}; ${charged}restarting in ${delay} ms`);
     if (running.length) this.pool.emit('results', running);
     if (waiting.length) this.pool.emit('requeue', waiting);
     this.respawnTimer = setTimeout(() => {
@@ -383,6 +418,8 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   /** "Debug this type": one extra instance per type, with the inspector, outside the type's capacity. */
   private readonly debugging = new Map<string, Instance>();
   private readonly schemas = new Map<string, unknown>();
+  /** Steps that were held by a worker killed with results unreported (batchResults): each runs alone next time. */
+  readonly suspects = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(workers: Record<string, ResolvedWorker[]>, public log: Logger) {

@@ -5,6 +5,11 @@
  * result is written the next task may start, and should that one crash the process, every result
  * before it is already in the pipe. (The IPC channel would need a round trip through the child's
  * event loop per task to know the same.)
+ *
+ * With batchResults a worker writes its results once per event-loop turn instead, and its exit
+ * handler writes what is left followed by EXIT_LINE. A drone that sees a worker die without that
+ * line cannot tell which of its unreported tasks were finished: it sends them again as suspects,
+ * which the worker runs one at a time with each result written at once, as without batchResults.
  */
 
 /** The results pipe: this fd in the worker process, this index of the drone's stdio for it. */
@@ -23,6 +28,8 @@ export interface ChildTask {
   postback: string | null;
   /** Step this one was chained from, or null for a task claimed from the global queue. */
   prev: number | null;
+  /** A suspect (see above): run alone, its result written at once. */
+  alone?: true;
 }
 
 export type ToChild =
@@ -59,6 +66,9 @@ export function isFromChild(m: unknown): m is FromChild {
     default: return false;
   }
 }
+
+/** The last line a worker writes on the results pipe when its exit handler runs: nothing is left unreported. */
+export const EXIT_LINE = '{"exit":true}';
 
 /** One line of the results pipe, or null when it is not a result (user code can write to any fd). */
 export function parseResultLine(line: string): ChildResult | null {

@@ -1,10 +1,13 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { WorkerPool } from '../../core/workers/pool.js';
+import type { ChildResult } from '../../core/workers/protocol.js';
+import type { Step } from '../../core/queue/local/localQueue.js';
 import { Logger, LogRing } from '../../core/log/logger.js';
 import type { ResolvedWorker } from '../../core/config/load.js';
-import { FIXTURES, sleep, waitFor } from '../helpers/tmp.js';
+import { FIXTURES, sleep, tmpDir, waitFor } from '../helpers/tmp.js';
 
 function alive(pid: number): boolean {
   try {
@@ -17,7 +20,7 @@ function alive(pid: number): boolean {
 
 const spec = (): ResolvedWorker => ({
   module: 'echo.js', modulePath: path.join(FIXTURES, 'workers/echo.js'), where: 'workers.echo',
-  config: {}, timeoutMs: 30_000, concurrency: 1, prefetch: 8,
+  config: {}, timeoutMs: 30_000, concurrency: 1, prefetch: 8, batchResults: false,
 });
 
 describe('worker pool', () => {
@@ -49,5 +52,79 @@ describe('worker pool', () => {
     assert.equal(info.pid, null);
     assert.equal(alive(respawned), false, 'the respawned process exited');
     assert.equal(info.restarts, 1, 'no respawn after the stop');
+  });
+
+  /**
+   * Runs tasks 0..n-1 of kill-or-record.js (modes by index) through one instance the way the drone
+   * does (requeued steps go back to the front), until every task has its one result.
+   */
+  async function runAll(batchResults: boolean, n: number, modes: Record<number, 'kill' | 'exit'>) {
+    const file = path.join(tmpDir(), 'runs.txt');
+    const ring = new LogRing();
+    const worker: ResolvedWorker = {
+      ...spec(), module: 'kill-or-record.js', modulePath: path.join(FIXTURES, 'workers/kill-or-record.js'), where: 'workers.k',
+      config: { file }, prefetch: n, batchResults,
+    };
+    const pool = new WorkerPool({ k: [worker] }, new Logger('debug', [ring]));
+    pools.push(pool);
+    const pending: Step[] = [];
+    const results = new Map<number, ChildResult[]>();
+    pool.on('results', (rs) => {
+      for (const r of rs) results.set(r.step.id, [...(results.get(r.step.id) ?? []), r.result]);
+    });
+    pool.on('requeue', (steps) => {
+      pending.unshift(...steps);
+      pool.fill('k', pending);
+    });
+    pool.on('ready', () => pool.fill('k', pending));
+    await pool.start();
+    for (let i = 0; i < n; i++) {
+      pending.push({
+        id: i + 1, rootId: String(1000 + i), parentId: null, chain: [], type: 'k', dataJson: JSON.stringify({ i, mode: modes[i] ?? 'ok' }),
+        postback: null, attempt: 1, maxAttempts: 3, createdAt: Date.now(), queuedAt: Date.now(),
+      });
+    }
+    // One message: the child runs the whole batch in one turn of its event loop.
+    pool.fill('k', pending);
+    await waitFor('every task answered', () => results.size === n || undefined, 60_000);
+    await pool.stop(5000);
+    const runs = new Map<number, number>();
+    for (const line of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) runs.set(Number(line), (runs.get(Number(line)) ?? 0) + 1);
+    const warnings = ring.recent().filter((l) => l.level === 'warn').map((l) => l.msg);
+    return { results, runs, warnings };
+  }
+
+  for (const batchResults of [false, true]) {
+    it(`a worker killed outright (SIGKILL) in the middle of a batch: the task that did it is charged, every other task answers once${batchResults ? ' (batchResults: some run twice)' : ', and runs once'}`, async () => {
+      const n = 30;
+      const { results, runs, warnings } = await runAll(batchResults, n, { 12: 'kill' });
+      for (let i = 0; i < n; i++) {
+        const rs = results.get(i + 1)!;
+        assert.equal(rs.length, 1, `task ${i}: one result`);
+        if (i === 12) {
+          assert.equal(rs[0].ok, false);
+          assert.match((rs[0] as { error: string }).error, /exited \(signal SIGKILL\) while running this task/);
+          assert.equal(runs.get(i), undefined);
+        } else {
+          assert.equal(rs[0].ok, true, `task ${i}: ${JSON.stringify(rs[0])}`);
+          assert.ok((runs.get(i) ?? 0) >= 1, `task ${i} ran`);
+        }
+      }
+      const twice = [...runs].filter(([, k]) => k > 1).map(([i]) => i);
+      if (!batchResults) {
+        assert.deepEqual(twice, [], 'without batchResults no task runs twice');
+      } else {
+        // The tasks before the killer finished in the same turn, unreported: they ran again (alone);
+        // those after it had not started, and ran once.
+        assert.deepEqual(twice, Array.from({ length: 12 }, (_, i) => i));
+        assert.ok(warnings.some((w) => /30 task\(s\) it held may have run/.test(w)), warnings.join('\n'));
+      }
+    });
+  }
+
+  it('batchResults: a worker that ends itself (process.exit) reports what it finished first, so nothing runs twice', async () => {
+    const { results, runs } = await runAll(true, 20, { 7: 'exit' });
+    assert.match((results.get(8)![0] as { error: string }).error, /exited \(code 3\) while running this task/);
+    for (let i = 0; i < 20; i++) if (i !== 7) assert.equal(runs.get(i), 1, `task ${i} ran once`);
   });
 });
