@@ -2,7 +2,8 @@ import os from 'node:os';
 import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import { LocalQueue, type Finished, type Outcome, type Retention, type Step, type StepLog, type DataCondition } from '../queue/local/localQueue.js';
+import { type Finished, type Outcome, type Retention, type Step, type StepLog, type DataCondition } from '../queue/local/localQueue.js';
+import { LocalQueueThread } from '../queue/local/localQueueThread.js';
 import type { DebugSession, PipelineEdge, TaskRow, Trace } from '../api/contract.js';
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import type { TaskListener } from '../queue/pg/listener.js';
@@ -89,7 +90,7 @@ export class Drone extends EventEmitter<DroneEvents> {
   log: Logger;
   readonly queue: PgQueue;
   readonly pool: WorkerPool;
-  private local: LocalQueue | null = null;
+  private local: LocalQueueThread | null = null;
   private listener: TaskListener | null = null;
   id = '';
   state: DroneState = 'starting';
@@ -102,6 +103,8 @@ export class Drone extends EventEmitter<DroneEvents> {
   private readonly drained = new Set<string>();
   private outcomes: Outcome[] = [];
   private outcomesScheduled = false;
+  /** Batches of outcomes posted to the local queue and not yet committed. */
+  private recordsInFlight = 0;
   private lastRecordAt = 0;
   /** Chains that ended, recorded in the local queue, waiting for Postgres to acknowledge them. */
   private outbox: Finished[] = [];
@@ -162,7 +165,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     const cfg = this.config;
     for (const w of cfg.warnings) this.log.warn(w);
     try {
-      this.local = new LocalQueue(cfg.localQueuePath);
+      this.local = new LocalQueueThread(cfg.localQueuePath);
     } catch (err) {
       await this.abandon();
       throw err;
@@ -410,7 +413,8 @@ export class Drone extends EventEmitter<DroneEvents> {
     }
     let steps: Step[];
     try {
-      steps = this.local!.insertClaimed(claimed);
+      // Committed before any worker sees them; the drone's thread does other work meanwhile.
+      steps = await this.local!.insertClaimed(claimed);
     } catch (err) {
       this.log.error(`cannot buffer ${claimed.length} claimed task(s) in the local queue: ${reason(err)}; giving them back`);
       await this.queue.release(this.id, claimed.map((t) => t.id)).catch((e) => this.releaseFailed(e));
@@ -530,11 +534,11 @@ export class Drone extends EventEmitter<DroneEvents> {
     this.outcomesScheduled = true;
     // Everything that finished in this turn of the event loop is written in one transaction; while
     // results stream in (the last write was under a millisecond ago), a millisecond's worth is.
-    if (performance.now() - this.lastRecordAt < 1) setTimeout(() => this.recordOutcomes(), 1);
-    else setImmediate(() => this.recordOutcomes());
+    if (performance.now() - this.lastRecordAt < 1) setTimeout(() => void this.recordOutcomes(), 1);
+    else setImmediate(() => void this.recordOutcomes());
   }
 
-  private recordOutcomes(): void {
+  private async recordOutcomes(): Promise<void> {
     this.outcomesScheduled = false;
     this.lastRecordAt = performance.now();
     const batch = this.outcomes;
@@ -544,12 +548,16 @@ export class Drone extends EventEmitter<DroneEvents> {
     if ((batch.length === 0 && logs.length === 0) || !this.local) return;
     let created: Step[];
     let finished: Finished[];
+    this.recordsInFlight++;
     try {
-      ({ created, finished } = this.local.record(batch, logs));
+      // Committed before Postgres hears of them (the outbox) and before a hop's next step runs.
+      ({ created, finished } = await this.local.record(batch, logs));
     } catch (err) {
       // The steps stay queued in the file; on restart they run again. Nothing is lost, but say it loudly.
       this.log.error(`cannot record ${batch.length} outcome(s) in the local queue: ${reason(err)}`);
       return;
+    } finally {
+      this.recordsInFlight--;
     }
     if (batch.length === 0) return;
     const types = new Set<string>();
@@ -597,8 +605,9 @@ export class Drone extends EventEmitter<DroneEvents> {
     if (!this.local || entries.length === 0) return;
     const now = Date.now();
     for (const f of entries) if (f.state === 'done' && f.postback !== null) this.edges.postback(f.type, f.postback, now - f.finishedAt, now);
-    // History is trimmed as fast as it grows.
-    this.local.ack(entries, this.config.localQueue.history.keepSteps);
+    // History is trimmed as fast as it grows. Nothing waits for this commit: should the drone die
+    // first, it sends the acknowledgement again after its restart, which changes nothing.
+    this.local.ack(entries, this.config.localQueue.history.keepSteps).catch((err) => this.log.warn(`could not mark ${entries.length} acknowledged outcome(s) in the local queue: ${reason(err)}`));
     const gone = new Set(entries);
     this.outbox = this.outbox.filter((f) => !gone.has(f));
   }
@@ -705,7 +714,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     };
   }
 
-  private open(): LocalQueue {
+  private open(): LocalQueueThread {
     if (!this.local) throw new Error('the drone is not running');
     return this.local;
   }
@@ -826,11 +835,12 @@ export class Drone extends EventEmitter<DroneEvents> {
     await this.listener?.stop();
     const graceEnd = Date.now() + this.config.shutdownGraceMs;
     this.log.info(`stopping: waiting up to ${this.config.shutdownGraceMs} ms for ${this.pool.totalInflight()} running task(s)`);
-    while (Date.now() < graceEnd && (this.pool.totalInflight() > 0 || this.outcomesScheduled || this.hasPendingHops())) {
+    while (Date.now() < graceEnd && (this.pool.totalInflight() > 0 || this.outcomesScheduled || this.recordsInFlight > 0 || this.hasPendingHops())) {
       await sleep(20);
     }
     await this.pool.stop(Math.max(0, graceEnd - Date.now()));
-    this.recordOutcomes();
+    await this.recordOutcomes();
+    while (this.recordsInFlight > 0) await sleep(5);
     while (this.syncer.busy) await sleep(10);
     await this.sync();
     const giveBack = new Set<string>();

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LocalQueue, LocalQueueError, type Finished, type Step } from '../../core/queue/local/localQueue.js';
+import { LocalQueueThread } from '../../core/queue/local/localQueueThread.js';
 import type { ClaimedTask } from '../../core/queue/types.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -365,5 +366,51 @@ describe('LocalQueue history: traces, logs, the task explorer, replays (format 3
     assert.deepEqual(q.trace('40').map((s) => s.replayOf), [null, null]);
     q.addLogs([{ stepId: 5, time: 1, level: 'info', msg: 'hi' }]);
     assert.equal(q.logsOf([5]).length, 1);
+  });
+});
+
+describe('LocalQueueThread (the drone\'s local queue, in a thread of its own)', () => {
+  it('gives the same steps as LocalQueue, keeps calls in the order posted, and writes through to the file', async () => {
+    const dir = tmpDir('swarmage-local-');
+    const direct = open(path.join(dir, 'direct.sqlite'));
+    const t = new LocalQueueThread(path.join(dir, 'thread.sqlite'));
+    try {
+      const batch = [task('11'), task('12', { postback: 'done', replayOf: '9:3' }), task('13')];
+      const expected = direct.insertClaimed(batch);
+      // Not awaited: the synchronous call after it must still see it (one thread, calls in order).
+      const pending = t.insertClaimed(batch);
+      assert.deepEqual(t.heldRootIds().sort(), ['11', '12', '13']);
+      const steps = await pending;
+      assert.deepEqual(steps.map(({ queuedAt, ...s }) => s), expected.map(({ queuedAt, ...s }) => s));
+      assert.deepEqual(t.queued().map((s) => s.id), steps.map((s) => s.id));
+      // Plain completions take the compact path; a failure the general one; both end in the outbox.
+      const done = await t.record([{ kind: 'done', step: steps[0], resultJson: '{"ok":1}', startedAt: 5 }]);
+      const failed = await t.record([{ kind: 'failed', step: steps[1], error: 'boom', stack: null, retryInMs: 10 }]);
+      assert.deepEqual(untimed(done.finished), untimed(direct.record([{ kind: 'done', step: expected[0], resultJson: '{"ok":1}', startedAt: 5 }]).finished));
+      assert.equal(failed.finished[0].state, 'failed');
+      assert.deepEqual(t.finished().map((f) => [f.rootId, f.state, f.resultJson]), [['11', 'done', '{"ok":1}'], ['12', 'failed', null]]);
+      assert.equal(t.step(steps[0].id)?.startedAt, 5);
+      await t.ack([...done.finished, ...failed.finished]);
+      assert.deepEqual(t.heldRootIds(), ['13']);
+      assert.deepEqual(t.finished(), []);
+      assert.equal(t.trace('11')[0].state, 'done');
+    } finally {
+      t.close();
+    }
+    // Closed: the file is free again, and holds what was written.
+    const again = open(path.join(dir, 'thread.sqlite'));
+    assert.deepEqual(again.heldRootIds(), ['13']);
+  });
+
+  it('brings the thread\'s errors back as they are: a second queue on a held file, a call after close', async () => {
+    const file = path.join(tmpDir('swarmage-local-'), 'local.sqlite');
+    const t = new LocalQueueThread(file);
+    try {
+      assert.throws(() => new LocalQueueThread(file), (e: Error) => e instanceof LocalQueueError && /is in use by another drone/.test(e.message));
+    } finally {
+      t.close();
+    }
+    assert.throws(() => t.queued(), /the local queue is closed/);
+    await assert.rejects(t.insertClaimed([task('1')]), /the local queue is closed/);
   });
 });

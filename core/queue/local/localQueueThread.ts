@@ -1,0 +1,167 @@
+/**
+ * The drone's local queue, run in a thread of its own (thread.ts): the drone's one thread is the
+ * drain's critical path, and SQLite took about a third of it. The hot path — buffering a claimed
+ * batch, recording outcomes, acknowledging — is asynchronous: the drone goes on with other work
+ * while SQLite commits, and waits for a commit only where the order matters (workers see a batch
+ * after it is durable; Postgres hears of an outcome after it is). Everything else is a synchronous
+ * call, answered in the order posted, so it sees every write posted before it.
+ */
+import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { ClaimedTask } from '../types.js';
+import { LocalQueueError, claimedSteps, doneEntry, flatClaimed, flatRanges, type DataCondition, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch } from './localQueue.js';
+
+export interface ThreadCall {
+  id: number;
+  method: string;
+  args: unknown[];
+  sync: boolean;
+}
+export type ThreadReply = { id: number; result?: unknown; error?: { name: string; message: string; code?: string } };
+
+/** How long a synchronous call may wait for the thread: a stuck thread must not hang the drone silently. */
+const SYNC_TIMEOUT_MS = 60_000;
+
+function rebuild(error: NonNullable<ThreadReply['error']>): Error {
+  const err = error.name === 'LocalQueueError' ? new LocalQueueError(error.message) : new Error(error.message);
+  if (error.code) (err as Error & { code?: string }).code = error.code;
+  return err;
+}
+
+export class LocalQueueThread {
+  readonly path: string;
+  private readonly worker: Worker;
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly replies: MessagePort;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private broken: Error | null = null;
+
+  constructor(file: string) {
+    const { port1, port2 } = new MessageChannel();
+    this.replies = port1;
+    this.worker = new Worker(new URL('./thread.js', import.meta.url), {
+      workerData: { file, signal: this.signal, syncPort: port2 },
+      transferList: [port2],
+    });
+    this.worker.on('message', (reply: ThreadReply) => {
+      const w = this.waiting.get(reply.id);
+      if (!w) return;
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      if (reply.error) w.reject(rebuild(reply.error));
+      else w.resolve(reply.result);
+    });
+    this.worker.on('error', (err) => this.fail(new LocalQueueError(`the local queue's thread failed: ${err.message}`)));
+    this.worker.on('exit', () => this.fail(new LocalQueueError('the local queue is closed')));
+    try {
+      this.path = this.callSync('open', []) as string;
+    } catch (err) {
+      void this.worker.terminate();
+      throw err;
+    }
+    // It keeps the process alive only while a call waits for it (the drone closes it when it stops).
+    this.worker.unref();
+  }
+
+  private fail(err: Error): void {
+    this.broken ??= err;
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+
+  private callSync(method: string, args: unknown[]): unknown {
+    if (this.broken) throw this.broken;
+    Atomics.store(this.signal, 0, 0);
+    this.worker.postMessage({ id: this.nextId++, method, args, sync: true } satisfies ThreadCall);
+    // Earlier asynchronous calls run first: a long batch ahead of this one is waited for too.
+    if (Atomics.wait(this.signal, 0, 0, SYNC_TIMEOUT_MS) === 'timed-out') {
+      throw new LocalQueueError(`the local queue's thread did not answer ${method} within ${SYNC_TIMEOUT_MS / 1000} s`);
+    }
+    const got = receiveMessageOnPort(this.replies);
+    if (!got) throw new LocalQueueError(`the local queue's thread gave no answer to ${method}`);
+    const reply = got.message as ThreadReply;
+    if (reply.error) throw rebuild(reply.error);
+    return reply.result;
+  }
+
+  private call<T>(method: string, args: unknown[]): Promise<T> {
+    if (this.broken) return Promise.reject(this.broken);
+    const id = this.nextId++;
+    if (this.waiting.size === 0) this.worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, method, args, sync: false } satisfies ThreadCall);
+    });
+  }
+
+  // The hot path: resolves once committed. What crosses to the thread is kept flat (arrays of
+  // strings and numbers), and what comes back is built here: copying objects between threads cost
+  // as much as the SQLite work the thread takes off this one.
+  async insertClaimed(tasks: ClaimedTask[]): Promise<Step[]> {
+    const now = Date.now();
+    return claimedSteps(tasks, await this.call<number>('insertClaimedFlat', [flatClaimed(tasks), now]), now);
+  }
+  async record(outcomes: Outcome[], logs: StepLog[] = []): Promise<{ created: Step[]; finished: Finished[] }> {
+    if (logs.length > 0 || outcomes.some((o) => o.kind !== 'done')) return this.call('record', [outcomes, logs]);
+    const now = Date.now();
+    const rows: Array<number | string | null> = [];
+    for (const o of outcomes) rows.push(o.step.id, (o as { resultJson: string }).resultJson, o.startedAt ?? null);
+    await this.call('recordDoneFlat', [rows, now]);
+    return { created: [], finished: outcomes.map((o) => doneEntry(o.step, (o as { resultJson: string }).resultJson, now)) };
+  }
+  ack(finished: Finished[], keepSteps = Number.MAX_SAFE_INTEGER): Promise<void> {
+    return this.call('ackFlat', [flatRanges(finished), finished.map((f) => f.rootId), keepSteps, Date.now()]);
+  }
+
+  // Everything else, in order with the hot path.
+  droneId(alias?: string): string {
+    return this.callSync('droneId', [alias]) as string;
+  }
+  queued(): Step[] {
+    return this.callSync('queued', []) as Step[];
+  }
+  finished(limit?: number): Finished[] {
+    return this.callSync('finished', [limit]) as Finished[];
+  }
+  refail(rootId: string, error: string, retryInMs: number): void {
+    this.callSync('refail', [rootId, error, retryInMs]);
+  }
+  forget(rootIds: string[]): void {
+    this.callSync('forget', [rootIds]);
+  }
+  prune(retention: Retention, now?: number): number {
+    return this.callSync('prune', [retention, now]) as number;
+  }
+  step(id: number): StepRow | null {
+    return this.callSync('step', [id]) as StepRow | null;
+  }
+  trace(rootId: string): StepRow[] {
+    return this.callSync('trace', [rootId]) as StepRow[];
+  }
+  logsOf(stepIds: number[]): StepLog[] {
+    return this.callSync('logsOf', [stepIds]) as StepLog[];
+  }
+  searchRoots(q: StepSearch & { where?: DataCondition }): Array<{ root: StepRow; chain: StepRow[] }> {
+    return this.callSync('searchRoots', [q]) as Array<{ root: StepRow; chain: StepRow[] }>;
+  }
+  addReplay(taskId: string, traceId: string, stepId: number, now?: number): void {
+    this.callSync('addReplay', [taskId, traceId, stepId, now]);
+  }
+  replaysOf(traceId: string): string[] {
+    return this.callSync('replaysOf', [traceId]) as string[];
+  }
+  heldRootIds(): string[] {
+    return this.callSync('heldRootIds', []) as string[];
+  }
+
+  /** Closes the file (after every call posted before) and ends the thread. */
+  close(): void {
+    if (this.broken) return;
+    try {
+      this.callSync('close', []);
+    } finally {
+      this.fail(new LocalQueueError('the local queue is closed'));
+      void this.worker.terminate();
+    }
+  }
+}
