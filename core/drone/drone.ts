@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import { type Finished, type Outcome, type Retention, type Step, type StepLog, type DataCondition } from '../queue/local/localQueue.js';
-import { LocalQueueThread } from '../queue/local/localQueueThread.js';
+import { openLocalQueue, type DroneLocalQueue } from '../queue/local/localQueueThread.js';
 import type { DebugSession, PipelineEdge, TaskRow, Trace } from '../api/contract.js';
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import type { TaskListener } from '../queue/pg/listener.js';
@@ -90,7 +90,7 @@ export class Drone extends EventEmitter<DroneEvents> {
   log: Logger;
   readonly queue: PgQueue;
   readonly pool: WorkerPool;
-  private local: LocalQueueThread | null = null;
+  private local: DroneLocalQueue | null = null;
   private listener: TaskListener | null = null;
   id = '';
   state: DroneState = 'starting';
@@ -165,7 +165,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     const cfg = this.config;
     for (const w of cfg.warnings) this.log.warn(w);
     try {
-      this.local = new LocalQueueThread(cfg.localQueuePath);
+      this.local = openLocalQueue(cfg.localQueuePath);
     } catch (err) {
       await this.abandon();
       throw err;
@@ -714,7 +714,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     };
   }
 
-  private open(): LocalQueueThread {
+  private open(): DroneLocalQueue {
     if (!this.local) throw new Error('the drone is not running');
     return this.local;
   }

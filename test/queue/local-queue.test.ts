@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LocalQueue, LocalQueueError, type Finished, type Step } from '../../core/queue/local/localQueue.js';
-import { LocalQueueThread } from '../../core/queue/local/localQueueThread.js';
+import { LocalQueueHere, LocalQueueThread, type DroneLocalQueue } from '../../core/queue/local/localQueueThread.js';
 import type { ClaimedTask } from '../../core/queue/types.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -369,11 +369,17 @@ describe('LocalQueue history: traces, logs, the task explorer, replays (format 3
   });
 });
 
-describe('LocalQueueThread (the drone\'s local queue, in a thread of its own)', () => {
+/** The drone's local queue, both ways: in a thread of its own, and in the caller's thread (where that cannot block). */
+const DRONE_QUEUES: Array<[string, (file: string) => DroneLocalQueue]> = [
+  ['LocalQueueThread', (file) => new LocalQueueThread(file)],
+  ['LocalQueueHere', (file) => new LocalQueueHere(file)],
+];
+
+for (const [name, make] of DRONE_QUEUES) describe(`${name} (the drone's local queue)`, () => {
   it('gives the same steps as LocalQueue, keeps calls in the order posted, and writes through to the file', async () => {
     const dir = tmpDir('swarmage-local-');
     const direct = open(path.join(dir, 'direct.sqlite'));
-    const t = new LocalQueueThread(path.join(dir, 'thread.sqlite'));
+    const t = make(path.join(dir, 'thread.sqlite'));
     try {
       const batch = [task('11'), task('12', { postback: 'done', replayOf: '9:3' }), task('13')];
       const expected = direct.insertClaimed(batch);
@@ -402,6 +408,9 @@ describe('LocalQueueThread (the drone\'s local queue, in a thread of its own)', 
     assert.deepEqual(again.heldRootIds(), ['13']);
   });
 
+});
+
+describe('LocalQueueThread', () => {
   it('brings the thread\'s errors back as they are: a second queue on a held file, a call after close', async () => {
     const file = path.join(tmpDir('swarmage-local-'), 'local.sqlite');
     const t = new LocalQueueThread(file);
@@ -412,5 +421,22 @@ describe('LocalQueueThread (the drone\'s local queue, in a thread of its own)', 
     }
     assert.throws(() => t.queued(), /the local queue is closed/);
     await assert.rejects(t.insertClaimed([task('1')]), /the local queue is closed/);
+  });
+});
+
+describe('LocalQueueThread, closed with calls still on their way', () => {
+  it('answers every call posted before the close, and refuses the ones after', async () => {
+    const file = path.join(tmpDir('swarmage-local-'), 'local.sqlite');
+    const t = new LocalQueueThread(file);
+    const steps = await t.insertClaimed([task('1'), task('2')]);
+    const done = await t.record(steps.map((step) => ({ kind: 'done' as const, step, resultJson: 'null' })));
+    // Posted, not awaited, and the queue closed at once: as a stopping drone does with its last acknowledgement.
+    const acked = t.ack(done.finished);
+    t.close();
+    await acked;
+    await assert.rejects(t.ack(done.finished), /the local queue is closed/);
+    const again = open(file);
+    assert.deepEqual(again.heldRootIds(), []);
+    assert.deepEqual(again.finished(), []);
   });
 });

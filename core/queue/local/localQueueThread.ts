@@ -8,7 +8,7 @@
  */
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ClaimedTask } from '../types.js';
-import { LocalQueueError, claimedSteps, doneEntry, flatClaimed, flatRanges, type DataCondition, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch } from './localQueue.js';
+import { LocalQueue, LocalQueueError, claimedSteps, doneEntry, flatClaimed, flatRanges, type DataCondition, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch } from './localQueue.js';
 
 export interface ThreadCall {
   id: number;
@@ -35,6 +35,7 @@ export class LocalQueueThread {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private broken: Error | null = null;
+  private closed = false;
 
   constructor(file: string) {
     const { port1, port2 } = new MessageChannel();
@@ -50,6 +51,7 @@ export class LocalQueueThread {
       if (this.waiting.size === 0) this.worker.unref();
       if (reply.error) w.reject(rebuild(reply.error));
       else w.resolve(reply.result);
+      if (this.closed && this.waiting.size === 0) void this.worker.terminate();
     });
     this.worker.on('error', (err) => this.fail(new LocalQueueError(`the local queue's thread failed: ${err.message}`)));
     this.worker.on('exit', () => this.fail(new LocalQueueError('the local queue is closed')));
@@ -160,8 +162,94 @@ export class LocalQueueThread {
     try {
       this.callSync('close', []);
     } finally {
-      this.fail(new LocalQueueError('the local queue is closed'));
-      void this.worker.terminate();
+      this.broken = new LocalQueueError('the local queue is closed');
+      this.closed = true;
+      // The answers to calls posted before the close are on their way: the thread ends once they are in.
+      if (this.waiting.size === 0) void this.worker.terminate();
     }
   }
+}
+
+/** What the drone uses of its local queue: LocalQueueThread's methods. */
+export type DroneLocalQueue = Pick<LocalQueueThread, keyof LocalQueueThread>;
+
+/**
+ * The same, in the calling thread: for where a thread may not block in Atomics.wait (which the
+ * synchronous calls need). Node's main thread may; Electron's main process may not be allowed to.
+ */
+export class LocalQueueHere implements DroneLocalQueue {
+  private readonly q: LocalQueue;
+  readonly path: string;
+
+  constructor(file: string) {
+    this.q = new LocalQueue(file);
+    this.path = this.q.path;
+  }
+
+  async insertClaimed(tasks: ClaimedTask[]): Promise<Step[]> {
+    return this.q.insertClaimed(tasks);
+  }
+  async record(outcomes: Outcome[], logs: StepLog[] = []): Promise<{ created: Step[]; finished: Finished[] }> {
+    return this.q.record(outcomes, logs);
+  }
+  async ack(finished: Finished[], keepSteps?: number): Promise<void> {
+    this.q.ack(finished, keepSteps);
+  }
+  droneId(alias?: string): string {
+    return this.q.droneId(alias);
+  }
+  queued(): Step[] {
+    return this.q.queued();
+  }
+  finished(limit?: number): Finished[] {
+    return this.q.finished(limit);
+  }
+  refail(rootId: string, error: string, retryInMs: number): void {
+    this.q.refail(rootId, error, retryInMs);
+  }
+  forget(rootIds: string[]): void {
+    this.q.forget(rootIds);
+  }
+  prune(retention: Retention, now?: number): number {
+    return this.q.prune(retention, now);
+  }
+  step(id: number): StepRow | null {
+    return this.q.step(id);
+  }
+  trace(rootId: string): StepRow[] {
+    return this.q.trace(rootId);
+  }
+  logsOf(stepIds: number[]): StepLog[] {
+    return this.q.logsOf(stepIds);
+  }
+  searchRoots(q: StepSearch & { where?: DataCondition }): Array<{ root: StepRow; chain: StepRow[] }> {
+    return this.q.searchRoots(q);
+  }
+  addReplay(taskId: string, traceId: string, stepId: number, now?: number): void {
+    this.q.addReplay(taskId, traceId, stepId, now);
+  }
+  replaysOf(traceId: string): string[] {
+    return this.q.replaysOf(traceId);
+  }
+  heldRootIds(): string[] {
+    return this.q.heldRootIds();
+  }
+  close(): void {
+    this.q.close();
+  }
+}
+
+/** Whether this thread may block in Atomics.wait: V8 refuses before it compares the value, so this returns at once. */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The drone's local queue: in a thread of its own where this thread can wait for it, else here. */
+export function openLocalQueue(file: string): DroneLocalQueue {
+  return canBlock() ? new LocalQueueThread(file) : new LocalQueueHere(file);
 }
