@@ -73,13 +73,16 @@ export class LocalQueueThread {
 
   private callSync(method: string, args: unknown[]): unknown {
     if (this.broken) throw this.broken;
+    const id = this.nextId++;
     Atomics.store(this.signal, 0, 0);
-    this.worker.postMessage({ id: this.nextId++, method, args, sync: true } satisfies ThreadCall);
+    this.worker.postMessage({ id, method, args, sync: true } satisfies ThreadCall);
     // Earlier asynchronous calls run first: a long batch ahead of this one is waited for too.
     if (Atomics.wait(this.signal, 0, 0, SYNC_TIMEOUT_MS) === 'timed-out') {
       throw new LocalQueueError(`the local queue's thread did not answer ${method} within ${SYNC_TIMEOUT_MS / 1000} s`);
     }
-    const got = receiveMessageOnPort(this.replies);
+    // An answer to a call that timed out earlier may come first: skip it.
+    let got = receiveMessageOnPort(this.replies);
+    while (got && (got.message as ThreadReply).id !== id) got = receiveMessageOnPort(this.replies);
     if (!got) throw new LocalQueueError(`the local queue's thread gave no answer to ${method}`);
     const reply = got.message as ThreadReply;
     if (reply.error) throw rebuild(reply.error);
