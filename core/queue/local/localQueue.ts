@@ -563,7 +563,7 @@ function dataCondition(w: DataCondition): [string, unknown[]] {
   return [`json_extract(data, ?) ${ops[w.op]} ?`, [w.path, v]];
 }
 
-/** The step ids of these chains as runs of consecutive ids: claimed together, they mostly are. */
+/** The step ids of these chains as runs of consecutive ids, flat: [from, to, from, to, …] (claimed together, they mostly are). */
 export function flatRanges(finished: Finished[]): number[] {
   const ids: number[] = [];
   for (const f of finished) for (const id of f.stepIds) ids.push(id);

@@ -8,7 +8,7 @@
  */
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ClaimedTask } from '../types.js';
-import { LocalQueue, LocalQueueError, claimedSteps, doneEntry, flatClaimed, flatRanges, type DataCondition, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch } from './localQueue.js';
+import { LocalQueue, LocalQueueError, claimedSteps, doneEntry, flatClaimed, flatRanges, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch } from './localQueue.js';
 
 export interface ThreadCall {
   id: number;
@@ -146,7 +146,7 @@ export class LocalQueueThread {
   logsOf(stepIds: number[]): StepLog[] {
     return this.callSync('logsOf', [stepIds]) as StepLog[];
   }
-  searchRoots(q: StepSearch & { where?: DataCondition }): Array<{ root: StepRow; chain: StepRow[] }> {
+  searchRoots(q: StepSearch): Array<{ root: StepRow; chain: StepRow[] }> {
     return this.callSync('searchRoots', [q]) as Array<{ root: StepRow; chain: StepRow[] }>;
   }
   addReplay(taskId: string, traceId: string, stepId: number, now?: number): void {
@@ -225,7 +225,7 @@ export class LocalQueueHere implements DroneLocalQueue {
   logsOf(stepIds: number[]): StepLog[] {
     return this.q.logsOf(stepIds);
   }
-  searchRoots(q: StepSearch & { where?: DataCondition }): Array<{ root: StepRow; chain: StepRow[] }> {
+  searchRoots(q: StepSearch): Array<{ root: StepRow; chain: StepRow[] }> {
     return this.q.searchRoots(q);
   }
   addReplay(taskId: string, traceId: string, stepId: number, now?: number): void {
