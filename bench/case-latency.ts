@@ -12,7 +12,7 @@ import { percentiles, summarize, type Percentiles } from './stats.js';
 import { fmt, fmtSummary } from './table.js';
 
 export const LATENCY_SYSTEMS = [
-  'swarmage-defaults-1w', 'swarmage-tuned-4w', 'swarmage-baseline-defaults-1w',
+  'swarmage-defaults-1w', 'swarmage-asyncclaims-1w', 'swarmage-tuned-4w', 'swarmage-baseline-defaults-1w',
   'graphile-worker-defaults', 'graphile-worker-tuned', 'pg-boss-defaults', 'pg-boss-tuned',
 ];
 

@@ -84,7 +84,8 @@ Options:
   --keep               keep the temporary directory (Postgres data, configs, logs)
   -h, --help           this text
 
-System ids: swarmage-{defaults,tuned,batched}-{1,4}w (batched: tuned + batchResults), swarmage-tuned-4w-ui, graphile-worker-{defaults,tuned},
+System ids: swarmage-{defaults,tuned,batched}-{1,4}w (batched: tuned + batchResults), swarmage-asyncclaims-1w
+(the defaults + asyncClaimCommit), swarmage-tuned-4w-ui, graphile-worker-{defaults,tuned},
 pg-boss-{defaults,tuned}, raw-sql.
 
 Environment: SWARMAGE_BENCH_BASELINE=<dir of another built checkout> adds "swarmage before" (that
@@ -186,6 +187,8 @@ function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Rec
     // finished just before its worker is killed outright runs again), off by default.
     swarmageSpec({ instances: 1, knobs: { ...tuned, batchResults: true } }),
     swarmageSpec({ instances: 4, knobs: { ...tuned, batchResults: true } }),
+    // At the defaults otherwise: an option for latency (case 2).
+    swarmageSpec({ instances: 1, knobs: { asyncClaimCommit: true } }),
     // SWARMAGE_BENCH_BASELINE=<a built checkout>: the same drones from that code, as peers in cases
     // 1 (tuned) and 2 (defaults), so that a change is measured before and after in the same rounds.
     ...(BASELINE ? [

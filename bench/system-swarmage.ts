@@ -25,6 +25,8 @@ export interface DroneKnobs {
   concurrency?: number;
   /** Per worker instance: results once per event-loop turn (off by default; see the worker's batchResults). */
   batchResults?: boolean;
+  /** The drone's claims commit without waiting for the disk (off by default; see queue.config.asyncClaimCommit). */
+  asyncClaimCommit?: boolean;
 }
 
 /**
@@ -44,13 +46,15 @@ export function swarmageSpec(opts: {
   baseline?: { dir: string; label: string };
 }): SystemSpec {
   const tuned = opts.knobs !== null;
-  const batched = opts.knobs?.batchResults === true;
-  const id = opts.id ?? `swarmage-${batched ? 'batched' : tuned ? 'tuned' : 'defaults'}-${opts.instances}w${opts.ui ? '-ui' : ''}`;
+  const variant = opts.knobs?.batchResults ? ['batched', 'tuned+batchResults']
+    : opts.knobs?.asyncClaimCommit ? ['asyncclaims', 'asyncClaimCommit']
+    : tuned ? ['tuned', 'tuned'] : ['defaults', 'defaults'];
+  const id = opts.id ?? `swarmage-${variant[0]}-${opts.instances}w${opts.ui ? '-ui' : ''}`;
   const bin = opts.baseline ? path.join(opts.baseline.dir, 'bin', 'swarmage.js') : BIN;
   return {
     id,
     family: 'swarmage',
-    label: opts.baseline ? `${opts.baseline.label} ×${opts.instances}` : `swarmage ${batched ? 'tuned+batchResults' : tuned ? 'tuned' : 'defaults'} ×${opts.instances}${opts.ui ? ' +UI' : ''}`,
+    label: opts.baseline ? `${opts.baseline.label} ×${opts.instances}` : `swarmage ${variant[1]} ×${opts.instances}${opts.ui ? ' +UI' : ''}`,
     ours: !opts.baseline,
     // At its defaults (15 buffered per worker, 8 per IPC message) the drone does a few hundred to a
     // few thousand tasks a second; a sample longer than this is cut and rated on what it did.
@@ -174,12 +178,13 @@ export class SwarmageQueue implements QueueAdapter {
     const worker = opts.mode === 'latency'
       ? { module: path.join(FIXTURES, 'latency.js'), config: { file: latencyFile } }
       : { module: path.join(FIXTURES, 'noop.js'), config: { dir: opts.dir } };
-    const { prefetch, concurrency, batchResults, buffer, ...droneKnobs } = this.knobs;
+    const { prefetch, concurrency, batchResults, buffer, asyncClaimCommit, ...droneKnobs } = this.knobs;
     if (buffer !== undefined) droneKnobs.maxPerWorker = Math.ceil(buffer / this.instances);
     const spec = { ...worker, ...(prefetch !== undefined ? { prefetch } : {}), ...(concurrency !== undefined ? { concurrency } : {}), ...(batchResults !== undefined ? { batchResults } : {}) };
     const config = {
       workers: { [JOB]: this.instances === 1 ? spec : Array.from({ length: this.instances }, () => spec) },
       localQueue: { path: path.join(opts.dir, 'local.sqlite') },
+      ...(asyncClaimCommit !== undefined ? { queue: { config: { asyncClaimCommit } } } : {}),
       ...droneKnobs,
     };
     const file = path.join(opts.dir, 'swarmage.config.json');

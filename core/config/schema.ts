@@ -43,6 +43,11 @@ export const configSchema = z.strictObject({
         .describe('postgres://… ; when absent (and no SWARMAGE_DATABASE_URL) an embedded Postgres is used.'),
       schema: z.string().regex(IDENTIFIER, 'a lower-case SQL identifier such as "swarmage"').default('swarmage'),
       poolSize: z.number().int().min(2).max(100).default(4),
+      asyncClaimCommit: z.boolean().default(false)
+        .describe('Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk, '
+          + 'on a connection of their own (synchronous_commit = off): an idle drone starts a new task about a millisecond sooner. '
+          + 'The price: should Postgres itself crash, what it committed in its last fraction of a second is lost, so those tasks run again. '
+          + 'Nothing is lost, and a crash of the drone changes nothing. Off by default.'),
       embedded: z.strictObject({
         port: z.number().int().min(1024).max(65535).default(54329),
         dataDir: z.string().min(1).optional()

@@ -227,11 +227,11 @@ async function pgCtl(bin: string, dataDir: string, owner: { uid: number; gid: nu
   }
 }
 
-export async function stopEmbedded(opts: { dataDir?: string }): Promise<boolean> {
+export async function stopEmbedded(opts: { dataDir?: string; mode?: 'fast' | 'immediate' }): Promise<boolean> {
   const dataDir = embeddedDataDir(opts);
   if (!fs.existsSync(path.join(dataDir, 'postmaster.pid'))) return false;
   const bin = await binaries();
-  await pgCtl(bin.pg_ctl, dataDir, postgresUser(), ['stop', '-m', 'fast', '-w', '-t', '60']);
+  await pgCtl(bin.pg_ctl, dataDir, postgresUser(), ['stop', '-m', opts.mode ?? 'fast', '-w', '-t', '60']);
   return true;
 }
 

@@ -136,6 +136,7 @@ export class Drone extends EventEmitter<DroneEvents> {
       connectionString: opts.connectionString,
       schema: opts.config.queue.config.schema,
       poolSize: opts.config.queue.config.poolSize,
+      asyncClaimCommit: opts.config.queue.config.asyncClaimCommit,
       onError: (err) => this.dbDown(err),
     });
     this.pool = new WorkerPool(opts.config.workers, this.log);

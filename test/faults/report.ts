@@ -40,7 +40,7 @@ interface ScenarioFigures {
   machine: { arch: string; cpus: number; node: string };
 }
 
-const ORDER = ['kill-restart', 'rescue', 'swarm', 'pg-restart', 'network', 'workers', 'local-queue', 'slow-consumer', 'bad-input'];
+const ORDER = ['kill-restart', 'rescue', 'swarm', 'pg-restart', 'pg-crash', 'pg-crash-async-claims', 'network', 'workers', 'local-queue', 'slow-consumer', 'bad-input'];
 const DOC = path.resolve(import.meta.dirname, '../../../docs/reliability.md');
 const START = '<!-- figures:start (written by test/faults/report.ts; do not edit by hand) -->';
 const END = '<!-- figures:end -->';

@@ -73,7 +73,8 @@ export interface Settled {
   a: Accounting;
 }
 
-export type DroneConfig = Omit<ConfigInput, 'queue'> & { pollIntervalMs: number };
+/** The round sets the schema; a scenario may set the queue's other settings. */
+export type DroneConfig = Omit<ConfigInput, 'queue'> & { pollIntervalMs: number; queue?: { config?: { asyncClaimCommit?: boolean } } };
 
 export function ledgerWorker(runs: string, config: Record<string, unknown> = {}): LedgerWorker {
   return { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs, ...config } };
@@ -81,7 +82,7 @@ export function ledgerWorker(runs: string, config: Record<string, unknown> = {})
 
 /** `swarmage drone` config on `schema`, with the local queue next to the config file unless `config` says otherwise. */
 export function droneConfig(schema: string, config: DroneConfig): ConfigInput {
-  return { queue: { config: { schema } }, localQueue: { path: 'local.sqlite' }, ...config };
+  return { localQueue: { path: 'local.sqlite' }, ...config, queue: { config: { ...config.queue?.config, schema } } };
 }
 
 /**

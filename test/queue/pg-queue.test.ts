@@ -22,8 +22,11 @@ after(async () => {
   await db.end();
 });
 
+/** Every test runs twice: with claims committed as every other statement, and with asyncClaimCommit. */
+let asyncClaimCommit = false;
+
 function newQueue(schema = freshSchema()): PgQueue {
-  const q = new PgQueue({ connectionString: url, schema });
+  const q = new PgQueue({ connectionString: url, schema, asyncClaimCommit });
   queues.push(q);
   if (!schemas.includes(schema)) schemas.push(schema);
   return q;
@@ -38,7 +41,21 @@ async function rows(q: PgQueue, where = 'true', params: unknown[] = []): Promise
 }
 const ids = (ts: ClaimedTask[]) => ts.map((t) => t.id).sort();
 
-describe('PgQueue on Postgres', () => {
+for (const claimsAsync of [false, true]) describe(`PgQueue on Postgres${claimsAsync ? ', with asyncClaimCommit' : ''}`, () => {
+  before(() => { asyncClaimCommit = claimsAsync; });
+
+  it(`claims commit ${claimsAsync ? 'without waiting for the disk, on a connection of their own' : 'as every other statement: on disk before they return'}`, async () => {
+    const q = await queue();
+    await q.enqueue([{ type: 'a' }, { type: 'a' }]);
+    assert.equal((await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE)).length, 1);
+    const setting = async (pool: pg.Pool) => (await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
+    assert.equal(await setting(q.claimPool), claimsAsync ? 'off' : 'on');
+    assert.equal(await setting(q.pool), 'on', 'enqueues, completions and failures always wait for the disk');
+    assert.equal(q.claimPool === q.pool, !claimsAsync);
+    if (claimsAsync) assert.equal(q.claimPool.totalCount, 1);
+    assert.equal((await rows(q, `state = 'claimed'`)).length, 1);
+  });
+
   it('migrate is idempotent, and safe when two run concurrently', async () => {
     const schema = freshSchema();
     const results = await Promise.all([newQueue(schema).migrate(), newQueue(schema).migrate()]);
@@ -82,7 +99,7 @@ describe('PgQueue on Postgres', () => {
     const q = await queue();
     await db.query(`VACUUM ANALYZE "${q.schema}".tasks`);
     // One connection, as the drone's claims mostly take the same one; its statistics are read on it.
-    const solo = new PgQueue({ connectionString: url, schema: q.schema, poolSize: 1 });
+    const solo = new PgQueue({ connectionString: url, schema: q.schema, poolSize: 1, asyncClaimCommit });
     queues.push(solo);
     // Both claim statements, as an idle drone sends them: with acknowledgements, and without.
     let acks: string[] = [];

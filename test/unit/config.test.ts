@@ -61,6 +61,7 @@ describe('config loading', () => {
     assert.deepEqual(w.config, {});
     assert.equal(w.maxMemoryMb, undefined);
     assert.equal(w.batchResults, false, 'batchResults trades a guarantee: off unless asked for');
+    assert.equal(c.queue.config.asyncClaimCommit, false, 'asyncClaimCommit trades a guarantee: off unless asked for');
   });
 
   it('normalises a single worker and an array of workers to arrays, with where labels', () => {

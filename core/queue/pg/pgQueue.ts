@@ -19,34 +19,45 @@ export interface PgQueueOptions {
   poolSize?: number;
   /** Called when a pooled connection fails in the background (the pool replaces it). */
   onError?: (err: Error) => void;
+  /** Claims on a connection of their own whose commits do not wait for the disk (config queue.config.asyncClaimCommit). */
+  asyncClaimCommit?: boolean;
 }
 
 /** The global queue on Postgres. Every operation is one statement over the pool. */
 export class PgQueue {
   readonly schema: string;
   readonly pool: pg.Pool;
+  /** Where claims go: the pool, or with asyncClaimCommit a connection of their own. */
+  readonly claimPool: pg.Pool;
   readonly connectionString: string;
 
   constructor(opts: PgQueueOptions) {
     this.schema = opts.schema ?? 'swarmage';
     quoteIdent(this.schema);
     this.connectionString = opts.connectionString;
-    this.pool = new pg.Pool({
-      connectionString: opts.connectionString,
-      max: opts.poolSize ?? 4,
-      keepAlive: true,
-      connectionTimeoutMillis: 10_000,
-    });
-    this.pool.on('error', (err) => opts.onError?.(err));
+    this.pool = this.newPool(opts.poolSize ?? 4, [], opts.onError);
+    // A drone claims one statement at a time, so one connection. Its commits return before the WAL
+    // is flushed: after a crash of Postgres (not of the drone) the last claims may be gone, and
+    // their tasks, which the drone may have run, are claimed and run again.
+    this.claimPool = opts.asyncClaimCommit ? this.newPool(1, ['SET synchronous_commit = off'], opts.onError) : this.pool;
+  }
+
+  private newPool(max: number, settings: string[], onError?: (err: Error) => void): pg.Pool {
+    const pool = new pg.Pool({ connectionString: this.connectionString, max, keepAlive: true, connectionTimeoutMillis: 10_000 });
+    pool.on('error', (err) => onError?.(err));
     // After a few runs of a prepared statement Postgres may settle on one generic plan, made with
     // the table as it was then: a drone polling an empty queue gets a plan of sequential scans for
     // a table of no rows, and keeps it when a burst of 200,000 arrives (every claim then reads the
     // whole table). Planning each run costs a fraction of a millisecond per batch.
-    this.pool.on('connect', (client) => {
-      client.query('SET plan_cache_mode = force_custom_plan').catch(() => {
-        // Postgres before 12 has no such setting: there the claims stay correct, and may be slow after an idle spell.
-      });
+    pool.on('connect', (client) => {
+      for (const sql of ['SET plan_cache_mode = force_custom_plan', ...settings]) {
+        client.query(sql).catch(() => {
+          // Postgres before 12 has no plan_cache_mode: there the claims stay correct, and may be slow after an idle spell.
+          // (A failed SET also fails the connection's first query, which says why.)
+        });
+      }
     });
+    return pool;
   }
 
   async migrate(): Promise<number[]> {
@@ -59,7 +70,7 @@ export class PgQueue {
   }
 
   enqueue(tasks: NewTask[]): Promise<string[]> { return enqueueTasks(this.pool, this.schema, tasks); }
-  claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> { return claimTasks(this.pool, this.schema, droneId, wants, leaseMs, ackIds); }
+  claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> { return claimTasks(this.claimPool, this.schema, droneId, wants, leaseMs, ackIds); }
   complete(droneId: string, done: Completion[]) { return completeTasks(this.pool, this.schema, droneId, done); }
   fail(droneId: string, failures: Failure[]) { return failTasks(this.pool, this.schema, droneId, failures); }
   release(droneId: string, ids: string[]): Promise<number> { return releaseTasks(this.pool, this.schema, droneId, ids); }
@@ -76,6 +87,7 @@ export class PgQueue {
   listener(): TaskListener { return new TaskListener(this.connectionString, this.schema); }
 
   async close(): Promise<void> {
+    if (this.claimPool !== this.pool) await this.claimPool.end();
     await this.pool.end();
   }
 }
