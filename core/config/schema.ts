@@ -45,8 +45,8 @@ export const configSchema = z.strictObject({
       poolSize: z.number().int().min(2).max(100).default(4),
       asyncClaimCommit: z.boolean().default(false)
         .describe('Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk, '
-          + 'on a connection of their own (synchronous_commit = off): an idle drone starts a new task about a millisecond sooner. '
-          + 'The price: should Postgres itself crash, what it committed in its last fraction of a second is lost, so those tasks run again. '
+          + 'on a connection of their own (synchronous_commit = off): an idle drone starts a new task about half a millisecond sooner. '
+          + 'The price: should Postgres itself crash, claims it committed in its last fraction of a second may be lost, so those tasks may run again. '
           + 'Nothing is lost, and a crash of the drone changes nothing. Off by default.'),
       embedded: z.strictObject({
         port: z.number().int().min(1024).max(65535).default(54329),

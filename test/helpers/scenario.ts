@@ -74,7 +74,8 @@ export interface Settled {
 }
 
 /** The round sets the schema; a scenario may set the queue's other settings. */
-export type DroneConfig = Omit<ConfigInput, 'queue'> & { pollIntervalMs: number; queue?: { config?: { asyncClaimCommit?: boolean } } };
+type QueueSettings = NonNullable<NonNullable<ConfigInput['queue']>['config']>;
+export type DroneConfig = Omit<ConfigInput, 'queue'> & { pollIntervalMs: number; queue?: { config?: Omit<QueueSettings, 'schema'> } };
 
 export function ledgerWorker(runs: string, config: Record<string, unknown> = {}): LedgerWorker {
   return { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file: runs, ...config } };

@@ -53,7 +53,7 @@ export class PgQueue {
       for (const sql of ['SET plan_cache_mode = force_custom_plan', ...settings]) {
         client.query(sql).catch(() => {
           // Postgres before 12 has no plan_cache_mode: there the claims stay correct, and may be slow after an idle spell.
-          // (A failed SET also fails the connection's first query, which says why.)
+          // (Were synchronous_commit refused, the claims would just wait for the disk as by default.)
         });
       }
     });
