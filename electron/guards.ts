@@ -49,7 +49,7 @@ export function guardWebContents(contents: GuardedContentsLike, opts: GuardOptio
   contents.on('will-navigate', (event: PreventableLike & { url?: string }, legacyUrl?: string) => {
     if (!navigationDecision(event.url ?? legacyUrl, opts.appIndexUrl).allow) event.preventDefault();
   });
-  // A redirect can only follow a navigation we allowed (our file:// index, which never redirects).
+  // A redirect can only follow a navigation we allowed (our own index, which never redirects).
   contents.on('will-redirect', (event: PreventableLike & { url?: string }, legacyUrl?: string) => {
     const url = event.url ?? legacyUrl;
     if (navigationDecision(url, opts.appIndexUrl).allow) return;

@@ -2,16 +2,19 @@
  * The desktop app's main process: one drone (DroneService) and one window showing it. Everything
  * here is wiring; the decisions live in security.ts / guards.ts, the API in ipc.ts, the drone in core.
  */
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
 import { DroneService } from '../core/service/droneService.js';
 import { reason } from '../core/util/redact.js';
 import { chooseConfigFile, describeChoice } from './appConfig.js';
 import { guardSession, guardWebContents } from './guards.js';
 import { registerApi } from './ipc.js';
+import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './appProtocol.js';
 import { APP_INDEX_URL, createMainWindow, RENDERER_INDEX } from './window.js';
 
 // Every renderer sandboxed, whatever a window's webPreferences say. Must precede 'ready'.
 app.enableSandbox();
+// The page's own origin, swarmage://app (appProtocol.ts); like enableSandbox, only before 'ready'.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
 // One drone per machine user: a second app would fight the first over the local queue file (it is
 // locked exclusively). A second launch focuses the first instead.
@@ -83,6 +86,7 @@ function run(): void {
 
   app.whenReady().then(() => {
     guardSession(session.defaultSession, (what) => log.warn(what));
+    serveAppProtocol(protocol, net);
     unregisterApi = registerApi(ipcMain, service, () => win, {
       onUnauthorized: (from) => log.warn(`refused an API call from ${from}`),
     });

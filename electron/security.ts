@@ -2,7 +2,7 @@
  * Every security decision the main process makes, as pure functions of strings: no 'electron'
  * import, so each rule is unit-tested under plain Node (test/electron/security.test.ts). guards.ts
  * and ipc.ts wire them to Electron's events. The app is a single local page (dist/ui/index.html
- * over file://) talking to the drone over IPC: it never needs to navigate, open windows, embed
+ * served as swarmage://app/index.html, appProtocol.ts) talking to the drone over IPC: it never needs to navigate, open windows, embed
  * content, ask for permissions or load anything from the network, so the default is always "no".
  */
 
@@ -29,14 +29,15 @@ function decodedPath(u: URL): string | null {
 }
 
 /**
- * Whether url is the app's own index page: file: scheme, no host, the same path, no query. The hash
- * may differ (the renderer may route with it). Paths are compared decoded because Chromium and
- * Node's pathToFileURL percent-encode a few characters differently.
+ * Whether url is the app's own index page: the same scheme, host and path, no query or credentials.
+ * The hash may differ (the renderer routes with it). Paths are compared decoded, so that a
+ * percent-encoded spelling of the same path is the same page; file: is never the app.
  */
 export function isAppIndex(url: unknown, appIndexUrl: string): boolean {
   const u = parse(url);
   const app = parse(appIndexUrl);
-  if (!u || !app || u.protocol !== 'file:' || app.protocol !== 'file:') return false;
+  if (!u || !app || u.protocol !== app.protocol || u.protocol === 'file:') return false;
+  if (u.port !== app.port) return false;
   if (u.host !== app.host || u.search !== '' || u.username !== '' || u.password !== '') return false;
   const p = decodedPath(u);
   return p !== null && p === decodedPath(app);
@@ -88,7 +89,7 @@ export function webviewDecision(): { attach: false } {
 
 /**
  * Whether an IPC message comes from us: the main frame (not an iframe, which could host anything)
- * of our own file:// index. Anything else gets 'unauthorized' and never reaches the dispatcher.
+ * of our own index (swarmage://app/index.html). Anything else gets 'unauthorized' and never reaches the dispatcher.
  */
 export function isTrustedSender(frameUrl: unknown, appIndexUrl: string, isMainFrame: boolean): boolean {
   return isMainFrame === true && isAppIndex(frameUrl, appIndexUrl);
@@ -106,8 +107,8 @@ export function permissionDecision(_permission?: string): boolean {
  */
 export const REMOTE_REQUEST_PATTERNS: readonly string[] = ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*'];
 
-/** The same rule as a predicate, for any request that reaches a handler anyway. */
+/** The same rule as a predicate, for any request that reaches a handler anyway: only our scheme (and devtools, data:, blob:) is local. */
 export function isRemoteRequest(url: unknown): boolean {
   const u = parse(url);
-  return !u || !['file:', 'devtools:', 'data:', 'blob:'].includes(u.protocol);
+  return !u || !['swarmage:', 'devtools:', 'data:', 'blob:'].includes(u.protocol);
 }

@@ -1,17 +1,18 @@
 /**
- * The app's one window: the built renderer from disk, locked down. Only type imports from
- * 'electron', so the settings and the window factory are tested under plain Node with a fake
- * BrowserWindow class (test/electron/window.test.ts).
+ * The app's one window: the built renderer over our own scheme (appProtocol.ts), locked down. Only
+ * type imports from 'electron', so the settings and the window factory are tested under plain Node
+ * with a fake BrowserWindow class (test/electron/window.test.ts).
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BrowserWindowConstructorOptions, WebPreferences } from 'electron';
+import { APP_INDEX_URL, RENDERER_DIR } from './appProtocol.js';
 
+export { APP_INDEX_URL };
 /** The bundled preload (scripts/build-preload.mjs), next to this file in dist/electron/. */
 export const PRELOAD_PATH = fileURLToPath(new URL('./preload.cjs', import.meta.url));
-/** The renderer's build (vite, base './'): dist/ui/index.html. Inside app.asar when packaged. */
-export const RENDERER_INDEX = fileURLToPath(new URL('../ui/index.html', import.meta.url));
-/** The one URL trusted to call the API and the only place the window may navigate to. */
-export const APP_INDEX_URL = pathToFileURL(RENDERER_INDEX).href;
+/** The renderer's index on disk (what swarmage://app/index.html serves). */
+export const RENDERER_INDEX = path.join(RENDERER_DIR, 'index.html');
 
 /**
  * Electron's security checklist, explicitly (most are already defaults; spelling them out means an
@@ -34,7 +35,7 @@ export const WEB_PREFERENCES = Object.freeze({
 
 /** What createMainWindow needs of a BrowserWindow. */
 export interface WindowLike {
-  loadFile(filePath: string): Promise<void>;
+  loadURL(url: string): Promise<void>;
   once(event: 'ready-to-show', listener: () => void): unknown;
   show(): void;
 }
@@ -53,13 +54,13 @@ export const WINDOW_OPTIONS: BrowserWindowConstructorOptions = {
 };
 
 /**
- * Creates the window and loads the local index with loadFile: never loadURL, never a remote page
- * (the session also cancels every http(s)/ws(s) request, see guards.ts). BrowserWindow is a
- * parameter so that main.ts passes Electron's and the tests a recorder.
+ * Creates the window and loads our own index, swarmage://app/index.html: never a remote page (the
+ * session also cancels every http(s)/ws(s) request, see guards.ts), never file://. BrowserWindow is
+ * a parameter so that main.ts passes Electron's and the tests a recorder.
  */
 export function createMainWindow<W extends WindowLike>(BrowserWindow: WindowConstructor<W>, onLoadError?: (err: unknown) => void): W {
   const win = new BrowserWindow({ ...WINDOW_OPTIONS, webPreferences: { ...WEB_PREFERENCES } });
   win.once('ready-to-show', () => win.show());
-  win.loadFile(RENDERER_INDEX).catch((err) => onLoadError?.(err));
+  win.loadURL(APP_INDEX_URL).catch((err) => onLoadError?.(err));
   return win;
 }

@@ -51,17 +51,23 @@ describe('the main process (fake electron module, everything else real)', () => 
 
     // Lifecycle: sandbox for all, single instance, one API handler, removed after the drone stopped.
     const calls: string[] = report.calls;
-    assert.deepEqual(calls.slice(0, 2), ['app.enableSandbox', 'app.requestSingleInstanceLock']);
+    assert.deepEqual(calls.slice(0, 3), ['app.enableSandbox', 'protocol.registerSchemesAsPrivileged', 'app.requestSingleInstanceLock']);
     assert.deepEqual(calls.filter((c) => c.startsWith('ipcMain.')), ['ipcMain.handle(swarmage:invoke)', 'ipcMain.removeHandler(swarmage:invoke)']);
     assert.match(stderr, /quitting: stopping the drone gracefully/);
     assert.match(stderr, /drone \S+ stopped/);
 
     // The window: locked-down preferences, the local index only.
     assert.deepEqual(report.window.options.webPreferences, { ...WEB_PREFERENCES });
-    assert.deepEqual(report.window.loads, [['loadFile', RENDERER_INDEX]]);
+    assert.deepEqual(report.window.loads, [['loadURL', APP_INDEX_URL]]);
+    // Our scheme: privileged before 'ready', served only from the built renderer.
+    assert.deepEqual(report.schemes, [{ scheme: 'swarmage', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, bypassCSP: false, allowServiceWorkers: false, stream: true } }]);
+    assert.equal(report.served.index.status, 200);
+    assert.equal(report.served.index.file, RENDERER_INDEX);
+    assert.match(report.served.index.csp, /default-src 'self'/);
+    assert.deepEqual([report.served.climb.status, report.served.otherHost.status, report.served.post.status], [404, 404, 405]);
 
     // Guards, as installed by main.ts through web-contents-created and the default session.
-    assert.deepEqual(report.navigation, { index: 'allowed', https: 'blocked', http: 'blocked', file: 'blocked', javascript: 'blocked' });
+    assert.deepEqual(report.navigation, { index: 'allowed', https: 'blocked', http: 'blocked', file: 'blocked', fileIndex: 'blocked', javascript: 'blocked' });
     assert.deepEqual(report.windowOpen, [{ action: 'deny' }, { action: 'deny' }]);
     assert.equal(report.webviewBlocked, true);
     assert.deepEqual(report.permission, { request: false, check: false });
@@ -78,7 +84,7 @@ describe('the main process (fake electron module, everything else real)', () => 
     assert.ok(report.invalid.error.issues.some((i: { path: string }) => i.path === 'type'));
     assert.deepEqual(report.eventChannels, ['swarmage:event']);
     assert.match(stderr, /refused an API call from https:\/\/evil\.example\//);
-    assert.equal(APP_INDEX_URL.startsWith('file://'), true);
+    assert.equal(APP_INDEX_URL, 'swarmage://app/index.html');
   });
 
   it('npm start with an Electron binary: the launcher runs it on main.js, and one Ctrl-C stops the drone gracefully', { skip: process.platform === 'win32' ? 'the stand-in binary is a shell script' : false }, async () => {

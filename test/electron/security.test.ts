@@ -16,18 +16,24 @@ import {
 } from '../../electron/security.js';
 import { APP_INDEX_URL, RENDERER_INDEX } from '../../electron/window.js';
 
-// A path with a space and non-ASCII characters, as an install directory may well have.
-const INDEX = pathToFileURL(path.resolve('/opt/Swarmage App/résumé/dist/renderer/index.html')).href;
-const SIBLING = pathToFileURL(path.resolve('/opt/Swarmage App/résumé/dist/renderer/other.html')).href;
+const INDEX = APP_INDEX_URL;
+const SIBLING = 'swarmage://app/other.html';
+// The built index on disk, as file://: the same bytes, but not our origin.
+const FILE_INDEX = pathToFileURL(RENDERER_INDEX).href;
 
 const NOT_OURS = [
   'http://127.0.0.1:7420/',
+  'http://127.0.0.1:7420/index.html',
   'https://example.com/',
   'https://evil.example/index.html',
   SIBLING,
+  FILE_INDEX,
   'file:///etc/passwd',
   pathToFileURL(path.resolve('/tmp/index.html')).href,
-  'file://evil-host' + new URL(INDEX).pathname, // a UNC-style file URL with a host
+  'swarmage://evil/index.html',
+  'swarmage://app:8080/index.html',
+  'swarmage://user@app/index.html',
+  'swarmage://app/assets/index.html',
   `${INDEX}?x=1`,
   'javascript:alert(1)',
   'data:text/html,<script>alert(1)</script>',
@@ -41,15 +47,14 @@ const NOT_OURS = [
 ];
 
 describe('electron security decisions (pure)', () => {
-  it('the app index is its own file:// page, whatever the hash', () => {
+  it('the app index is swarmage://app/index.html, whatever the hash; never a file:// URL, not even of the same file', () => {
+    assert.equal(INDEX, 'swarmage://app/index.html');
     assert.ok(isAppIndex(INDEX, INDEX));
     assert.ok(isAppIndex(`${INDEX}#/logs`, INDEX));
-    // Chromium may leave characters unencoded that Node encodes: compared decoded.
-    assert.ok(isAppIndex(INDEX.replace('%C3%A9', 'é'), INDEX));
+    assert.ok(isAppIndex('swarmage://app/%69ndex.html', INDEX), 'compared decoded');
     for (const url of NOT_OURS) assert.equal(isAppIndex(url, INDEX), false, url);
-    // The real one, from window.ts.
-    assert.equal(APP_INDEX_URL, pathToFileURL(RENDERER_INDEX).href);
-    assert.ok(isAppIndex(APP_INDEX_URL, APP_INDEX_URL));
+    // Not even when the trusted URL itself is a file:// one.
+    assert.equal(isAppIndex(FILE_INDEX, FILE_INDEX), false);
   });
 
   it('denies every navigation except to our own index (http, https, other file:// paths, javascript:, …)', () => {
@@ -137,5 +142,7 @@ describe('electron security decisions (pure)', () => {
       assert.ok(isRemoteRequest(url), url);
     }
     assert.equal(isRemoteRequest(`${INDEX.replace('index.html', 'assets/app.js')}`), false);
+    // The page has no business with the disk outside its scheme.
+    assert.ok(isRemoteRequest('file:///etc/passwd'));
   });
 });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { createMainWindow, PRELOAD_PATH, RENDERER_INDEX, WEB_PREFERENCES } from '../../electron/window.js';
+import { APP_INDEX_URL, createMainWindow, PRELOAD_PATH, RENDERER_INDEX, WEB_PREFERENCES } from '../../electron/window.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -59,7 +59,7 @@ describe('the window (fake BrowserWindow)', () => {
     assert.equal(PRELOAD_PATH, path.join(ROOT, 'dist', 'electron', 'preload.cjs'));
   });
 
-  it('creates the window with exactly those preferences and loads only the local index, with loadFile', async () => {
+  it('creates the window with exactly those preferences and loads only our own index, swarmage://app/index.html', async () => {
     FakeWindow.created = [];
     const win = createMainWindow(FakeWindow);
     assert.equal(FakeWindow.created.length, 1);
@@ -67,9 +67,9 @@ describe('the window (fake BrowserWindow)', () => {
     assert.equal(win.options.show, false, 'hidden until the first paint');
 
     const loads = win.calls.filter(([c]) => c === 'loadFile' || c === 'loadURL');
-    assert.deepEqual(loads, [['loadFile', RENDERER_INDEX]], 'one loadFile, never loadURL (no remote page)');
+    assert.deepEqual(loads, [['loadURL', 'swarmage://app/index.html']], 'one load, of our own scheme: never file://, never a remote page');
+    assert.equal(APP_INDEX_URL, 'swarmage://app/index.html');
     assert.equal(RENDERER_INDEX, path.join(ROOT, 'dist', 'ui', 'index.html'));
-    assert.ok(path.isAbsolute(RENDERER_INDEX) && !/^[a-z]+:\/\//i.test(RENDERER_INDEX), 'a local path, not a URL');
 
     assert.ok(!win.calls.some(([c]) => c === 'show'));
     win.ready();
@@ -78,8 +78,8 @@ describe('the window (fake BrowserWindow)', () => {
 
   it('reports a failed load (the renderer not built) instead of throwing', async () => {
     class Failing extends FakeWindow {
-      override loadFile(file: string): Promise<void> {
-        super.loadFile(file);
+      override loadURL(url: string): Promise<void> {
+        super.loadURL(url);
         return Promise.reject(new Error('ERR_FILE_NOT_FOUND'));
       }
     }
@@ -95,7 +95,8 @@ describe('the window (fake BrowserWindow)', () => {
     assert.match(fs.readFileSync(path.join(dir, 'main.ts'), 'utf8'), /createMainWindow\(BrowserWindow/);
     for (const file of fs.readdirSync(dir)) {
       const text = fs.readFileSync(path.join(dir, file), 'utf8');
-      assert.doesNotMatch(text, /\.loadURL\(/, `${file} must not load a URL`);
+      assert.doesNotMatch(text, /\.loadFile\(/, `${file} must not load a file:// page`);
+      if (file !== 'window.ts') assert.doesNotMatch(text, /\.loadURL\(/, `${file}: only the window loads, and only our index`);
       if (file !== 'window.ts') assert.doesNotMatch(text, /\bnew BrowserWindow\(/, `${file}: windows only via createMainWindow`);
     }
   });

@@ -8,7 +8,8 @@
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 type Handler = (event: unknown, ...args: unknown[]) => unknown;
 
@@ -59,6 +60,7 @@ class FakeBrowserWindow extends EventEmitter {
   }
   loadURL(url: string): Promise<void> {
     this.loads.push(['loadURL', url]);
+    this.webContents.url = url;
     return Promise.resolve();
   }
   show(): void {}
@@ -123,6 +125,28 @@ export const session = {
   },
 };
 
+type SchemeHandler = (request: { url: string; method: string }) => Response | Promise<Response>;
+const schemeHandlers = new Map<string, SchemeHandler>();
+export const protocol = {
+  registerSchemesAsPrivileged(schemes: unknown[]): void {
+    calls.push('protocol.registerSchemesAsPrivileged');
+    report.schemes = schemes;
+  },
+  handle(scheme: string, handler: SchemeHandler): void {
+    calls.push(`protocol.handle(${scheme})`);
+    schemeHandlers.set(scheme, handler);
+  },
+};
+/** net.fetch of file:// URLs, as the scheme handler uses it; records which files were read. */
+const fetched: string[] = [];
+export const net = {
+  async fetch(url: string): Promise<Response> {
+    const file = fileURLToPath(url);
+    fetched.push(file);
+    return new Response(fs.readFileSync(file), { headers: { 'Content-Type': path.extname(file) === '.html' ? 'text/html' : 'application/octet-stream' } });
+  },
+};
+
 const opened: string[] = [];
 export const shell = {
   openExternal: async (url: string) => {
@@ -130,7 +154,7 @@ export const shell = {
   },
 };
 
-export default { app, BrowserWindow, ipcMain, session, shell };
+export default { app, BrowserWindow, ipcMain, net, protocol, session, shell };
 
 function finish(code: number): void {
   const file = process.env.FAKE_ELECTRON_REPORT;
@@ -148,10 +172,27 @@ async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 6
   }
 }
 
+/** The file the app's scheme served for its index (the window's first load goes through it). */
+function fetchedIndex(): string {
+  return fetched.find((f) => f.endsWith('index.html')) ?? '/nonexistent/index.html';
+}
+
 /** The session: what a user and a hostile page would do, then quit. */
 async function play(): Promise<void> {
   try {
     const win = await until('the window', () => windows[0]);
+    const serve = await until('the app scheme handler', () => schemeHandlers.get('swarmage'));
+    const get = async (url: string, method = 'GET') => {
+      const res = await serve({ url, method });
+      return { status: res.status, csp: res.headers.get('content-security-policy') };
+    };
+    const index = await get(win.webContents.url);
+    report.served = {
+      index: { ...index, file: fetchedIndex() },
+      climb: await get('swarmage://app/..%2f..%2fpackage.json'),
+      otherHost: await get('swarmage://evil/index.html'),
+      post: await get(win.webContents.url, 'POST'),
+    };
     const invoke = await until('the API handler', () => handlers.get('swarmage:invoke'));
     const contents = win.webContents;
     report.window = { options: win.options, loads: win.loads };
@@ -166,6 +207,7 @@ async function play(): Promise<void> {
       https: nav('https://example.com/docs'),
       http: nav('http://example.com/'),
       file: nav('file:///etc/passwd'),
+      fileIndex: nav(pathToFileURL(fetchedIndex()).href),
       javascript: nav('javascript:alert(1)'),
     };
     report.windowOpen = [contents.openHandler?.({ url: 'https://example.com/new' }), contents.openHandler?.({ url: 'file:///etc/passwd' })];
