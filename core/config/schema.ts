@@ -1,7 +1,12 @@
 import { z } from 'zod';
 
+/**
+ * Schema names are spliced into SQL and name the NOTIFY channel `<schema>_tasks`, which Postgres
+ * caps at 63 bytes like any identifier: a longer schema would make every insert fail.
+ */
+export const SCHEMA_MAX = 63 - '_tasks'.length;
 /** A Postgres identifier we are willing to splice into SQL (schema names). */
-export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+export const IDENTIFIER = new RegExp(`^[a-z_][a-z0-9_]{0,${SCHEMA_MAX - 1}}$`);
 
 /** Millisecond settings end up in Postgres int columns. */
 const MAX_INT32 = 2 ** 31 - 1;
@@ -41,7 +46,9 @@ export const configSchema = z.strictObject({
     config: z.strictObject({
       connectionString: z.string().min(1).optional()
         .describe('postgres://… ; when absent (and no SWARMAGE_DATABASE_URL) an embedded Postgres is used.'),
-      schema: z.string().regex(IDENTIFIER, 'a lower-case SQL identifier such as "swarmage"').default('swarmage'),
+      schema: z.string()
+        .max(SCHEMA_MAX, `at most ${SCHEMA_MAX} characters, so that the notification channel "<schema>_tasks" fits Postgres's 63`)
+        .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier such as "swarmage"').default('swarmage'),
       poolSize: z.number().int().min(2).max(100).default(4),
       asyncClaimCommit: z.boolean().default(false)
         .describe('Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk, '

@@ -6,6 +6,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { swarmageHome } from './paths.js';
+import { ensurePrivateDir, writeFileAtomic } from '../util/privateFiles.js';
+import { redactUrl } from '../util/redact.js';
 
 const run = promisify(execFile);
 
@@ -43,8 +45,148 @@ export function embeddedDataDir(opts: { dataDir?: string }): string {
   return path.resolve(opts.dataDir ?? path.join(swarmageHome(), 'postgres'));
 }
 
-function urlFor(creds: Credentials, port: number): string {
-  return `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/postgres`;
+/**
+ * The server listens on a Unix socket inside its own 0700 data directory and not on TCP: on
+ * 127.0.0.1 any local process that took the port first received the password, and any local user
+ * could knock. Windows has no such socket for node-postgres (a path there means a named pipe), so
+ * it keeps loopback TCP.
+ */
+const OVER_SOCKET = process.platform !== 'win32';
+
+/** sun_path holds 108 bytes on Linux, 104 on macOS, the terminating NUL included. */
+const SOCKET_PATH_MAX = process.platform === 'darwin' ? 103 : 107;
+
+/** Postgres names its socket after the port, which therefore still tells two servers apart. */
+export function embeddedSocket(opts: { dataDir?: string; port: number }): string {
+  return path.join(embeddedDataDir(opts), `.s.PGSQL.${opts.port}`);
+}
+
+/** Where the embedded server listens, for people: "the Unix socket /…/.s.PGSQL.54329" or "127.0.0.1:54329". */
+export function embeddedAddress(opts: { dataDir?: string; port: number }): string {
+  return OVER_SOCKET ? `the Unix socket ${embeddedSocket(opts)}` : `127.0.0.1:${opts.port}`;
+}
+
+/** The form node-postgres and libpq (psql) both read: no host in the authority, the socket folder as ?host=. */
+function urlFor(creds: Credentials, dataDir: string, port: number): string {
+  const auth = `${creds.user}:${encodeURIComponent(creds.password)}`;
+  if (!OVER_SOCKET) return `postgres://${auth}@127.0.0.1:${port}/postgres`;
+  return `postgres://${auth}@/postgres?host=${encodeURIComponent(dataDir)}&port=${port}`;
+}
+
+/**
+ * Paths that pg_ctl (which runs the server through a shell, in double quotes), libpq (which reads a
+ * comma in host= as a list of hosts) and Unix sockets (a length limit) can all take.
+ */
+function checkPaths(dataDir: string, port: number): void {
+  if (process.platform !== 'win32' && /["$`\\,]/.test(dataDir)) {
+    throw new EmbeddedError(`the embedded Postgres cannot use ${dataDir}: its path holds one of " $ \` \\ (which pg_ctl's shell would interpret) or , ` +
+      `(which psql reads as a list of hosts); set SWARMAGE_HOME (or queue.config.embedded.dataDir) to another folder`);
+  }
+  if (!OVER_SOCKET) return;
+  const socket = embeddedSocket({ dataDir, port });
+  const bytes = Buffer.byteLength(socket);
+  if (bytes > SOCKET_PATH_MAX) {
+    throw new EmbeddedError(`the embedded Postgres's socket ${socket} would be ${bytes} bytes long, over the ${SOCKET_PATH_MAX} bytes a Unix socket path may have; ` +
+      `set SWARMAGE_HOME (or queue.config.embedded.dataDir) to a shorter folder`);
+  }
+}
+
+/** What postmaster.pid says of a running server: its port, its socket folder and its TCP addresses. */
+function runningServer(dataDir: string): { pid: number; port: number; socketDir: string; listen: string } | null {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const pid = Number(lines[0]);
+  if (!pid || !alive(pid)) return null;
+  return { pid, port: Number(lines[3]), socketDir: (lines[4] ?? '').trim(), listen: (lines[5] ?? '').trim() };
+}
+
+/** Where the server running in the data directory listens, as its postmaster.pid says; null when none runs. */
+export function embeddedListening(opts: { dataDir?: string }): string | null {
+  const running = runningServer(embeddedDataDir(opts));
+  if (!running) return null;
+  if (running.socketDir) return `the Unix socket ${path.join(running.socketDir, `.s.PGSQL.${running.port}`)}`;
+  return `${running.listen || '127.0.0.1'}:${running.port}` + (OVER_SOCKET ? ' over TCP (started by an older swarmage: run "swarmage db stop" once)' : '');
+}
+
+/**
+ * A server already running in `dataDir` that this version would not start that way: one started by
+ * an older version on TCP, or on another port. Restarting it here would cut every drone connected
+ * to it, so the owner is told to stop it once; it starts again as it should when next needed.
+ */
+function checkRunningServer(dataDir: string, port: number): void {
+  const running = runningServer(dataDir);
+  if (!running) return;
+  const stop = `run "swarmage db stop" once (with --config FILE when the data directory comes from a config), and it starts again on ${embeddedAddress({ dataDir, port })} the next time it is needed`;
+  if (OVER_SOCKET && (!running.socketDir || path.resolve(running.socketDir) !== dataDir)) {
+    throw new EmbeddedError(`the embedded Postgres in ${dataDir} (process ${running.pid}) was started by an older swarmage, listening on TCP ` +
+      `${running.listen || '127.0.0.1'}:${running.port}, where another local process can pose as it and receive the password; ${stop}`);
+  }
+  if (running.port !== port) {
+    throw new EmbeddedError(`the embedded Postgres in ${dataDir} (process ${running.pid}) runs on port ${running.port}, not on port ${port} as configured; ${stop}`);
+  }
+}
+
+/**
+ * Makes sure `dataDir` can receive a new cluster. Only a folder created here, empty, is handed to the
+ * "postgres" user: an existing folder (the config may name /var/lib) is never chowned, and one that
+ * holds anything is refused, since initdb would take it over.
+ */
+function prepareDataDir(dataDir: string, owner: { uid: number; gid: number } | null): void {
+  const st = checkDataDir(dataDir);
+  if (!st) {
+    fs.mkdirSync(dataDir, { mode: 0o700 });
+    fs.chmodSync(dataDir, 0o700);
+    if (owner) {
+      checkReachable(dataDir, owner);
+      fs.chownSync(dataDir, owner.uid, owner.gid);
+    }
+    return;
+  }
+  const runAs = owner?.uid ?? process.getuid?.();
+  if (runAs !== undefined && st.uid !== runAs) {
+    throw new EmbeddedError(`the embedded Postgres's data directory ${dataDir} exists and belongs to uid ${st.uid}, not to ${owner ? 'the "postgres" user' : 'you'} (uid ${runAs}), ` +
+      `and swarmage changes the owner only of a folder it created; remove it so that swarmage creates it, or set queue.config.embedded.dataDir to a new folder`);
+  }
+  if (owner) checkReachable(dataDir, owner);
+}
+
+/** The data directory's status when it has no cluster yet: missing (null), or an empty folder; anything else is refused. */
+function checkDataDir(dataDir: string): fs.Stats | null {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dataDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  if (!st.isDirectory()) throw new EmbeddedError(`the embedded Postgres's data directory ${dataDir} exists and is not a directory; set queue.config.embedded.dataDir to a new folder`);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dataDir);
+  } catch (err) {
+    throw new EmbeddedError(`the embedded Postgres's data directory ${dataDir} cannot be read (${(err as NodeJS.ErrnoException).code}; it belongs to uid ${st.uid}): ` +
+      `run swarmage as that user, or set queue.config.embedded.dataDir to a folder of yours`);
+  }
+  if (entries.length > 0) {
+    throw new EmbeddedError(`the embedded Postgres's data directory ${dataDir} exists, is not empty and holds no Postgres cluster (no PG_VERSION): ` +
+      `refusing to initialise a cluster in it or to change its owner; set queue.config.embedded.dataDir to a new or empty folder`);
+  }
+  return st;
+}
+
+/**
+ * The folder holding the data directory and the credentials file. Created 0700; as root 0711, since
+ * Postgres then runs as "postgres", which must pass through it (pass, not list) to its data.
+ */
+function prepareHome(home: string): void {
+  const missing: string[] = [];
+  for (let d = home; !fs.existsSync(d) && d !== path.dirname(d); d = path.dirname(d)) missing.push(d);
+  ensurePrivateDir(home);
+  if (process.getuid?.() === 0) for (const d of missing) fs.chmodSync(d, 0o711);
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -149,37 +291,47 @@ function readCredentials(file: string): Credentials | null {
  */
 export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
   const dataDir = embeddedDataDir(opts);
+  checkPaths(dataDir, opts.port);
   const home = path.dirname(dataDir);
-  fs.mkdirSync(home, { recursive: true });
   const credFile = path.join(home, `${path.basename(dataDir)}.credentials.json`);
   const existing = readCredentials(credFile);
-  if (existing && (await canConnect(urlFor(existing, opts.port)))) return urlFor(existing, opts.port);
+  if (existing && (await canConnect(urlFor(existing, dataDir, opts.port)))) return urlFor(existing, dataDir, opts.port);
+  // Refused before anything is written beside a folder that is not ours (no lock, no credentials).
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) checkDataDir(dataDir);
+  prepareHome(home);
 
   return withLock(home, async () => {
     let creds = readCredentials(credFile);
-    if (creds && (await canConnect(urlFor(creds, opts.port)))) return urlFor(creds, opts.port);
+    if (creds && (await canConnect(urlFor(creds, dataDir, opts.port)))) return urlFor(creds, dataDir, opts.port);
+    checkRunningServer(dataDir, opts.port);
     const bin = await binaries();
     const owner = postgresUser();
     if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
       opts.onProgress?.(`initialising the embedded Postgres in ${dataDir} (first run only)…`);
       creds = { user: 'swarmage', password: crypto.randomBytes(18).toString('base64url') };
+      prepareDataDir(dataDir, owner);
       await initdb(bin.initdb, dataDir, creds, owner);
-      fs.writeFileSync(credFile, JSON.stringify(creds), { mode: 0o600 });
+      writeFileAtomic(credFile, JSON.stringify(creds), 0o600);
     }
     if (!creds) throw new EmbeddedError(`${credFile} is missing or unreadable, so the embedded Postgres in ${dataDir} cannot be used; stop it and remove ${dataDir} to start afresh`);
-    opts.onProgress?.(`starting the embedded Postgres on 127.0.0.1:${opts.port}…`);
+    const address = embeddedAddress({ dataDir, port: opts.port });
+    opts.onProgress?.(`starting the embedded Postgres on ${address}…`);
     const logFile = path.join(dataDir, 'server.log');
     const logStart = fileSize(logFile);
+    // pg_ctl hands -o to a shell, and Postgres reads the folder as a list: quoted for both.
+    const listen = OVER_SOCKET
+      ? `-c listen_addresses= -c ${shellQuote(`unix_socket_directories="${dataDir.replaceAll('"', '""')}"`)}`
+      : '-c listen_addresses=127.0.0.1 -c unix_socket_directories=';
     await pgCtl(bin.pg_ctl, dataDir, owner, [
       'start', '-w', '-t', '60', '-l', logFile,
-      '-o', `-p ${opts.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`,
+      '-o', `-p ${opts.port} ${listen} -c max_connections=200`,
     ]).catch((err: Error) => {
       const tail = readTail(logFile, logStart);
-      throw new EmbeddedError(`could not start the embedded Postgres in ${dataDir} on port ${opts.port}: ${err.message}${tail ? `\n${logFile}:\n${tail}` : ''}` +
+      throw new EmbeddedError(`could not start the embedded Postgres in ${dataDir} on ${address}: ${err.message}${tail ? `\n${logFile}:\n${tail}` : ''}` +
         (/address already in use|could not bind/i.test(tail) ? `\nanother server uses port ${opts.port}: set queue.config.embedded.port` : ''));
     });
-    const url = urlFor(creds, opts.port);
-    if (!(await canConnect(url))) throw new EmbeddedError(`the embedded Postgres started but refuses ${url.replace(/:[^:@]*@/, ':***@')}`);
+    const url = urlFor(creds, dataDir, opts.port);
+    if (!(await canConnect(url))) throw new EmbeddedError(`the embedded Postgres started but refuses ${redactUrl(url)}`);
     return url;
   });
 }
@@ -197,16 +349,17 @@ function checkReachable(dataDir: string, owner: { uid: number; gid: number }): v
   }
 }
 
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Runs initdb in `dataDir`, which prepareDataDir has checked (and, as root, handed to "postgres"). */
 async function initdb(initdbBin: string, dataDir: string, creds: Credentials, owner: { uid: number; gid: number } | null): Promise<void> {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if (owner) checkReachable(dataDir, owner);
   const pwfile = path.join(os.tmpdir(), `swarmage-pw-${crypto.randomBytes(6).toString('hex')}`);
-  fs.writeFileSync(pwfile, creds.password + '\n', { mode: 0o600 });
+  // wx: never written through a link planted in the shared temp folder.
+  fs.writeFileSync(pwfile, creds.password + '\n', { mode: 0o600, flag: 'wx' });
   try {
-    if (owner) {
-      fs.chownSync(dataDir, owner.uid, owner.gid);
-      fs.chownSync(pwfile, owner.uid, owner.gid);
-    }
+    if (owner) fs.chownSync(pwfile, owner.uid, owner.gid);
     await run(initdbBin, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${creds.user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], {
       ...(owner ?? {}), env: { ...process.env, LC_ALL: 'C' },
     });

@@ -7,12 +7,13 @@ import { ensureEmbedded } from '../../core/db/embedded.js';
 /**
  * A real Postgres for the tests: one embedded server for the whole run (the first test file starts
  * it, the rest find it), and a fresh schema per test so tests never see each other's rows.
- * TEST_DATABASE_URL points the tests at another server instead.
+ * TEST_DATABASE_URL points the tests at another server instead. Its folder is "pgs" since the server
+ * moved from TCP to a Unix socket: a server left in "pg" by an older checkout keeps running undisturbed.
  */
 export async function testDatabaseUrl(): Promise<string> {
   if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
   const uid = process.getuid?.() ?? 0;
-  return ensureEmbedded({ dataDir: path.join(os.tmpdir(), `swarmage-test-${uid}`, 'pg'), port: Number(process.env.TEST_PG_PORT ?? 55439) });
+  return ensureEmbedded({ dataDir: path.join(os.tmpdir(), `swarmage-test-${uid}`, 'pgs'), port: Number(process.env.TEST_PG_PORT ?? 55439) });
 }
 
 export function freshSchema(): string {

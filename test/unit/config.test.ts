@@ -128,6 +128,15 @@ describe('config loading', () => {
     assert.match(e.message, /lower-case SQL identifier/);
   });
 
+  it('caps a schema name at 57 characters, so that its "<schema>_tasks" channel fits Postgres\'s 63', () => {
+    const dir = workerDir();
+    const ok = resolveConfig({ workers: {}, queue: { config: { schema: 's'.repeat(57) } } }, { dir });
+    assert.equal(ok.queue.config.schema, 's'.repeat(57));
+    const e = configError({ workers: {}, queue: { config: { schema: 's'.repeat(58) } } }, dir);
+    assert.equal(e.issues.length, 1, e.message);
+    assert.match(e.message, /queue\.config\.schema: .*at most 57 characters/);
+  });
+
   it('reports every problem, one issue per line', () => {
     const e = configError({ workers: {}, pollIntervalMs: 1, leaseMs: 'long' });
     assert.equal(e.issues.length, 2);

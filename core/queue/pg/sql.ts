@@ -1,11 +1,11 @@
-import { IDENTIFIER } from '../../config/schema.js';
+import { IDENTIFIER, SCHEMA_MAX } from '../../config/schema.js';
 
 /**
  * The only place an identifier enters SQL text: a schema name checked against a strict pattern and
  * double-quoted. Every value goes in as a parameter.
  */
 export function quoteIdent(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}: use lower-case letters, digits and _`);
+  if (!IDENTIFIER.test(name)) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}: use lower-case letters, digits and _, at most ${SCHEMA_MAX} characters`);
   return `"${name}"`;
 }
 
