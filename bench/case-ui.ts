@@ -26,7 +26,9 @@ async function connect(r: Running): Promise<Client> {
   await r.ready.catch(() => {});
   const url = r.uiUrl?.();
   if (!url) throw new Error('the drone did not print its UI URL');
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}api`);
+  // The printed URL is the login URL (?token=...); a tool sends the token as a Bearer header.
+  const login = new URL(url);
+  const ws = new WebSocket(`${login.protocol === 'https:' ? 'wss' : 'ws'}://${login.host}/api`, { headers: { Authorization: `Bearer ${login.searchParams.get('token')}` } });
   const client: Client = { ws, connectedAt: 0, snapshots: [], messages: 0 };
   ws.on('message', (data) => {
     const t = now();

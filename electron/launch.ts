@@ -6,6 +6,8 @@
  *   node dist/electron/launch.js [CONFIG.json]
  *
  * SWARMAGE_HEADLESS=1 skips Electron; SWARMAGE_UI_PORT changes the headless port (default 7420).
+ * Headless, the UI needs its token like `swarmage drone --ui`: the login URL is printed, and
+ * `swarmage ui` lists it.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -90,13 +92,15 @@ async function runHeadless(args: string[], port: number): Promise<void> {
       process.exit(130);
     }
     log.info(`${sig}: stopping (again to exit at once)`);
-    Promise.allSettled([host?.close(), service.stop()]).then(() => process.exit(0));
+    void Promise.allSettled([host?.close(), service.stop()]).then(() => process.exit(0));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   try {
-    host = await startHost(service, { host: '127.0.0.1', port });
+    // A token per run as for "swarmage drone --ui": any local user can reach a loopback port.
+    host = await startHost(service, { host: '127.0.0.1', port, serverInfo: { configFile: choice.file } });
+    process.stderr.write(`swarmage: operator UI on ${host.loginUrl}\n`);
   } catch (err) {
     process.stderr.write(`swarmage: ${reason(err)}\n`);
     await service.stop().catch(() => {});

@@ -17,9 +17,10 @@ function relaxCspInDev(): Plugin {
   };
 }
 
-// In dev, `SWARMAGE_UI_HOST=127.0.0.1:7431 npx vite --config renderer/vite.config.ts` proxies the
-// WebSocket to a running `swarmage drone --ui`.
+// In dev, `SWARMAGE_UI_HOST=127.0.0.1:7431 SWARMAGE_UI_TOKEN=... npx vite --config renderer/vite.config.ts`
+// proxies the WebSocket to a running `swarmage drone --ui`, with its token (`swarmage ui` shows it).
 const devHost = process.env.SWARMAGE_UI_HOST;
+const devToken = process.env.SWARMAGE_UI_TOKEN;
 
 export default defineConfig({
   root,
@@ -33,5 +34,5 @@ export default defineConfig({
     // One bundle, served from this machine (or the app's files): no point splitting it for the network.
     chunkSizeWarningLimit: 1500,
   },
-  server: devHost ? { proxy: { '/api': { target: `ws://${devHost}`, ws: true } } } : undefined,
+  server: devHost ? { proxy: { '/api': { target: `ws://${devHost}`, ws: true, headers: devToken ? { Authorization: `Bearer ${devToken}` } : {} } } } : undefined,
 });

@@ -134,14 +134,42 @@ export interface DebugSession {
   webSocketUrl: string | null;
   /** devtools://devtools/bundled/js_app.html?ws=… to open in Chrome. */
   devtoolsUrl: string | null;
-  /** http://host:port/json/list */
-  jsonListUrl: string;
   /** The task handed to it, once one arrived. */
   taskId: string | null;
 }
 
 const stepId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const taskState = z.enum(['queued', 'running', 'done', 'failed']);
+
+/**
+ * The data of one tasks.enqueue call, all copies together (as JSON): each copy is its own row and
+ * text in the drone, and 2,000 copies of 1 MiB took a drone's whole heap.
+ */
+export const MAX_ENQUEUE_BYTES = 32 * 1024 * 1024;
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+/** UTF-8 length of a value's JSON, or null when it has none (the enqueue itself then says why). */
+function jsonBytes(value: unknown): number | null {
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(value === undefined ? null : value);
+  } catch {
+    return null;
+  }
+  if (s === undefined) return null;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
 
 function method<R>() {
   return <A extends z.ZodType>(args: A) => ({ args, result: undefined as unknown as R });
@@ -167,6 +195,15 @@ export const methods = {
     postback: taskType.nullable().optional(),
     priority: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).optional(),
     maxAttempts: z.number().int().min(1).max(1000).optional(),
+  }).superRefine((a, ctx) => {
+    const each = jsonBytes(a.data);
+    if (each !== null && each * a.count > MAX_ENQUEUE_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['count'],
+        message: `${a.count} copies of data of ${each} bytes (as JSON) make ${mib(each * a.count)}; one call enqueues at most ${mib(MAX_ENQUEUE_BYTES)} of data: lower count or make data smaller`,
+      });
+    }
   })),
   /** Enqueue with a unique postback and wait for the answer ("send and wait"). */
   'tasks.request': method<{ id: string; result: unknown; ms: number }>()(z.strictObject({
@@ -187,8 +224,10 @@ export const methods = {
   'config.apply': method<ConfigCheck>()(z.strictObject({ text: z.string().max(1024 * 1024), save: z.boolean().default(false) })),
   /**
    * The task explorer: this drone's tasks (its local queue, history included), newest first, paged by
-   * keyset (`before`: the stepId of the last row seen). `where` is a condition on the task's data
-   * with an SQLite JSON path such as "$.user.id".
+   * keyset (`before`: the stepId of the last row seen, or `next`). `where` is a condition on the
+   * task's data with an SQLite JSON path such as "$.user.id". One call examines a bounded part of
+   * the history (a few thousand steps): fewer than `limit` rows with a `next` that is not null means
+   * the search goes on from there. A row's error is a preview (the trace has the recorded error).
    */
   'tasks.search': method<{ rows: TaskRow[]; next: number | null }>()(z.strictObject({
     type: taskType.optional(),
@@ -239,7 +278,8 @@ export type EventName = keyof Events;
 export type Handlers = { [M in MethodName]: (args: ArgsOut<M>) => Promise<Result<M>> };
 
 export interface ApiError {
-  code: 'unknown_method' | 'invalid_args' | 'failed' | 'unauthorized';
+  /** busy: the headless host already runs as many calls of this connection as it allows; call again after their answers. */
+  code: 'unknown_method' | 'invalid_args' | 'failed' | 'unauthorized' | 'busy';
   message: string;
   /** For invalid_args: each problem with its field path. */
   issues?: Array<{ path: string; message: string }>;

@@ -8,6 +8,7 @@ import * as status from './commands/status.js';
 import * as migrate from './commands/migrate.js';
 import * as db from './commands/db.js';
 import * as schema from './commands/schema.js';
+import * as ui from './commands/ui.js';
 import { reason } from '../util/redact.js';
 import { VERSION } from '../util/version.js';
 
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command & { summary: string }> = {
   migrate: { ...migrate, summary: 'create or update the database schema' },
   db: { ...db, summary: 'start, stop or locate the embedded Postgres' },
   schema: { ...schema, summary: 'print the config file\'s JSON Schema' },
+  ui: { ...ui, summary: 'list the login URLs of this user\'s running drone UIs' },
 };
 
 const HELP = `swarmage — a distributed job queue on PostgreSQL

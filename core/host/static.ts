@@ -42,5 +42,6 @@ export function serveStatic(rootDir: string, pathname: string, res: ServerRespon
   const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
   const cache = file.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable';
   res.writeHead(200, { 'Content-Type': type, 'Cache-Control': cache, ...SECURITY_HEADERS, ...headers });
-  fs.createReadStream(file).pipe(res);
+  // A file replaced or removed since (a rebuild of the UI) must end this response, not the process.
+  fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
 }

@@ -39,7 +39,7 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
       // A refused inline style or script would show here: the CSP must hold with the graph library too.
       if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(m.text());
     });
-    await page.goto(host.url);
+    await page.goto(host.loginUrl); // the URL the drone prints: trades the token for the cookie
     await page.getByTestId('drone-state').filter({ hasText: 'running' }).waitFor();
   });
   after(async () => {
@@ -172,17 +172,18 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     await waitFor('factorial shown as failing', async () => /\bst-failing\b/.test((await page.getByTestId('node-factorial').getAttribute('class')) ?? ''), 20_000);
   });
 
-  it('debugger: "Debug this type" shows an address whose /json/list answers', async () => {
+  it('debugger: "Debug this type" shows the inspector\'s ws:// URL, which /json/list does not give away', async () => {
     await view('workers');
     await page.getByTestId('debug-start-factorial').click();
     await page.getByTestId('debug-ws-factorial').waitFor({ timeout: 30_000 });
     const ws = await text('debug-ws-factorial');
     assert.match(ws, /^ws:\/\/127\.0\.0\.1:\d+\//);
-    const jsonList = await page.getByTestId('debug-json-factorial').getAttribute('href');
-    assert.ok(jsonList, 'a /json/list link');
-    assert.match(jsonList, /^http:\/\/127\.0\.0\.1:\d+\/json\/list$/);
-    const targets = (await (await fetch(jsonList)).json()) as Array<{ webSocketDebuggerUrl?: string }>;
-    assert.ok(targets.some((t) => t.webSocketDebuggerUrl === ws), JSON.stringify(targets));
+    assert.equal(await page.getByTestId('debug-json-factorial').count(), 0, 'no /json/list link');
+    const port = /^ws:\/\/127\.0\.0\.1:(\d+)\//.exec(ws)![1];
+    const list = await fetch(`http://127.0.0.1:${port}/json/list`);
+    assert.equal(list.status, 404, 'the inspector lists no targets (--inspect-publish-uid=stderr)');
+    assert.doesNotMatch(await list.text(), /ws:\/\//);
+    await page.getByTestId('debug-secret-factorial').waitFor();
     await page.locator('[data-testid^="worker-debug-factorial"]').first().waitFor({ timeout: 20_000 });
     assert.match((await page.getByTestId('debug-open-factorial').getAttribute('href')) ?? '', /^devtools:\/\//);
     await screenshot(page, 'debugger-address');

@@ -37,9 +37,16 @@ describe('the operator UI (headless host, Chromium)', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(String(e)));
-    await page.goto(host.url);
+    await page.goto(host.loginUrl); // the URL the drone prints: trades the token for the cookie
     await page.getByTestId('drone-state').filter({ hasText: 'running' }).waitFor();
     assert.deepEqual(problems, []);
+    assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+    // A browser that has not logged in gets the page that says how to, not the app.
+    const stranger = await browser.newPage();
+    const refused = await stranger.goto(host.url);
+    assert.equal(refused?.status(), 401);
+    assert.match(await stranger.content(), /swarmage ui/);
+    await stranger.close();
   });
   after(async () => {
     await browser?.close();

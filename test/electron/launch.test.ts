@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Snapshot } from '../../core/api/contract.js';
 import { freshSchema, testDatabaseUrl } from '../helpers/db.js';
-import { ApiSocket } from '../helpers/service.js';
+import { ApiSocket, bearer } from '../helpers/service.js';
 import { tmpDir, waitFor } from '../helpers/tmp.js';
 import { demoDroneDir } from '../helpers/demo.js';
 
@@ -29,9 +29,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function get(url: string): Promise<{ status: number; body: string }> {
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
+    http.get(url, { headers }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode!, body }));
@@ -60,6 +60,12 @@ async function launch(args: string[], opts: { cwd: string; home: string; env?: R
   return { child, port, stderr: () => err, exited };
 }
 
+/** The login URL the launcher printed, and its token. */
+async function loginOf(app: Launched): Promise<{ loginUrl: string; token: string }> {
+  const m = await waitFor('the login URL', () => /operator UI on (\S+)/.exec(app.stderr()), 20_000);
+  return { loginUrl: m[1], token: new URL(m[1]).searchParams.get('token')! };
+}
+
 async function snapshotOf(s: ApiSocket): Promise<Snapshot> {
   const r = await s.call('drone.snapshot', {});
   assert.ok(r.ok, JSON.stringify(r));
@@ -71,7 +77,8 @@ describe('npm start without Electron (the launcher)', () => {
     const url = await testDatabaseUrl();
     const { dir, file } = demoDroneDir(url, freshSchema(), 'drone.json');
 
-    const app = await launch(['drone.json'], { cwd: dir, home: tmpDir(), env: { SWARMAGE_DATABASE_URL: '' } });
+    const home = tmpDir();
+    const app = await launch(['drone.json'], { cwd: dir, home, env: { SWARMAGE_DATABASE_URL: '', XDG_RUNTIME_DIR: '' } });
     let socket: ApiSocket | null = null;
     try {
       await waitFor('the one line', () => app.stderr().includes('\n'), 20_000);
@@ -79,7 +86,15 @@ describe('npm start without Electron (the launcher)', () => {
         app.stderr().split('\n')[0],
         `swarmage: the Electron binary is not available on this machine (SWARMAGE_HEADLESS is set); serving the same UI at http://127.0.0.1:${app.port} instead`,
       );
-      socket = await waitFor('the API', () => ApiSocket.open(`ws://127.0.0.1:${app.port}/api`), 20_000);
+      const { loginUrl, token } = await loginOf(app);
+      assert.equal(loginUrl, `http://127.0.0.1:${app.port}/?token=${token}`);
+      // The same token as "swarmage drone --ui", in the same kind of file for "swarmage ui".
+      const infoFile = path.join(home, 'run', `ui-${app.child.pid}-${app.port}.json`);
+      assert.deepEqual(JSON.parse(fs.readFileSync(infoFile, 'utf8')).loginUrl, loginUrl);
+      assert.equal(fs.statSync(infoFile).mode & 0o777, 0o600);
+      assert.equal((await get(`http://127.0.0.1:${app.port}/`)).status, 401, 'not without the token, on loopback too');
+      assert.equal(await ApiSocket.closedWith(`ws://127.0.0.1:${app.port}/api`), 4401);
+      socket = await ApiSocket.open(`ws://127.0.0.1:${app.port}/api`, bearer(token));
       const running = await waitFor('the drone to run', async () => {
         const s = await snapshotOf(socket!);
         return s.app.state === 'running' ? s : null;
@@ -90,7 +105,7 @@ describe('npm start without Electron (the launcher)', () => {
       assert.ok(r.ok, JSON.stringify(r));
       assert.equal((r as { result: { result: unknown } }).result.result, '78');
 
-      const page = await get(`http://127.0.0.1:${app.port}/`);
+      const page = await get(`http://127.0.0.1:${app.port}/`, bearer(token));
       if (fs.existsSync(path.join(ROOT, 'dist', 'ui', 'index.html'))) {
         assert.equal(page.status, 200);
         assert.match(page.body, /<title>Swarmage<\/title>/);
@@ -101,6 +116,7 @@ describe('npm start without Electron (the launcher)', () => {
     }
     assert.equal(await app.exited, 0, app.stderr());
     assert.match(app.stderr(), /SIGINT: stopping/);
+    assert.deepEqual(fs.readdirSync(path.join(home, 'run')), [], 'its server file is gone with it');
   });
 
   it('with no config at hand, writes the per-user app config on first run and keeps the UI up when the drone cannot start', async () => {
@@ -109,7 +125,7 @@ describe('npm start without Electron (the launcher)', () => {
     const app = await launch([], { cwd: tmpDir(), home, env: { SWARMAGE_DATABASE_URL: `postgres://nobody:x@127.0.0.1:${closed}/none` } });
     let socket: ApiSocket | null = null;
     try {
-      socket = await waitFor('the API', () => ApiSocket.open(`ws://127.0.0.1:${app.port}/api`), 20_000);
+      socket = await ApiSocket.open(`ws://127.0.0.1:${app.port}/api`, bearer((await loginOf(app)).token));
       const s = await snapshotOf(socket);
       assert.equal(s.app.configFile, path.join(home, 'app', 'swarmage.config.json'));
       assert.ok(fs.existsSync(path.join(home, 'app', 'workers', 'factorial.js')));

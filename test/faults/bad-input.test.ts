@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { freshSchema } from '../helpers/db.js';
 import { startDrone, type TestDrone } from '../helpers/drone.js';
-import { ApiSocket, startService } from '../helpers/service.js';
+import { ApiSocket, apiUrl, bearer, startService } from '../helpers/service.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
 import { faultScenario } from '../helpers/scenario.js';
 import { loadConfigFile, resolveConfig } from '../../core/config/load.js';
@@ -244,20 +244,16 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
   describe('the API over the headless host WebSocket', () => {
     let service: DroneService;
     let host: RunningHost;
-    let open: RunningHost;
     let socket: ApiSocket;
-    const wsUrl = (h: RunningHost) => `${h.url.replace('http', 'ws').replace('0.0.0.0', '127.0.0.1')}api`;
 
     before(async () => {
       ({ service } = await startService(sc.url, freshSchema()));
-      host = await startHost(service, { host: '127.0.0.1', port: 0, staticDir: tmpDir() });
-      open = await startHost(service, { host: '0.0.0.0', port: 0, staticDir: tmpDir() });
-      socket = await ApiSocket.open(wsUrl(host));
+      host = await startHost(service, { host: '127.0.0.1', port: 0, staticDir: tmpDir(), serverInfo: false });
+      socket = await ApiSocket.toHost(host);
     });
     after(async () => {
       socket.close();
       await host.close();
-      await open.close();
       await service.stop();
     });
 
@@ -331,26 +327,30 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
         ['{"id":1e400,"method":"drone.snapshot"}', 1003], [Buffer.from([0xff, 0x00, 0x01]), 1003], ['x'.repeat(3 * 1024 * 1024), 1009],
       ];
       for (const [frame, code] of frames) {
-        const s = await ApiSocket.open(wsUrl(host));
+        const s = await ApiSocket.toHost(host);
         s.ws.send(frame, { binary: Buffer.isBuffer(frame) });
         await waitFor(`close ${code}`, () => s.closeCode === code, 10_000);
       }
       await stillServes();
     }));
 
-    it('off loopback, calls without the token (or with a wrong one) are refused; with it they work', () => tried('api', async () => {
-      const base = wsUrl(open);
-      for (const query of ['', '?token=', '?token=wrong', `?token=${open.token}x`]) {
+    it('calls without the token (or with a wrong one, or with it in the URL) are refused, loopback included; with it they work', () => tried('api', async () => {
+      const base = apiUrl(host);
+      const refused: Array<[string, Record<string, string>]> = [
+        ['', {}], ['?token=', {}], ['?token=wrong', {}], [`?token=${host.token}`, {}], ['', bearer(`${host.token}x`)], ['', bearer('')],
+        ['', { Cookie: `swarmage_${new URL(host.url).port}=wrong` }], [`?token=${host.token}`, bearer(host.token)],
+      ];
+      for (const [query, headers] of refused) {
         const code = await new Promise<number>((resolve, reject) => {
-          const ws = new WebSocket(base + query);
+          const ws = new WebSocket(base + query, { headers });
           ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'drone.pause', args: {} })));
           ws.on('close', (c) => resolve(c));
           ws.on('error', reject);
         });
-        assert.equal(code, 4401);
+        assert.equal(code, 4401, `${query} ${JSON.stringify(headers)}`);
       }
       assert.equal(service.snapshot().drone?.state, 'running', 'the refused drone.pause never ran');
-      await stillServes(await ApiSocket.open(`${base}?token=${open.token}`));
+      await stillServes(await ApiSocket.toHost(host));
     }));
   });
 });

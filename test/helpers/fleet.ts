@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type pg from 'pg';
 import { spawnDrone } from './drone.js';
-import { sleep } from './tmp.js';
+import { sleep, waitFor } from './tmp.js';
 import { RESULTS_DIR, unsettled } from './faults.js';
 import { SwarmageClient } from '../../core/client.js';
 import type { NewTask } from '../../core/queue/types.js';
@@ -118,4 +118,16 @@ export async function running(d: FleetDrone, timeoutMs = 60_000): Promise<void> 
     if (Date.now() > deadline) throw new Error(`drone ${d.name} did not start within ${timeoutMs} ms:\n${d.output().slice(-3000)}`);
     await sleep(25);
   }
+}
+
+/**
+ * The UI of a drone started with `--ui`: its /api address and token, from the login URL it printed
+ * (the token is on no command line; a tool sends it as a Bearer header).
+ */
+export async function uiOf(d: FleetDrone): Promise<{ api: string; token: string }> {
+  const m = await waitFor(`the UI address of ${d.name}`, () => /operator UI on (https?:\/\/\S+)/.exec(d.output()));
+  const login = new URL(m[1]);
+  const token = login.searchParams.get('token');
+  if (!token) throw new Error(`drone ${d.name} printed a UI address without a token: ${m[1]}`);
+  return { api: `${login.protocol === 'https:' ? 'wss' : 'ws'}://${login.host}/api`, token };
 }

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { before, after } from 'node:test';
 import type pg from 'pg';
 import { freshSchema, sqlClient, testDatabaseUrl } from './db.js';
-import { FIXTURES, tmpDir, waitFor } from './tmp.js';
+import { FIXTURES, tmpDir } from './tmp.js';
 import { Figures, account, roundRng, runSeed, type Accounting, type Rng } from './faults.js';
-import { Fleet, settled, type FleetDrone } from './fleet.js';
-import { ApiSocket } from './service.js';
+import { Fleet, settled, uiOf, type FleetDrone } from './fleet.js';
+import { ApiSocket, bearer } from './service.js';
 import type { ConfigInput } from '../../core/config/schema.js';
 
 export interface ScenarioOptions {
@@ -143,8 +143,8 @@ export function faultScenario(name: string, title: string, opts: ScenarioOptions
       return f;
     },
     async api(d) {
-      const m = await waitFor('the UI address', () => /operator UI on (http:\/\/\S+)/.exec(d.output()));
-      const s = await ApiSocket.open(`${m[1].replace('http', 'ws')}api`);
+      const ui = await uiOf(d);
+      const s = await ApiSocket.open(ui.api, bearer(ui.token));
       sockets.push(s);
       return s;
     },

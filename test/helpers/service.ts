@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { DroneService, type DroneServiceOptions } from '../../core/service/droneService.js';
 import type { EventMessage, MethodName, Response, Result, Snapshot } from '../../core/api/contract.js';
 import { demoDroneDir } from './demo.js';
@@ -18,6 +18,16 @@ export async function call<M extends MethodName>(service: DroneService, method: 
   return out.result as Result<M>;
 }
 
+/** The /api address of a running host (a host bound to every address is reached on loopback). */
+export function apiUrl(h: { url: string }): string {
+  return `${h.url.replace(/^http/, 'ws').replace('0.0.0.0', '127.0.0.1')}api`;
+}
+
+/** The header a tool sends to be let in. */
+export function bearer(token: string): Record<string, string> {
+  return { Authorization: `Bearer ${token}` };
+}
+
 /** A WebSocket API client, as the browser UI uses it. */
 export class ApiSocket {
   private nextId = 1;
@@ -33,8 +43,8 @@ export class ApiSocket {
     ws.on('close', (code) => (this.closeCode = code));
   }
 
-  static open(url: string, headers: Record<string, string> = {}): Promise<ApiSocket> {
-    const ws = new WebSocket(url, { headers });
+  static open(url: string, headers: Record<string, string> = {}, options: ClientOptions = {}): Promise<ApiSocket> {
+    const ws = new WebSocket(url, { ...options, headers });
     return new Promise((resolve, reject) => {
       const s = new ApiSocket(ws);
       ws.once('open', () => resolve(s));
@@ -42,9 +52,14 @@ export class ApiSocket {
     });
   }
 
+  /** A host's API as a tool reaches it: with the token as a Bearer header. */
+  static toHost(h: { url: string; token: string }, headers: Record<string, string> = {}, options: ClientOptions = {}): Promise<ApiSocket> {
+    return ApiSocket.open(apiUrl(h), { ...bearer(h.token), ...headers }, options);
+  }
+
   /** Resolves with the close code (for refused connections). */
-  static closedWith(url: string, headers: Record<string, string> = {}): Promise<number> {
-    const ws = new WebSocket(url, { headers });
+  static closedWith(url: string, headers: Record<string, string> = {}, options: ClientOptions = {}): Promise<number> {
+    const ws = new WebSocket(url, { ...options, headers });
     return new Promise((resolve, reject) => {
       ws.once('close', (code) => resolve(code));
       ws.once('error', reject);

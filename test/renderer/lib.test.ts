@@ -6,7 +6,7 @@ import { formatDuration, formatRate, fraction, plural, prettyJson } from '../../
 import { RECENT_KEY, addRecent, loadRecent, saveRecent, type KeyValueStore } from '../../renderer/src/lib/recentPayloads.js';
 import { ShortcutReader } from '../../renderer/src/lib/shortcuts.js';
 import { sparklinePoints } from '../../renderer/src/lib/sparkline.js';
-import { socketUrl, takeTokenFromUrl } from '../../renderer/src/lib/token.js';
+import { socketUrl } from '../../renderer/src/lib/token.js';
 
 describe('formatting', () => {
   it('durations read naturally at every scale', () => {
@@ -75,11 +75,9 @@ describe('small helpers', () => {
     assert.equal(retryText(null, 1000), 'retrying');
   });
 
-  it('takes the token out of the URL and builds the socket URL', () => {
-    assert.deepEqual(takeTokenFromUrl('http://h:7431/?token=abc#/logs'), { token: 'abc', cleanedUrl: 'http://h:7431/#/logs' });
-    assert.deepEqual(takeTokenFromUrl('http://h:7431/?a=1'), { token: null, cleanedUrl: null });
-    assert.equal(socketUrl('https:', 'h:1', 'a b'), 'wss://h:1/api?token=a%20b');
-    assert.equal(socketUrl('http:', 'h:1', null), 'ws://h:1/api');
+  it('builds the socket URL from the page, with no token in it (the login cookie carries it)', () => {
+    assert.equal(socketUrl('https:', 'h:1'), 'wss://h:1/api');
+    assert.equal(socketUrl('http:', 'h:1'), 'ws://h:1/api');
   });
 
   it('shortcuts: digits, "g" then a letter, ? and Escape', () => {

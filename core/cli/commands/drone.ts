@@ -1,10 +1,12 @@
-import { parse } from '../usage.js';
+import fs from 'node:fs';
+import { parse, UsageError } from '../usage.js';
 import { findConfig } from '../context.js';
 import { isLogLevel } from '../../log/logger.js';
 import { DroneService } from '../../service/droneService.js';
-import { DEFAULT_UI_PORT, parseListen, startHost, type RunningHost } from '../../host/server.js';
+import { DEFAULT_UI_PORT, MIN_TOKEN_LENGTH, parseListen, startHost, type RunningHost } from '../../host/server.js';
 
-export const help = `Usage: swarmage drone [--config FILE] [--log-level LEVEL] [--ui [HOST:]PORT [--token TOKEN]] [--hot-reload]
+export const help = `Usage: swarmage drone [--config FILE] [--log-level LEVEL] [--ui [HOST:]PORT [--token-file FILE]
+                     [--certfile FILE --keyfile FILE]] [--hot-reload]
 
 Runs a drone: claims tasks of the types in the config's "workers" from the global queue, buffers
 them in the local queue and runs them in worker processes. Stops cleanly on Ctrl-C / SIGTERM
@@ -14,24 +16,56 @@ exits at once; what the drone held stays in its local queue for the next start.
   --config FILE       default ./swarmage.config.json
   --log-level LEVEL   debug, info, warn or error (overrides log.level)
   --ui [HOST:]PORT    also serve the operator UI to a browser (default host 127.0.0.1; port
-                      ${DEFAULT_UI_PORT} is the desktop app's). Off loopback a token is required: one is
-                      generated and printed unless --token (or SWARMAGE_UI_TOKEN) gives it.
-  --token TOKEN       require this token from every UI request and socket
+                      ${DEFAULT_UI_PORT} is the desktop app's). Every request needs the UI's token, on
+                      loopback too: the login URL printed at start carries it (open it once; the
+                      browser keeps a cookie), and "swarmage ui" lists it again.
+  --token-file FILE   take the token from FILE (its first line) instead of a new one per run; or set
+                      SWARMAGE_UI_TOKEN. At least ${MIN_TOKEN_LENGTH} characters. (No --token: a command line shows
+                      in "ps" to every user.)
+  --certfile FILE     PEM certificate (chain) for https/wss; with --keyfile, required off loopback
+  --keyfile FILE      its PEM private key
   --hot-reload        dev mode: when a worker module's file changes, restart that type's workers
                       with the new code (gracefully: no task lost)
 
 Database: SWARMAGE_DATABASE_URL, else queue.config.connectionString, else the embedded Postgres.`;
 
+function readOption(file: string, option: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** The UI's token: --token-file, else SWARMAGE_UI_TOKEN, else null (one is generated per run). */
+function uiToken(tokenFile: string | undefined): string | null {
+  const token = tokenFile !== undefined ? readOption(tokenFile, '--token-file').toString('utf8').split(/\r?\n/)[0].trim() : process.env.SWARMAGE_UI_TOKEN?.trim() || null;
+  const where = tokenFile !== undefined ? `--token-file ${tokenFile}` : 'SWARMAGE_UI_TOKEN';
+  if (token !== null && (token.length < MIN_TOKEN_LENGTH || /[^\x21-\x7e]/.test(token))) {
+    throw new UsageError(`${where}: the token must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces (got ${token.length})`);
+  }
+  return token;
+}
+
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, {
-    config: { type: 'string' }, 'log-level': { type: 'string' }, ui: { type: 'string' }, token: { type: 'string' }, 'hot-reload': { type: 'boolean' },
+    config: { type: 'string' }, 'log-level': { type: 'string' }, ui: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' },
+    certfile: { type: 'string' }, keyfile: { type: 'string' }, 'hot-reload': { type: 'boolean' },
   }, false);
+  if (values.token !== undefined) {
+    throw new UsageError('--token is not accepted: a command line shows in "ps" to every user of the machine; put the token in a file and give --token-file FILE, or set SWARMAGE_UI_TOKEN');
+  }
   const config = findConfig(values.config, true)!;
   const level = values['log-level'];
   if (level !== undefined && !isLogLevel(level)) throw new Error(`--log-level: expected debug, info, warn or error, got ${JSON.stringify(level)}`);
   const listen = values.ui !== undefined ? parseListen(values.ui) : null;
-  const token = values.token ?? process.env.SWARMAGE_UI_TOKEN ?? null;
-  if (token !== null && token.length < 16) throw new Error('--token: use at least 16 characters');
+  const uiOnly = ['token-file', 'certfile', 'keyfile'].find((k) => values[k as 'certfile'] !== undefined);
+  if (!listen && uiOnly) throw new UsageError(`--${uiOnly} goes with --ui [HOST:]PORT`);
+  if ((values.certfile === undefined) !== (values.keyfile === undefined)) throw new UsageError('--certfile and --keyfile go together: give both');
+  const token = listen ? uiToken(values['token-file']) : null;
+  const tls = values.certfile !== undefined && values.keyfile !== undefined
+    ? { cert: readOption(values.certfile, '--certfile'), key: readOption(values.keyfile, '--keyfile') }
+    : null;
 
   const service = new DroneService({ configFile: config.file!, logToStderr: true, logLevel: level, hotReload: values['hot-reload'] ?? false });
   let host: RunningHost | null = null;
@@ -41,7 +75,7 @@ export async function run(args: string[]): Promise<number> {
       signals++;
       if (signals === 1) {
         service.log.info(`${sig}: stopping (again to exit at once)`);
-        void host?.close();
+        host?.close().catch((err: Error) => service.log.warn(`closing the UI: ${err.message}`));
         void service.stop().then(resolve);
       } else {
         service.log.warn(`${sig} again: exiting now; unfinished tasks stay in ${config.localQueuePath}`);
@@ -53,8 +87,9 @@ export async function run(args: string[]): Promise<number> {
   });
   try {
     if (listen) {
-      host = await startHost(service, { ...listen, token });
-      process.stderr.write(`swarmage: operator UI on ${host.openUrl}\n`);
+      host = await startHost(service, { ...listen, token, tls, serverInfo: { configFile: config.file } });
+      // The login URL carries the token: for the user who started the drone (and "swarmage ui").
+      process.stderr.write(`swarmage: operator UI on ${host.loginUrl}\n`);
     }
     await service.start();
   } catch (err) {

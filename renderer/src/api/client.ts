@@ -7,7 +7,7 @@ import { BridgeTransport } from '../lib/bridgeTransport.js';
 import { createClient, type Client } from '../lib/client.js';
 import { SocketTransport, type SocketLike } from '../lib/socketTransport.js';
 import type { ConnectionState, Transport } from '../lib/transport.js';
-import { socketUrl, takeTokenFromUrl } from '../lib/token.js';
+import { socketUrl } from '../lib/token.js';
 
 export { ApiCallError } from '../lib/rpc.js';
 export type { ConnectionState } from '../lib/transport.js';
@@ -18,14 +18,12 @@ declare global {
   }
 }
 
-const TOKEN_KEY = 'swarmage.token';
-
 let client: Client | null = null;
 
 function pickTransport(): Transport {
   if (window.swarmage) return new BridgeTransport(window.swarmage);
   return new SocketTransport({
-    url: socketUrl(location.protocol, location.host, readToken()),
+    url: socketUrl(location.protocol, location.host),
     createSocket: openSocket,
     onInvalidFrame: (reason) => console.warn(`swarmage: ignored a frame from the host (${reason})`),
   });
@@ -50,18 +48,6 @@ function openSocket(url: string): SocketLike {
   ws.onmessage = (ev) => socket.onmessage?.({ data: ev.data });
   ws.onerror = (ev) => socket.onerror?.(ev);
   return socket;
-}
-
-/** The token from ?token= (then hidden from the address bar), else the one this tab already had. */
-function readToken(): string | null {
-  const { token, cleanedUrl } = takeTokenFromUrl(location.href);
-  if (cleanedUrl !== null) history.replaceState(history.state, '', cleanedUrl);
-  try {
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    return token ?? sessionStorage.getItem(TOKEN_KEY);
-  } catch {
-    return token;
-  }
 }
 
 export function getClient(): Client {

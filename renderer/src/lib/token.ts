@@ -1,22 +1,9 @@
 /**
- * The access token of the headless host travels once in the page URL (?token=...), printed by
- * `swarmage drone --ui`. We take it out of the address bar (so it does not end up in screenshots,
- * bookmarks or history) and keep it for this tab only.
+ * The page's WebSocket to the headless host. It carries no token: the host logged this browser in
+ * with an HttpOnly cookie when the printed login URL (?token=...) was opened, and the browser sends
+ * that cookie with the socket's handshake. A token in a URL would end up in proxies' logs.
  */
-export function takeTokenFromUrl(href: string): { token: string | null; cleanedUrl: string | null } {
-  let url: URL;
-  try {
-    url = new URL(href);
-  } catch {
-    return { token: null, cleanedUrl: null };
-  }
-  const token = url.searchParams.get('token');
-  if (token === null) return { token: null, cleanedUrl: null };
-  url.searchParams.delete('token');
-  return { token: token || null, cleanedUrl: url.toString() };
-}
-
-export function socketUrl(pageProtocol: string, host: string, token: string | null): string {
+export function socketUrl(pageProtocol: string, host: string): string {
   const scheme = pageProtocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${host}/api${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  return `${scheme}://${host}/api`;
 }
