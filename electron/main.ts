@@ -28,7 +28,13 @@ function run(): void {
   // Packaged, argv is [app, ...args]; unpackaged, [electron, main.js, ...args].
   const choice = chooseConfigFile(process.argv.slice(app.isPackaged ? 1 : 2));
   // Dev mode in the desktop app: a worker module's edit restarts its type's workers (issue 6).
-  const service = new DroneService({ configFile: choice.file, logToStderr: true, hotReload: true });
+  const service = new DroneService({
+    configFile: choice.file, logToStderr: true, hotReload: true,
+    // electron-builder.yml: enableNodeCliInspectArguments is off, and workers are forked from this binary.
+    debugUnavailable: app.isPackaged
+      ? 'debugging a type is off in the packaged app (its fuses make it ignore --inspect, in worker processes too); run this config with "swarmage drone --ui" under Node to debug it'
+      : undefined,
+  });
   const log = service.log.child({ worker: 'app' });
   if (choice.error) log.error(describeChoice(choice));
   else log.info(describeChoice(choice));

@@ -18,6 +18,7 @@ import { HotReloader } from '../workers/hotReload.js';
 import { SingleFlight } from '../util/singleFlight.js';
 import { faultPoint } from '../util/faults.js';
 import { reason, redactUrl } from '../util/redact.js';
+import { MAX_ERROR_BYTES, MAX_STACK_BYTES, cutNullable, cutText } from '../util/truncate.js';
 
 /** paused: no claiming, no new work started; draining: no claiming, buffered work goes on. */
 export type DroneState = 'starting' | 'running' | 'paused' | 'draining' | 'stopping' | 'stopped';
@@ -80,6 +81,21 @@ export interface DroneOptions {
 }
 
 const OUTBOX_BATCH = 2000;
+
+/**
+ * What one trace answer carries of its steps' texts: each input, output, error and stack at most
+ * 256 KiB, all of them together at most 2 MiB (then previews), and at most 1000 log lines (each
+ * at most 4 KiB already). A client asking for many traces of 1 MiB steps then holds MiBs, not GiBs.
+ */
+const TRACE_LIMITS = { fieldChars: 256 * 1024, totalChars: 2 * 1024 * 1024 };
+const TRACE_MAX_LOG_LINES = 1000;
+/**
+ * The task explorer examines at most this many steps per call (newest first), in windows of
+ * SEARCH_WINDOW each an asynchronous call to the local queue's thread; a search that did not get
+ * through the history answers with `next` to go on from.
+ */
+const SEARCH_SCAN_STEPS = 5000;
+const SEARCH_WINDOW = 1000;
 
 /**
  * One drone: claims tasks of the types it serves into its local queue, runs them in worker
@@ -497,6 +513,9 @@ export class Drone extends EventEmitter<DroneEvents> {
   }
 
   private failure(step: Step, error: string, stack: string | null = null): Outcome {
+    // Recorded in the local queue and sent to Postgres: bounded whoever wrote it.
+    error = cutText(error, MAX_ERROR_BYTES);
+    stack = cutNullable(stack, MAX_STACK_BYTES);
     return { kind: 'failed', step, error, stack, retryInMs: retryDelayMs(step.attempt, this.config.retry.baseMs, this.config.retry.maxMs) };
   }
 
@@ -723,21 +742,30 @@ export class Drone extends EventEmitter<DroneEvents> {
   /** When a step a worker holds began running (see RunningLookup). */
   private readonly running: RunningLookup = (s) => this.pool.startedAt(s.type, s.id);
 
-  /** Every step of one global task kept in this drone's local queue, with its logs; null when none is. */
-  trace(traceId: string): Trace | null {
+  /**
+   * Every step of one global task kept in this drone's local queue, with its logs; null when none
+   * is. Texts are cut to TRACE_LIMITS, each with a marker saying how much (replays use the stored
+   * data, not what a trace shows).
+   */
+  async trace(traceId: string): Promise<Trace | null> {
     const local = this.open();
-    const rows = local.trace(traceId);
+    const rows = await local.trace(traceId, TRACE_LIMITS);
     if (rows.length === 0) return null;
     const root = rows.find((r) => r.parentId === null) ?? rows[0];
-    return buildTrace(traceId, rows, local.logsOf(rows.map((r) => r.id)), this.running, local.replaysOf(traceId), schemaProblem(this.pool.schema(root.type), root.dataJson));
+    const [logs, replays] = await Promise.all([local.logsOf(rows.map((r) => r.id), TRACE_MAX_LOG_LINES), local.replaysOf(traceId)]);
+    const schema = this.pool.schema(root.type);
+    // The schema is checked against the whole data, which a cut input is not (at most 1 MiB, one step).
+    const data = schema === null ? root.dataJson : ((await local.stepAsync(root.id))?.dataJson ?? root.dataJson);
+    return buildTrace(traceId, rows, logs, this.running, replays, schemaProblem(schema, data));
   }
 
   /**
    * The task explorer: chains of this drone by their first step, newest first. Type, time and the
-   * JSON condition are SQL on the first step; state and edge are checked on the chain here, scanning
-   * at most a few thousand first steps per call (`next` then says where to go on).
+   * JSON condition are SQL on the first step; state and edge are checked on the chain here. One
+   * call examines at most SEARCH_SCAN_STEPS steps, in windows that are each an asynchronous call to
+   * the local queue's thread (the drone's thread goes on meanwhile); `next` says where to go on.
    */
-  searchTasks(q: TaskSearch): { rows: TaskRow[]; next: number | null } {
+  async searchTasks(q: TaskSearch): Promise<{ rows: TaskRow[]; next: number | null }> {
     const local = this.open();
     if (q.edge !== undefined) {
       const problem = edgeProblem(q.edge);
@@ -747,8 +775,10 @@ export class Drone extends EventEmitter<DroneEvents> {
     const chunk = byChain ? Math.max(200, q.limit * 4) : q.limit;
     const rows: TaskRow[] = [];
     let before = q.before;
-    for (let scanned = 0; scanned < 5000; scanned += chunk) {
-      const found = local.searchRoots({ type: q.type, from: q.from, to: q.to, where: q.where, before, limit: chunk });
+    let scanned = 0;
+    while (scanned < SEARCH_SCAN_STEPS) {
+      const top = before;
+      const { found, more } = await local.searchRoots({ type: q.type, from: q.from, to: q.to, where: q.where, before, scan: SEARCH_WINDOW, limit: chunk });
       for (const { root, chain } of found) {
         if (q.edge !== undefined && !chainOnEdge(q.edge, root, chain)) continue;
         const row = taskRow(root, chain, this.running);
@@ -756,8 +786,11 @@ export class Drone extends EventEmitter<DroneEvents> {
         rows.push(row);
         if (rows.length === q.limit) return { rows, next: row.stepId };
       }
-      if (found.length < chunk) return { rows, next: null };
-      before = found[found.length - 1].root.id;
+      if (found.length === chunk) before = found[found.length - 1].root.id;
+      else if (more !== null) before = more;
+      else return { rows, next: null };
+      // A full chunk may end inside the window: count what the window covered down to where it goes on.
+      scanned += top === undefined ? SEARCH_WINDOW : Math.min(SEARCH_WINDOW, top - before);
     }
     return { rows, next: before ?? null };
   }
@@ -771,7 +804,7 @@ export class Drone extends EventEmitter<DroneEvents> {
     const step = local.step(stepId);
     if (!step) throw new Error(`stepId: no step ${stepId} in this drone's local queue (never here, or no longer kept)`);
     if (!this.pool.serves(step.type)) throw new Error(`stepId: step ${stepId} is of type ${JSON.stringify(step.type)}, which this drone has no worker for any more`);
-    const root = step.parentId === null ? step : local.trace(step.rootId).find((r) => r.parentId === null) ?? step;
+    const root = step.parentId === null ? step : (await local.trace(step.rootId, TRACE_LIMITS)).find((r) => r.parentId === null) ?? step;
     const [id] = await this.queue.enqueue([{
       type: step.type, data: data === undefined ? JSON.parse(step.dataJson) : data, postback: root.postback, replayOf: `${step.rootId}:${step.id}`,
     }]);
@@ -780,7 +813,11 @@ export class Drone extends EventEmitter<DroneEvents> {
     return { id };
   }
 
-  /** "Debug this type": a worker instance with the Node inspector on loopback gets the next task of it. */
+  /**
+   * "Debug this type": a worker instance with the Node inspector on loopback gets the next task of
+   * it. The session's ws:// URL is the inspector's only key (it publishes no /json/list): it goes to
+   * whoever may call the API, and nowhere else.
+   */
   async debug(type: string): Promise<DebugSession> {
     const { instance, inspector, taskId } = await this.pool.debug(type);
     this.changed();
@@ -874,7 +911,7 @@ function debugSession(type: string, instance: string, a: { host: string; port: n
   const ws = a.webSocketUrl.slice('ws://'.length);
   return {
     type, instance, host: a.host, port: a.port, webSocketUrl: a.webSocketUrl,
-    devtoolsUrl: `devtools://devtools/bundled/js_app.html?ws=${ws}`, jsonListUrl: `http://${a.host}:${a.port}/json/list`, taskId,
+    devtoolsUrl: `devtools://devtools/bundled/js_app.html?ws=${ws}`, taskId,
   };
 }
 
@@ -886,6 +923,7 @@ function sleep(ms: number): Promise<void> {
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (!e) return false;
-  if (typeof e.code === 'string' && (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN)$/.test(e.code) || /^(08|57P0)/.test(e.code))) return true;
+  // ENOENT: a Unix socket (the embedded server's) that is gone while its server is down.
+  if (typeof e.code === 'string' && (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|ENOENT)$/.test(e.code) || /^(08|57P0)/.test(e.code))) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(e.message ?? '');
 }

@@ -1,9 +1,9 @@
 import type { TaskRow, Trace, TraceStep } from '../api/contract.js';
-import type { StepLog, StepRow } from '../queue/local/localQueue.js';
+import type { StepHead, StepLog, StepRow } from '../queue/local/localQueue.js';
 import { postbackTarget } from './edges.js';
 
 /** When a step a worker holds began running (null: it waits in the worker; undefined: no worker holds it). */
-export type RunningLookup = (step: StepRow) => number | null | undefined;
+export type RunningLookup = (step: Pick<StepRow, 'id' | 'type'>) => number | null | undefined;
 
 /** "traceId:stepId" as stored on a replayed task, or null. */
 export function parseReplayOf(text: string | null): { traceId: string; stepId: number } | null {
@@ -32,7 +32,7 @@ export function buildTrace(traceId: string, rows: StepRow[], logs: StepLog[], ru
 }
 
 /** A row of the task explorer: a chain by its first step, its state that of its last step. */
-export function taskRow(root: StepRow, chain: StepRow[], running: RunningLookup): TaskRow {
+export function taskRow(root: StepHead, chain: StepHead[], running: RunningLookup): TaskRow {
   const last = chain[chain.length - 1] ?? root;
   const ended = last.state === 'done' || last.state === 'failed';
   const state: TaskRow['state'] = ended ? (last.state as 'done' | 'failed') : typeof running(last) === 'number' ? 'running' : 'queued';
@@ -43,7 +43,7 @@ export function taskRow(root: StepRow, chain: StepRow[], running: RunningLookup)
 }
 
 /** Whether a chain crossed an edge of the pipeline graph (ids as in core/drone/edges.ts). */
-export function chainOnEdge(edge: string, root: StepRow, chain: StepRow[]): boolean {
+export function chainOnEdge(edge: string, root: StepHead, chain: StepHead[]): boolean {
   const m = /^(claim|local|postback):(?:([^>]+)>)?(.+)$/.exec(edge)!;
   const [, kind, from, to] = m;
   if (kind === 'claim') return root.type === to;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
+import { openPrivateAppend } from '../util/privateFiles.js';
+import { MAX_LOG_LINE_BYTES, cutText } from '../util/truncate.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -20,19 +21,71 @@ export interface LogSink {
   close?(): void;
 }
 
-/** Keeps the newest lines in memory for the UI; bounded so a chatty worker cannot grow the drone. */
+/** What a line costs in the ring besides its message (the object, its other fields), roughly. */
+const LINE_OVERHEAD_BYTES = 200;
+
+/** The size a line is counted at in the ring: its text, not the exact heap size (which V8 decides). */
+function lineBytes(line: LogLine): number {
+  let n = LINE_OVERHEAD_BYTES + line.msg.length;
+  for (const k in line) {
+    const v = line[k];
+    if (typeof v === 'string' && k !== 'msg') n += v.length;
+  }
+  return n;
+}
+
+/**
+ * Keeps the newest lines in memory for the UI, bounded in lines and in bytes (the oldest go first):
+ * a worker printing megabyte lines must not grow the drone however few lines it prints.
+ */
 export class LogRing implements LogSink {
   private lines: LogLine[] = [];
+  /** Index of the oldest line kept: lines before it are dropped, and removed from the array in bulk. */
+  private head = 0;
+  private kept = 0;
+  /** Bytes of the lines before head: dropped, yet still referenced until the next compaction. */
+  private dropped = 0;
+  private sizes: number[] = [];
   private listeners = new Set<(line: LogLine) => void>();
-  constructor(readonly capacity = 5000) {}
+  constructor(readonly capacity = 5000, readonly maxBytes = 16 * 1024 * 1024) {}
   write(line: LogLine): void {
+    const size = lineBytes(line);
     this.lines.push(line);
-    if (this.lines.length > this.capacity * 1.25) this.lines = this.lines.slice(-this.capacity);
+    this.sizes.push(size);
+    this.kept += size;
+    while (this.lines.length - this.head > this.capacity || (this.kept > this.maxBytes && this.lines.length - this.head > 1)) {
+      this.kept -= this.sizes[this.head];
+      this.dropped += this.sizes[this.head];
+      this.head++;
+    }
+    // Dropping one at a time from the front of an array costs a copy each; in bulk, once in a while
+    // (and soon enough that dropped lines do not hold more than a quarter of the cap on top of it).
+    if ((this.head > 1024 && this.head * 2 > this.lines.length) || this.dropped > this.maxBytes / 4) {
+      this.lines = this.lines.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+      this.dropped = 0;
+    }
     for (const fn of this.listeners) fn(line);
   }
+  /** The size of the lines kept, as counted against maxBytes. */
+  get bytes(): number {
+    return this.kept;
+  }
+  get size(): number {
+    return this.lines.length - this.head;
+  }
+  /** The newest `limit` lines after seq `afterSeq`, oldest first. */
   recent(limit = this.capacity, afterSeq = 0): LogLine[] {
-    const from = this.lines.filter((l) => l.seq > afterSeq);
-    return from.slice(-Math.min(limit, this.capacity));
+    // Sequence numbers grow along the array: find the first line after afterSeq by bisection.
+    let lo = this.head;
+    let hi = this.lines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.lines[mid].seq > afterSeq) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.lines.slice(Math.max(lo, this.lines.length - Math.min(limit, this.capacity)));
   }
   subscribe(fn: (line: LogLine) => void): () => void {
     this.listeners.add(fn);
@@ -49,12 +102,17 @@ export class StderrSink implements LogSink {
   }
 }
 
-/** JSON lines, appended; opened once. */
+/** JSON lines, appended; opened once. Logs carry task data and errors: 0600 whatever the umask. */
 export class FileSink implements LogSink {
   private fd: number;
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.fd = fs.openSync(file, 'a');
+    try {
+      this.fd = openPrivateAppend(file);
+    } catch (err) {
+      // Not followed: in a shared folder, someone else's link could aim the drone's writes at any file.
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`log.file ${file} is a symbolic link; give the path of the file itself`);
+      throw err;
+    }
   }
   write(line: LogLine): void {
     fs.writeSync(this.fd, JSON.stringify(line) + '\n');
@@ -85,7 +143,8 @@ export class Logger {
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
     if (!this.enabled(level)) return;
     const root = this.root ?? this;
-    const line: LogLine = { ...this.fields, ...fields, seq: ++root.seq, time: Date.now(), level, msg };
+    // Messages carry what workers print and tasks throw: bounded before any sink sees them.
+    const line: LogLine = { ...this.fields, ...fields, seq: ++root.seq, time: Date.now(), level, msg: cutText(msg, MAX_LOG_LINE_BYTES) };
     for (const sink of this.sinks) sink.write(line);
   }
   debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }

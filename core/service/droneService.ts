@@ -11,6 +11,7 @@ import { resolveDatabase } from '../db/resolve.js';
 import { FileSink, Logger, LogRing, StderrSink, type LogLevel, type LogLine, type LogSink } from '../log/logger.js';
 import { SwarmageClient } from '../client.js';
 import { reason, redactUrl } from '../util/redact.js';
+import { writeFileAtomic } from '../util/privateFiles.js';
 import { VERSION } from '../util/version.js';
 
 export interface DroneServiceOptions {
@@ -21,6 +22,11 @@ export interface DroneServiceOptions {
   logLevel?: LogLevel;
   /** Dev mode: restart a type's workers when their module file changes (on in the desktop app, off headless unless asked). */
   hotReload?: boolean;
+  /**
+   * Why "debug this type" cannot work in this process, if it cannot: the packaged desktop app's
+   * fuses make its binary ignore --inspect, and workers are forked from that binary.
+   */
+  debugUnavailable?: string;
 }
 
 const SNAPSHOT_MIN_MS = 200; // at most 5 snapshots a second, however busy the drone
@@ -173,9 +179,8 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
     const config = check.config;
     const apply = async () => {
       if (save) {
-        const tmp = `${file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, text);
-        fs.renameSync(tmp, file);
+        // Keeps the file's mode (0600 when new) and never writes through a planted temp path.
+        writeFileAtomic(file, text);
         this.logger.info(`saved the config to ${file}`);
       }
       this.configText = text;
@@ -233,7 +238,10 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
       'tasks.trace': async ({ traceId }) => this.running().trace(traceId),
       'tasks.replay': async ({ stepId, data }) => this.running().replay(stepId, data),
       'types.schema': async ({ type }) => this.running().schema(type),
-      'workers.debug': async ({ type }) => this.running().debug(type),
+      'workers.debug': async ({ type }) => {
+        if (this.opts.debugUnavailable) throw new Error(this.opts.debugUnavailable);
+        return this.running().debug(type);
+      },
       'workers.undebug': async ({ type }) => this.running().undebug(type),
     };
   }

@@ -7,6 +7,7 @@ import { format } from 'node:util';
 import fs from 'node:fs';
 import { EXIT_LINE, MAX_STEP_LOG_LINES, RESULTS_FD, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 import { MAX_PAYLOAD_BYTES } from '../queue/limits.js';
+import { MAX_ERROR_BYTES, MAX_LOG_LINE_BYTES, MAX_STACK_BYTES, cutText } from '../util/truncate.js';
 
 interface UserWorker {
   work(task: unknown, ctx: unknown): unknown;
@@ -72,14 +73,16 @@ const logged = new Map<number, number>();
 function log(level: 'debug' | 'info' | 'warn' | 'error', t: ChildTask, args: unknown[]): void {
   const n = logged.get(t.s);
   if (n !== undefined) logged.set(t.s, n + 1);
-  const msg = format(...args);
+  // Cut here too, so that a megabyte line does not cross the IPC channel only to be cut by the drone.
+  const msg = cutText(format(...args), MAX_LOG_LINE_BYTES);
   // After the step finished (a callback it left behind), or beyond the limit: the live log only.
   send(n !== undefined && n < MAX_STEP_LOG_LINES ? { t: 'log', level, msg, task: t.id, s: t.s } : { t: 'log', level, msg, task: t.id });
 }
 
+/** What a task's failure records; cut here so the results pipe carries no megabyte error lines. */
 function errorOf(err: unknown): { error: string; stack: string | null } {
-  if (err instanceof Error) return { error: err.message || err.name, stack: err.stack ?? null };
-  return { error: typeof err === 'string' ? err : format(err), stack: null };
+  if (err instanceof Error) return { error: cutText(String(err.message || err.name), MAX_ERROR_BYTES), stack: typeof err.stack === 'string' ? cutText(err.stack, MAX_STACK_BYTES) : null };
+  return { error: cutText(typeof err === 'string' ? err : format(err), MAX_ERROR_BYTES), stack: null };
 }
 
 async function runOne(t: ChildTask): Promise<void> {

@@ -2,12 +2,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedWorker } from '../config/load.js';
 import type { Step, StepLog } from '../queue/local/localQueue.js';
 import type { Logger } from '../log/logger.js';
-import { EXIT_LINE, MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import { EXIT_LINE, MAX_RESULT_LINE_CHARS, MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import { readBoundedLines } from './lineReader.js';
+import { MAX_ERROR_BYTES, MAX_LOG_LINE_BYTES, MAX_STACK_BYTES, cutNullable, cutText } from '../util/truncate.js';
 
 export type InstanceState = 'starting' | 'idle' | 'busy' | 'crashed' | 'restarting' | 'stopped';
 
@@ -117,7 +118,9 @@ class Instance {
     this.killReason = null;
     const execArgv = this.spec.maxMemoryMb ? [`--max-old-space-size=${this.spec.maxMemoryMb}`] : [];
     // Loopback only, on a port the system picks: the inspector lets whoever reaches it run code.
-    if (this.debug) execArgv.push('--inspect=127.0.0.1:0');
+    // Its ws:// URL (the secret part is the UUID in its path) goes to stderr only, which only the
+    // drone reads: with the default (http) any local user could read it from /json/list.
+    if (this.debug) execArgv.push('--inspect=127.0.0.1:0', '--inspect-publish-uid=stderr');
     this.codeVersion = codeVersionOf(this.spec.modulePath);
     this.inspector = null;
     this.reportedExit = false;
@@ -133,8 +136,8 @@ class Instance {
     });
     this.proc = proc;
     const log = this.pool.log.child({ worker: this.id });
-    createInterface({ input: proc.stdout! }).on('line', (line) => log.info(line));
-    createInterface({ input: proc.stderr! }).on('line', (line) => {
+    readBoundedLines(proc.stdout!, MAX_LOG_LINE_BYTES, (line) => log.info(line));
+    readBoundedLines(proc.stderr!, MAX_LOG_LINE_BYTES, (line) => {
       const m = this.debug ? INSPECTOR_LINE.exec(line) : null;
       if (m) {
         this.inspector = { webSocketUrl: m[1], host: m[2], port: Number(m[3]) };
@@ -155,9 +158,21 @@ class Instance {
     const results = proc.stdio[RESULTS_FD] as NodeJS.ReadableStream;
     results.setEncoding('utf8');
     let partial = '';
+    /** The line being read passed the limit: what is left of it, up to its newline, goes. */
+    let discarding = false;
     results.on('data', (chunk: string) => {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop()!;
+      if (discarding && lines.length > 0) {
+        lines.shift();
+        discarding = false;
+      }
+      // User code can write to this fd too: a line longer than any result can be is not kept whole.
+      if (partial.length > MAX_RESULT_LINE_CHARS) {
+        if (!discarding) log.warn(`ignored a line of more than ${MAX_RESULT_LINE_CHARS} characters on the results pipe`);
+        partial = '';
+        discarding = true;
+      }
       if (proc === this.proc) this.onResults(lines, log);
     });
     const resultsEnded = new Promise<void>((resolve) => results.once('close', resolve));
@@ -250,7 +265,12 @@ class Instance {
       if (r.ok) {
         this.done++;
         this.crashesInARow = 0;
-      } else this.failed++;
+      } else {
+        this.failed++;
+        // Cut in the worker already (child.ts); again here, for lines that did not come from it.
+        r.error = cutText(r.error, MAX_ERROR_BYTES);
+        r.stack = cutNullable(r.stack, MAX_STACK_BYTES);
+      }
       // The worker says when it began; the drone's own guess (when the step reached the front) is the fallback.
       out.push({ step: f.step, result: r, startedAt: r.at ?? f.startedAt });
     }

@@ -53,6 +53,12 @@ export type FromChild =
 export const MAX_STEP_LOG_LINES = 200;
 export const MAX_STEP_LOG_CHARS = 4096;
 
+/**
+ * The longest line the drone reads on the results pipe: a result's JSON (at most 1 MiB) inside a
+ * JSON string can double with escaping, plus an error and stack already cut (see util/truncate.ts).
+ */
+export const MAX_RESULT_LINE_CHARS = 4 * 1024 * 1024;
+
 const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 
 /** The child runs the user's code, which can call process.send too: check before trusting. */

@@ -10,6 +10,8 @@ import { spawnDrone, startDrone } from '../helpers/drone.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import { codeVersionOf } from '../../core/workers/pool.js';
 import type { DebugSession, Snapshot } from '../../core/api/contract.js';
+import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
 
 const snapshot = async (service: DroneService) => (await call(service, 'drone.snapshot', {})) as Snapshot;
 const workersOf = async (service: DroneService, type: string) => (await snapshot(service)).drone!.workers.filter((w) => w.type === type);
@@ -31,18 +33,24 @@ describe('debug this type (Node inspector on loopback)', () => {
     await service.stop();
   });
 
-  it('starts an instance with the inspector on 127.0.0.1 whose /json/list answers; the next task goes to it; undebug stops it', async () => {
+  it('starts an instance with the inspector on 127.0.0.1 reachable only by its ws:// URL; the next task goes to it; undebug stops it', async () => {
     const session = await call(service, 'workers.debug', { type: 'factorial' }) as DebugSession;
     assert.equal(session.type, 'factorial');
     assert.equal(session.host, '127.0.0.1');
     assert.ok(session.port > 0);
     assert.match(session.webSocketUrl!, new RegExp(`^ws://127\\.0\\.0\\.1:${session.port}/[0-9a-f-]+$`));
     assert.equal(session.devtoolsUrl, `devtools://devtools/bundled/js_app.html?ws=${session.webSocketUrl!.slice('ws://'.length)}`);
-    assert.equal(session.jsonListUrl, `http://127.0.0.1:${session.port}/json/list`);
+    assert.equal('jsonListUrl' in session, false, 'nothing points at /json/list');
     assert.equal(session.taskId, null);
 
-    const targets = await (await fetch(session.jsonListUrl)).json() as Array<{ webSocketDebuggerUrl: string; type: string }>;
-    assert.ok(targets.some((t) => t.webSocketDebuggerUrl === session.webSocketUrl && t.type === 'node'), JSON.stringify(targets));
+    // --inspect-publish-uid=stderr: the inspector's HTTP side does not list its target to anyone.
+    for (const route of ['/json/list', '/json', '/json/version']) {
+      const res = await fetch(`http://127.0.0.1:${session.port}${route}`);
+      const text = await res.text();
+      assert.equal(res.status, 404, `${route} answers 404`);
+      assert.doesNotMatch(text, /ws:\/\//, `${route} gives no ws:// URL`);
+    }
+    assert.equal(await evaluateOver(session.webSocketUrl!, '1+1'), 2, 'the URL the API gave works');
 
     const [debugInstance] = (await workersOf(service, 'factorial')).filter((w) => w.debug);
     assert.equal(debugInstance.id, session.instance);
@@ -57,11 +65,61 @@ describe('debug this type (Node inspector on loopback)', () => {
 
     await call(service, 'workers.undebug', { type: 'factorial' });
     assert.deepEqual((await workersOf(service, 'factorial')).map((w) => w.debug), [false]);
-    await assert.rejects(fetch(session.jsonListUrl), 'the inspector is gone with its instance');
+    await assert.rejects(fetch(`http://127.0.0.1:${session.port}/json/version`), 'the inspector is gone with its instance');
     assert.equal((await call(service, 'tasks.request', { type: 'factorial', data: 5 })).result, '78', 'the other instances go on');
     await call(service, 'workers.undebug', { type: 'factorial' }); // no session: nothing to do
   });
 });
+
+describe('debug this type: another OS user on the machine', () => {
+  let service: DroneService;
+  before(async () => {
+    ({ service } = await startService(await testDatabaseUrl(), freshSchema()));
+  });
+  after(async () => {
+    await service.stop();
+  });
+
+  it('learns no ws:// URL from the inspector (as uid 65534)', { skip: process.getuid?.() !== 0 && 'needs root to run a process as another user' }, async () => {
+    const session = await call(service, 'workers.debug', { type: 'factorial' }) as DebugSession;
+    const script = `Promise.all(['/json/list', '/json', '/json/version'].map((r) => fetch('http://127.0.0.1:${session.port}' + r)
+      .then(async (res) => r + ' ' + res.status + ' ' + await res.text(), (e) => r + ' ' + e.message))).then((a) => console.log(a.join('\\n')))`;
+    const child = spawn(process.execPath, ['-e', script], { uid: 65534, gid: 65534, cwd: '/', env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 0, out);
+    assert.equal(out.trim().split('\n').length, 3, out);
+    assert.doesNotMatch(out, /ws:\/\//, out);
+    assert.doesNotMatch(out, new RegExp(session.webSocketUrl!.split('/').at(-1)!), 'nor its id');
+    for (const line of out.trim().split('\n')) assert.match(line, /^\S+ 404\b/, `answered, with 404: ${line}`);
+    await call(service, 'workers.undebug', { type: 'factorial' });
+  });
+});
+
+/** Runtime.evaluate over the inspector's WebSocket: the value of `expression`. */
+async function evaluateOver(url: string, expression: string): Promise<unknown> {
+  const ws = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const answer = new Promise<unknown>((resolve, reject) => {
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data)) as { id?: number; result?: { result?: { value?: unknown } }; error?: unknown };
+        if (m.id !== 1) return;
+        if (m.error) reject(new Error(JSON.stringify(m.error)));
+        else resolve(m.result?.result?.value);
+      });
+    });
+    ws.send(JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }));
+    return await answer;
+  } finally {
+    ws.close();
+  }
+}
 
 describe('debug this type: a task the debug instance holds when the session ends', () => {
   it('goes back to the buffer and runs in another instance, its attempt not charged', async () => {
@@ -72,10 +130,10 @@ describe('debug this type: a task the debug instance holds when the session ends
     try {
       await d.drone.debug('chatty');
       const [id] = await d.drone.queue.enqueue([{ type: 'chatty', data: { hangIfDebugged: true, lines: 1 } }]);
-      await waitFor('the debug instance running it', () => d.drone.debugSession('chatty')?.taskId === id && d.drone.trace(id)?.steps[0].state === 'running');
+      await waitFor('the debug instance running it', async () => d.drone.debugSession('chatty')?.taskId === id && (await d.drone.trace(id))?.steps[0].state === 'running');
       await d.drone.undebug('chatty');
-      const trace = await waitFor('the task done elsewhere', () => {
-        const t = d.drone.trace(id);
+      const trace = await waitFor('the task done elsewhere', async () => {
+        const t = await d.drone.trace(id);
         return t?.steps.at(-1)?.state === 'done' ? t : null;
       });
       assert.deepEqual(trace.steps.map((s) => [s.attempt, s.state]), [[1, 'done']], 'the same step, requeued, not failed');
@@ -143,6 +201,20 @@ describe('hot reload', () => {
     await onVersion('hexadecimal', codeVersionOf(file)!);
     const { result } = await call(service, 'tasks.request', { type: 'factorial', data: 5, timeoutMs: 60_000 });
     assert.equal(result, 'v3:78');
+  });
+});
+
+describe('debug this type where the inspector cannot work (the packaged desktop app)', () => {
+  it('refuses with the reason and starts no instance', async () => {
+    const why = 'debugging a type is off in the packaged app';
+    const { service } = await startService(await testDatabaseUrl(), freshSchema(), {}, { debugUnavailable: why });
+    try {
+      const out = await service.dispatch('workers.debug', { type: 'factorial' });
+      assert.deepEqual(out, { ok: false, error: { code: 'failed', message: why } });
+      assert.ok(!(await snapshot(service)).drone!.workers.some((w) => w.id.includes('debug')), 'no debug instance');
+    } finally {
+      await service.stop();
+    }
   });
 });
 

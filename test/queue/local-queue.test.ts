@@ -308,6 +308,7 @@ describe('LocalQueue history: traces, logs, the task explorer, replays (format 3
     assert.deepEqual(q.logsOf([a.id, a2.id]).map((l) => [l.stepId, l.level, l.msg]), [
       [a.id, 'info', 'first line'], [a.id, 'debug', 'late line'], [a2.id, 'warn', 'second line'],
     ]);
+    assert.deepEqual(q.logsOf([a.id, a2.id], 2).map((l) => l.msg), ['first line', 'late line'], 'at most maxLines');
     assert.deepEqual(q.trace('404'), []);
     assert.equal(q.step(a2.id)!.rootId, '1');
     assert.equal(q.step(999_999), null);
@@ -315,9 +316,9 @@ describe('LocalQueue history: traces, logs, the task explorer, replays (format 3
 
   it('searchRoots() filters first steps by type, time and a JSON path condition, newest first, with their chains; pages by keyset', () => {
     const { q, a, a2, c, d } = history();
-    const ids = (w: Parameters<LocalQueue['searchRoots']>[0]) => q.searchRoots(w).map((r) => r.root.id);
+    const ids = (w: Parameters<LocalQueue['searchRoots']>[0]) => q.searchRoots(w).found.map((r) => r.root.id);
     assert.deepEqual(ids({ limit: 10 }), [d.id, c.id, a.id]);
-    assert.deepEqual(q.searchRoots({ limit: 10 }).find((r) => r.root.id === a.id)!.chain.map((s) => s.id), [a.id, a2.id]);
+    assert.deepEqual(q.searchRoots({ limit: 10 }).found.find((r) => r.root.id === a.id)!.chain.map((s) => s.id), [a.id, a2.id]);
     assert.deepEqual(ids({ type: 'thumb', limit: 10 }), [c.id]);
     assert.deepEqual(ids({ limit: 2 }), [d.id, c.id]);
     assert.deepEqual(ids({ limit: 2, before: c.id }), [a.id], 'keyset: the page after the last id seen');
@@ -335,6 +336,37 @@ describe('LocalQueue history: traces, logs, the task explorer, replays (format 3
     assert.deepEqual(ids({ where: { path: '$.ok', op: '=', value: false }, limit: 10 }), [c.id]);
     assert.throws(() => ids({ where: { path: '$.user.id', op: '<', value: null }, limit: 10 }), /where: < needs a value/);
     assert.throws(() => ids({ where: { path: '$.user.id', op: 'contains' }, limit: 10 }), /where: "contains" needs a value/);
+  });
+
+  it('searchRoots() with `scan` examines only that many step ids below `before` and says where to go on', () => {
+    const { q, a, c, d } = history();
+    // a, c and d were claimed together (consecutive ids), a2 after them: a window of one id below d holds c.
+    const page = q.searchRoots({ before: d.id, scan: d.id - c.id, limit: 10 });
+    assert.deepEqual(page.found.map((r) => r.root.id), [c.id]);
+    assert.equal(page.more, c.id, 'fewer than asked and older steps left: go on below the window');
+    const rest = q.searchRoots({ before: page.more!, scan: 1000, limit: 10 });
+    assert.deepEqual([rest.found.map((r) => r.root.id), rest.more], [[a.id], null], 'the window reached the oldest step: nothing more');
+    const none = q.searchRoots({ before: d.id, scan: d.id - c.id, type: 'nope', limit: 10 });
+    assert.deepEqual([none.found, none.more], [[], c.id], 'a window with no match still moves on');
+    const full = q.searchRoots({ scan: 1000, limit: 1 });
+    assert.equal(full.more, null, 'a full page: the caller goes on from its last row');
+  });
+
+  it('searchRoots() rows carry no data, result or stack, and an error preview; trace() with limits cuts each text and the total, with a marker', () => {
+    const { q, c } = history();
+    const big = 'e'.repeat(5000);
+    q.refail('2', big, 0);
+    const row = q.searchRoots({ type: 'thumb', limit: 10 }).found[0].root as Record<string, unknown>;
+    assert.equal(row.id, c.id);
+    assert.equal('dataJson' in row || 'resultJson' in row || 'stack' in row, false);
+    assert.equal(row.error, 'e'.repeat(1024), 'the explorer shows a preview');
+    const [whole] = q.trace('2');
+    assert.equal(whole.error, big, 'without limits: whole');
+    const [cut] = q.trace('2', { fieldChars: 100, totalChars: 1_000_000 });
+    assert.equal(cut.error, `${'e'.repeat(100)}… (4900 characters cut)`);
+    assert.equal(cut.dataJson, whole.dataJson, 'short texts stay whole');
+    const [spent] = q.trace('2', { fieldChars: 4000, totalChars: 10 });
+    assert.match(spent.error!, /^e{256}… \(4744 characters cut\)$/, 'past the total only a preview');
   });
 
   it('pruning drops the logs of the steps it drops, and old replay records', () => {
@@ -399,7 +431,8 @@ for (const [name, make] of DRONE_QUEUES) describe(`${name} (the drone's local qu
       await t.ack([...done.finished, ...failed.finished]);
       assert.deepEqual(t.heldRootIds(), ['13']);
       assert.deepEqual(t.finished(), []);
-      assert.equal(t.trace('11')[0].state, 'done');
+      assert.equal((await t.trace('11'))[0].state, 'done');
+      assert.equal((await t.searchRoots({ limit: 10 })).found.length, 3, 'reads for the API answer asynchronously');
     } finally {
       t.close();
     }

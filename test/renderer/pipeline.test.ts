@@ -171,7 +171,7 @@ describe('store: pipeline debugging', () => {
     store.getState().setExplorerResults([{ ...row, traceId: '8', stepId: 8 }], null, true);
     assert.deepEqual(store.getState().explorer.rows.map((r) => r.traceId), ['9', '8']);
     assert.equal(store.getState().explorer.next, null);
-    const session = { type: 'a', instance: 'a#debug', host: '127.0.0.1', port: 9229, webSocketUrl: null, devtoolsUrl: null, jsonListUrl: 'http://127.0.0.1:9229/json/list', taskId: null };
+    const session = { type: 'a', instance: 'a#debug', host: '127.0.0.1', port: 9229, webSocketUrl: null, devtoolsUrl: null, taskId: null };
     store.getState().setDebugSession('a', session);
     assert.equal(store.getState().debugSessions.a, session);
     store.getState().setDebugSession('a', null);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import crypto from 'node:crypto';
 import type { ClaimedTask } from '../types.js';
 import { nativeBindingPath } from './nativeBinding.js';
+import { ensurePrivateFile, makePrivate } from '../../util/privateFiles.js';
 
 /** One unit of work in this drone: a claimed global task, or a `local:` hop of one. */
 export interface Step {
@@ -83,6 +84,23 @@ export interface StepRow {
   replayOf: string | null;
 }
 
+/** A step without its data, result and stack, its error cut to a preview: what the task explorer's rows need. */
+export type StepHead = Omit<StepRow, 'dataJson' | 'resultJson' | 'stack'>;
+
+/** How much of a trace's texts one answer carries (see trace()). */
+export interface TraceLimits {
+  /** Each input, output, error and stack: at most this many characters. */
+  fieldChars: number;
+  /** All of them together: past this, each keeps only a short preview. */
+  totalChars: number;
+}
+
+/** What a trace keeps of a text once its budget is spent. */
+const TRACE_PREVIEW_CHARS = 256;
+
+/** The task explorer's error preview, in characters (the trace has the whole recorded error). */
+const ERROR_PREVIEW_CHARS = 1024;
+
 /** A condition on the JSON data of a task's first step (the task explorer's `where`). */
 export interface DataCondition {
   /** An SQLite JSON path such as $.user.id (checked by the API contract's pattern). */
@@ -100,7 +118,19 @@ export interface StepSearch {
   where?: DataCondition;
   /** Keyset: only first steps with a smaller id. */
   before?: number;
+  /**
+   * Examine at most this many step ids below `before` (or below the newest): one call's cost stays
+   * bounded however long the history is; `more` then says where to go on.
+   */
+  scan?: number;
   limit: number;
+}
+
+/** A page of searchRoots: the first steps found with their chains, and where an unfinished scan goes on. */
+export interface StepSearchPage {
+  found: Array<{ root: StepHead; chain: StepHead[] }>;
+  /** The scan window ended before the oldest step and found fewer than `limit`: the `before` to go on with; else null. */
+  more: number | null;
 }
 
 export class LocalQueueError extends Error {
@@ -154,6 +184,12 @@ CREATE TABLE IF NOT EXISTS replays (
   created_at INTEGER NOT NULL
 );`;
 const STEP_ROW = `id, root_id, parent_id, type, data, state, result, error, stack, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of`;
+/** STEP_ROW without the large columns (SQLite then reads no overflow pages of them). */
+const STEP_HEAD = `id, root_id, parent_id, type, state, substr(error, 1, ${ERROR_PREVIEW_CHARS}) AS error, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of`;
+/** STEP_ROW with each large column cut to @n characters, and its length. */
+const STEP_ROW_CUT = `id, root_id, parent_id, type, state, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of,
+  substr(data, 1, @n) AS data, length(data) AS data_len, substr(result, 1, @n) AS result, length(result) AS result_len,
+  substr(error, 1, @n) AS error, length(error) AS error_len, substr(stack, 1, @n) AS stack, length(stack) AS stack_len`;
 const COLUMNS_V1 = 'id, root_id, parent_id, type, data, state, result, error, stack, retry_ms, postback, attempt, max_attempts, created_at, queued_at, finished_at';
 
 /**
@@ -191,7 +227,11 @@ export class LocalQueue {
   constructor(file: string) {
     this.path = path.resolve(file);
     try {
-      fs.mkdirSync(path.dirname(this.path), { recursive: true });
+      // Task data: the file exists 0600 before SQLite opens it, because SQLite creates -wal and -shm
+      // with the database file's mode; those left wider by an older version are tightened.
+      ensurePrivateFile(this.path);
+      makePrivate(`${this.path}-wal`);
+      makePrivate(`${this.path}-shm`);
       // Under Electron: the build for its ABI (build/native); under Node: the package's own build.
       this.db = new Database(this.path, { timeout: 2000, nativeBinding: nativeBindingPath() });
     } catch (err) {
@@ -247,9 +287,11 @@ export class LocalQueue {
       step: db.prepare(`SELECT ${STEP_ROW} FROM steps WHERE id = ?`),
       // A trace: every step of one global task. root_id has no index (the hot path would pay for it); a scan of the bounded table.
       trace: db.prepare(`SELECT ${STEP_ROW} FROM steps WHERE root_id = ? ORDER BY id`),
-      logsOf: db.prepare(`SELECT step_id, time, level, msg FROM step_logs WHERE step_id IN (SELECT value FROM json_each(?)) ORDER BY step_id, id`),
+      traceCut: db.prepare(`SELECT ${STEP_ROW_CUT} FROM steps WHERE root_id = @root ORDER BY id`),
+      logsOf: db.prepare(`SELECT step_id, time, level, msg FROM step_logs WHERE step_id IN (SELECT value FROM json_each(?)) ORDER BY step_id, id LIMIT ?`),
       // The chains of some first steps: their ids are at least the smallest of them (a range of the primary key).
-      chainsOf: db.prepare(`SELECT ${STEP_ROW} FROM steps WHERE id >= ? AND root_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+      chainsOf: db.prepare(`SELECT ${STEP_HEAD} FROM steps WHERE id >= ? AND root_id IN (SELECT value FROM json_each(?)) ORDER BY id`),
+      minId: db.prepare<[], { id: number | null }>(`SELECT min(id) AS id FROM steps`),
       addReplay: db.prepare(`INSERT INTO replays (task_id, trace_id, step_id, created_at) VALUES (?, ?, ?, ?)`),
       replaysOf: db.prepare<[string], { task_id: string }>(`SELECT task_id FROM replays WHERE trace_id = ? ORDER BY created_at, task_id`),
     };
@@ -463,15 +505,31 @@ export class LocalQueue {
     return r ? toStepRow(r) : null;
   }
 
-  /** Every step of one global task kept here (every attempt), oldest first. */
-  trace(rootId: string): StepRow[] {
-    return this.st.trace.all(rootId).map(toStepRow);
+  /**
+   * Every step of one global task kept here (every attempt), oldest first. With `limits`, the
+   * texts are cut (inputs and outputs of up to 1 MiB each, over many attempts and hops, would add
+   * up to an answer of any size), each with a marker saying how much; without, whole.
+   */
+  trace(rootId: string, limits?: TraceLimits): StepRow[] {
+    if (!limits) return this.st.trace.all(rootId).map(toStepRow);
+    let budget = limits.totalChars;
+    const take = (text: string | null, len: number | null): string | null => {
+      if (text === null || len === null) return null;
+      const keep = Math.min(len, limits.fieldChars, Math.max(budget, TRACE_PREVIEW_CHARS));
+      budget -= keep;
+      return keep < len ? `${text.slice(0, keep)}… (${len - keep} characters cut)` : text;
+    };
+    const out: StepRow[] = [];
+    for (const r of this.st.traceCut.iterate({ root: rootId, n: limits.fieldChars }) as Iterable<any>) {
+      out.push(toStepRow({ ...r, data: take(r.data, r.data_len), result: take(r.result, r.result_len), error: take(r.error, r.error_len), stack: take(r.stack, r.stack_len) }));
+    }
+    return out;
   }
 
-  /** The log lines kept for these steps, by step, in the order written. */
-  logsOf(stepIds: number[]): StepLog[] {
+  /** The log lines kept for these steps, by step, in the order written; at most `maxLines`. */
+  logsOf(stepIds: number[], maxLines = Number.MAX_SAFE_INTEGER): StepLog[] {
     if (stepIds.length === 0) return [];
-    return (this.st.logsOf.all(JSON.stringify(stepIds)) as any[]).map((r) => ({ stepId: r.step_id, time: r.time, level: r.level, msg: r.msg }));
+    return (this.st.logsOf.all(JSON.stringify(stepIds), maxLines) as any[]).map((r) => ({ stepId: r.step_id, time: r.time, level: r.level, msg: r.msg }));
   }
 
   /**
@@ -479,25 +537,35 @@ export class LocalQueue {
    * their chains (the attempt of that first step), for the task explorer. Scans newest first; the
    * JSON condition runs in SQLite (json_extract with the path as a parameter).
    */
-  searchRoots(q: StepSearch): Array<{ root: StepRow; chain: StepRow[] }> {
+  searchRoots(q: StepSearch): StepSearchPage {
     const conds = ['parent_id IS NULL'];
     const params: unknown[] = [];
     if (q.type !== undefined) conds.push('type = ?'), params.push(q.type);
     if (q.from !== undefined) conds.push('queued_at >= ?'), params.push(q.from);
     if (q.to !== undefined) conds.push('queued_at <= ?'), params.push(q.to);
     if (q.before !== undefined) conds.push('id < ?'), params.push(q.before);
+    // The window: a range of the primary key, so the scan (and json_extract on each row's data)
+    // stops there whatever the filters match.
+    let floor: number | null = null;
+    if (q.scan !== undefined) {
+      const top = q.before ?? (this.st.maxId.get()?.id ?? 0) + 1;
+      floor = Math.max(0, top - q.scan);
+      conds.push('id >= ?'), params.push(floor);
+    }
     if (q.where) {
       const [sql, values] = dataCondition(q.where);
       conds.push(sql);
       params.push(...values);
     }
-    const sql = `SELECT ${STEP_ROW} FROM steps WHERE ${conds.join(' AND ')} ORDER BY id DESC LIMIT ?`;
-    const roots = (this.db.prepare(sql).all(...params, q.limit) as any[]).map(toStepRow);
-    if (roots.length === 0) return [];
+    const sql = `SELECT ${STEP_HEAD} FROM steps WHERE ${conds.join(' AND ')} ORDER BY id DESC LIMIT ?`;
+    const roots = (this.db.prepare(sql).all(...params, q.limit) as any[]).map(toStepHead);
+    const oldest = this.st.minId.get()?.id ?? null;
+    const more = roots.length < q.limit && floor !== null && oldest !== null && floor > oldest ? floor : null;
+    if (roots.length === 0) return { found: [], more };
     const minId = roots[roots.length - 1].id;
-    const all = (this.st.chainsOf.all(minId, JSON.stringify([...new Set(roots.map((r) => r.rootId))])) as any[]).map(toStepRow);
+    const all = (this.st.chainsOf.all(minId, JSON.stringify([...new Set(roots.map((r) => r.rootId))])) as any[]).map(toStepHead);
     // A chain: the steps after its first one that descend from it (a retry is a chain of its own).
-    const chainOf = new Map<number, StepRow[]>();
+    const chainOf = new Map<number, StepHead[]>();
     const owner = new Map<number, number>();
     for (const r of roots) owner.set(r.id, r.id);
     for (const s of all) {
@@ -508,7 +576,7 @@ export class LocalQueue {
       if (!list) chainOf.set(head, (list = []));
       list.push(s);
     }
-    return roots.map((root) => ({ root, chain: chainOf.get(root.id) ?? [root] }));
+    return { found: roots.map((root) => ({ root, chain: chainOf.get(root.id) ?? [root] })), more };
   }
 
   /** Notes a replay this drone enqueued: the new task, and the step (of which trace) it replays. */
@@ -533,6 +601,13 @@ export class LocalQueue {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function toStepHead(r: any): StepHead {
+  return {
+    id: r.id, rootId: r.root_id, parentId: r.parent_id, type: r.type, state: r.state, error: r.error, postback: r.postback, attempt: r.attempt,
+    createdAt: r.created_at, queuedAt: r.queued_at, startedAt: r.started_at, finishedAt: r.finished_at, ackedAt: r.acked_at, replayOf: r.replay_of,
+  };
 }
 
 function toStepRow(r: any): StepRow {

@@ -3,12 +3,14 @@
  * drain's critical path, and SQLite took about a third of it. The hot path — buffering a claimed
  * batch, recording outcomes, acknowledging — is asynchronous: the drone goes on with other work
  * while SQLite commits, and waits for a commit only where the order matters (workers see a batch
- * after it is durable; Postgres hears of an outcome after it is). Everything else is a synchronous
- * call, answered in the order posted, so it sees every write posted before it.
+ * after it is durable; Postgres hears of an outcome after it is). So are the reads the API serves
+ * (traces, the task explorer), whose cost grows with the history: the drone's thread must not sit
+ * in Atomics.wait while SQLite scans. Everything else is a synchronous call. Either way calls are
+ * answered in the order posted, so each sees every write posted before it.
  */
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ClaimedTask } from '../types.js';
-import { LocalQueue, LocalQueueError, claimedSteps, doneEntry, flatClaimed, flatRanges, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch } from './localQueue.js';
+import { LocalQueue, LocalQueueError, claimedSteps, doneEntry, flatClaimed, flatRanges, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch, type StepSearchPage, type TraceLimits } from './localQueue.js';
 
 export interface ThreadCall {
   id: number;
@@ -140,20 +142,24 @@ export class LocalQueueThread {
   step(id: number): StepRow | null {
     return this.callSync('step', [id]) as StepRow | null;
   }
-  trace(rootId: string): StepRow[] {
-    return this.callSync('trace', [rootId]) as StepRow[];
+  // Reads for the API: asynchronous (see above).
+  stepAsync(id: number): Promise<StepRow | null> {
+    return this.call('step', [id]);
   }
-  logsOf(stepIds: number[]): StepLog[] {
-    return this.callSync('logsOf', [stepIds]) as StepLog[];
+  trace(rootId: string, limits?: TraceLimits): Promise<StepRow[]> {
+    return this.call('trace', [rootId, limits]);
   }
-  searchRoots(q: StepSearch): Array<{ root: StepRow; chain: StepRow[] }> {
-    return this.callSync('searchRoots', [q]) as Array<{ root: StepRow; chain: StepRow[] }>;
+  logsOf(stepIds: number[], maxLines?: number): Promise<StepLog[]> {
+    return this.call('logsOf', [stepIds, maxLines]);
+  }
+  searchRoots(q: StepSearch): Promise<StepSearchPage> {
+    return this.call('searchRoots', [q]);
   }
   addReplay(taskId: string, traceId: string, stepId: number, now?: number): void {
     this.callSync('addReplay', [taskId, traceId, stepId, now]);
   }
-  replaysOf(traceId: string): string[] {
-    return this.callSync('replaysOf', [traceId]) as string[];
+  replaysOf(traceId: string): Promise<string[]> {
+    return this.call('replaysOf', [traceId]);
   }
   heldRootIds(): string[] {
     return this.callSync('heldRootIds', []) as string[];
@@ -219,19 +225,22 @@ export class LocalQueueHere implements DroneLocalQueue {
   step(id: number): StepRow | null {
     return this.q.step(id);
   }
-  trace(rootId: string): StepRow[] {
-    return this.q.trace(rootId);
+  async stepAsync(id: number): Promise<StepRow | null> {
+    return this.q.step(id);
   }
-  logsOf(stepIds: number[]): StepLog[] {
-    return this.q.logsOf(stepIds);
+  async trace(rootId: string, limits?: TraceLimits): Promise<StepRow[]> {
+    return this.q.trace(rootId, limits);
   }
-  searchRoots(q: StepSearch): Array<{ root: StepRow; chain: StepRow[] }> {
+  async logsOf(stepIds: number[], maxLines?: number): Promise<StepLog[]> {
+    return this.q.logsOf(stepIds, maxLines);
+  }
+  async searchRoots(q: StepSearch): Promise<StepSearchPage> {
     return this.q.searchRoots(q);
   }
   addReplay(taskId: string, traceId: string, stepId: number, now?: number): void {
     this.q.addReplay(taskId, traceId, stepId, now);
   }
-  replaysOf(traceId: string): string[] {
+  async replaysOf(traceId: string): Promise<string[]> {
     return this.q.replaysOf(traceId);
   }
   heldRootIds(): string[] {

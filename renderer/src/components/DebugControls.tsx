@@ -65,8 +65,13 @@ function DebugAddress({ session, stopping, onStop }: { session: DebugSession; st
       </p>
       {session.webSocketUrl ? (
         <>
-          <CopyLine label="Inspector (VS Code, chrome://inspect)" value={session.webSocketUrl} testId={`debug-ws-${session.type}`} />
+          <CopyLine label="Inspector (VS Code: attach to this URL)" value={session.webSocketUrl} testId={`debug-ws-${session.type}`} />
           {session.devtoolsUrl && <CopyLine label="Chrome DevTools" value={session.devtoolsUrl} testId={`debug-devtools-${session.type}`} />}
+          {/* The URL is the inspector's only key: it is not listed at /json/list, so discovery (chrome://inspect) finds nothing. */}
+          <p className="muted small-text" data-testid={`debug-secret-${session.type}`}>
+            Whoever has this URL can run code as the drone's user: it is shown only here, and the inspector lists no targets, so
+            chrome://inspect will not find it by itself.
+          </p>
         </>
       ) : (
         <p className="muted small-text">Waiting for the inspector to listen…</p>
@@ -77,9 +82,6 @@ function DebugAddress({ session, stopping, onStop }: { session: DebugSession; st
             Open DevTools
           </a>
         )}
-        <a className="btn small" href={session.jsonListUrl} target="_blank" rel="noreferrer" data-testid={`debug-json-${session.type}`}>
-          /json/list
-        </a>
         <button type="button" className="btn small" disabled={stopping} onClick={onStop} data-testid={`debug-stop-${session.type}`}>
           Stop debugging
         </button>

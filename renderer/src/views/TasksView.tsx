@@ -111,7 +111,8 @@ export function TasksView() {
         {explorer.rows.length > 0 ? (
           <TaskTable rows={explorer.rows} testId="explorer-rows" />
         ) : (
-          explorer.searched && <EmptyState title="No tasks match" testId="explorer-none" />
+          // One search examines a bounded part of the history: "Older" goes on where it stopped.
+          explorer.searched && <EmptyState title={explorer.next !== null ? 'No match among the newest tasks searched: Older searches further back' : 'No tasks match'} testId="explorer-none" />
         )}
         {explorer.next !== null && (
           <div className="controls">

@@ -225,7 +225,10 @@ function ReplayForm({ step, index, onClose }: { step: TraceStep; index: number; 
   const [text, setText] = useState(() => pretty(step.input));
   const [newId, setNewId] = useState<string | null>(null);
   const parsed = useMemo(() => parseJson(text), [text]);
-  const marks: LineMark[] = parsed.ok ? [] : [{ ...parsed.problem, severity: 'error' }];
+  // A trace carries inputs cut to a bound (not JSON then): unedited, the replay sends the stored data.
+  const edited = text !== pretty(step.input);
+  const sendable = parsed.ok || !edited;
+  const marks: LineMark[] = parsed.ok || !edited ? [] : [{ ...parsed.problem, severity: 'error' }];
   const gone = useRef(false);
   useEffect(() => {
     gone.current = false;
@@ -234,9 +237,8 @@ function ReplayForm({ step, index, onClose }: { step: TraceStep; index: number; 
     };
   }, []);
   const [replay, state] = useAction(async () => {
-    if (!parsed.ok) return;
-    const edited = text !== pretty(step.input);
-    const { id } = await call('tasks.replay', edited ? { stepId: step.stepId, data: parsed.value } : { stepId: step.stepId });
+    if (!sendable) return;
+    const { id } = await call('tasks.replay', edited && parsed.ok ? { stepId: step.stepId, data: parsed.value } : { stepId: step.stepId });
     await waitForTrace(id, () => setNewId(id), () => gone.current);
   });
   const editorId = `replay-editor-${step.stepId}`;
@@ -253,13 +255,13 @@ function ReplayForm({ step, index, onClose }: { step: TraceStep; index: number; 
         Replay step {index + 1} ({step.type}) as a new task, linked to this one{index > 0 && ' — starting from the recorded output of the step before it'}. Edit its data:
       </label>
       <JsonEditor id={editorId} value={text} onChange={setText} marks={marks} testId={`replay-editor-${index + 1}`} rows={Math.min(12, Math.max(3, text.split('\n').length))} />
-      {!parsed.ok && (
+      {!sendable && (
         <p className="error-text small-text" role="alert">
           Invalid JSON at line {parsed.problem.line}, column {parsed.problem.column}: {parsed.problem.message}
         </p>
       )}
       <div className="controls">
-        <button type="submit" className="btn primary small" disabled={!parsed.ok || state.pending} data-testid={`replay-send-${index + 1}`}>
+        <button type="submit" className="btn primary small" disabled={!sendable || state.pending} data-testid={`replay-send-${index + 1}`}>
           Replay
         </button>
         <button type="button" className="btn small" onClick={onClose}>
