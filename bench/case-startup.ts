@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { PgQueue } from '../core/queue/pg/pgQueue.js';
-import { stopEmbedded } from '../core/db/embedded.js';
+import { embeddedUrl, stopEmbedded } from '../core/db/embedded.js';
 import { FIXTURES, now, progress, sleep } from './env.js';
 import { CaseRecorder, Series, type CaseOptions } from './harness.js';
 import type { CaseResult } from './results.js';
@@ -131,7 +131,7 @@ export async function startupCase(opts: CaseOptions): Promise<CaseResult> {
         if (p) throw new Error(p);
         if (fs.existsSync(credFile)) {
           const creds = JSON.parse(fs.readFileSync(credFile, 'utf8')) as { user: string; password: string };
-          const c = new pg.Client({ connectionString: `postgres://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 2000 });
+          const c = new pg.Client({ connectionString: embeddedUrl(creds, path.join(home, 'postgres'), port), connectionTimeoutMillis: 2000 });
           c.on('error', () => {});
           try {
             await c.connect();

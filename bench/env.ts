@@ -9,6 +9,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { parse } from 'pg-connection-string';
 import { ensureEmbedded, stopEmbedded } from '../core/db/embedded.js';
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes on this machine. */
@@ -116,7 +117,7 @@ export class BenchEnv {
     this.baseUrl = await ensureEmbedded({ dataDir: this.dataDir, port: this.port, onProgress: (m) => progress(m) });
     this.admin = new pg.Client({ connectionString: this.baseUrl });
     await this.admin.connect();
-    progress(`embedded Postgres ready on 127.0.0.1:${this.port} in ${((now() - t) / 1000).toFixed(1)} s (data in ${this.dataDir})`);
+    progress(`embedded Postgres ready (socket .s.PGSQL.${this.port} in its data folder) in ${((now() - t) / 1000).toFixed(1)} s (data in ${this.dataDir})`);
   }
 
   get adminClient(): pg.Client {
@@ -124,10 +125,14 @@ export class BenchEnv {
     return this.admin;
   }
 
+  /** The base URL with another database: over TCP or the embedded server's Unix socket (?host=/dir). */
   urlFor(database: string): string {
-    const u = new URL(this.baseUrl);
-    u.pathname = `/${database}`;
-    return u.toString();
+    const c = parse(this.baseUrl);
+    const auth = `${encodeURIComponent(c.user ?? '')}:${encodeURIComponent(c.password ?? '')}@`;
+    const db = encodeURIComponent(database);
+    return c.host?.startsWith('/')
+      ? `postgres://${auth}/${db}?host=${encodeURIComponent(c.host)}&port=${c.port ?? 5432}`
+      : `postgres://${auth}${c.host}:${c.port ?? 5432}/${db}`;
   }
 
   /** A fresh database (dropped first if a previous run left it). */
@@ -140,7 +145,7 @@ export class BenchEnv {
   }
 
   async dropDatabase(url: string): Promise<void> {
-    const db = new URL(url).pathname.slice(1);
+    const db = parse(url).database ?? '';
     await this.adminClient.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
     this.databases.delete(db);
   }

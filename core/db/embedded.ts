@@ -19,7 +19,7 @@ export interface EmbeddedOptions {
   onProgress?: (msg: string) => void;
 }
 
-interface Credentials {
+export interface Credentials {
   user: string;
   password: string;
 }
@@ -67,7 +67,7 @@ export function embeddedAddress(opts: { dataDir?: string; port: number }): strin
 }
 
 /** The form node-postgres and libpq (psql) both read: no host in the authority, the socket folder as ?host=. */
-function urlFor(creds: Credentials, dataDir: string, port: number): string {
+export function embeddedUrl(creds: Credentials, dataDir: string, port: number): string {
   const auth = `${creds.user}:${encodeURIComponent(creds.password)}`;
   if (!OVER_SOCKET) return `postgres://${auth}@127.0.0.1:${port}/postgres`;
   return `postgres://${auth}@/postgres?host=${encodeURIComponent(dataDir)}&port=${port}`;
@@ -295,14 +295,14 @@ export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
   const home = path.dirname(dataDir);
   const credFile = path.join(home, `${path.basename(dataDir)}.credentials.json`);
   const existing = readCredentials(credFile);
-  if (existing && (await canConnect(urlFor(existing, dataDir, opts.port)))) return urlFor(existing, dataDir, opts.port);
+  if (existing && (await canConnect(embeddedUrl(existing, dataDir, opts.port)))) return embeddedUrl(existing, dataDir, opts.port);
   // Refused before anything is written beside a folder that is not ours (no lock, no credentials).
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) checkDataDir(dataDir);
   prepareHome(home);
 
   return withLock(home, async () => {
     let creds = readCredentials(credFile);
-    if (creds && (await canConnect(urlFor(creds, dataDir, opts.port)))) return urlFor(creds, dataDir, opts.port);
+    if (creds && (await canConnect(embeddedUrl(creds, dataDir, opts.port)))) return embeddedUrl(creds, dataDir, opts.port);
     checkRunningServer(dataDir, opts.port);
     const bin = await binaries();
     const owner = postgresUser();
@@ -330,7 +330,7 @@ export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
       throw new EmbeddedError(`could not start the embedded Postgres in ${dataDir} on ${address}: ${err.message}${tail ? `\n${logFile}:\n${tail}` : ''}` +
         (/address already in use|could not bind/i.test(tail) ? `\nanother server uses port ${opts.port}: set queue.config.embedded.port` : ''));
     });
-    const url = urlFor(creds, dataDir, opts.port);
+    const url = embeddedUrl(creds, dataDir, opts.port);
     if (!(await canConnect(url))) throw new EmbeddedError(`the embedded Postgres started but refuses ${redactUrl(url)}`);
     return url;
   });

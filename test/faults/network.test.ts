@@ -46,8 +46,7 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
     it(`round ${round}: drops and stalls; the drones recover on their own and nothing is lost`, async () => {
       const { url, sql } = sc;
       const { r, schema, ledger, droneConfig, settle } = sc.round(round);
-      const target = new URL(url);
-      const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port) });
+      const proxy = await TcpProxy.forDatabase(url);
       proxies.push(proxy);
       const config = (alias: string) => droneConfig({
         alias, workers: { a: [ledger(), ledger()] },

@@ -1,4 +1,6 @@
 import net from 'node:net';
+import path from 'node:path';
+import { parse } from 'pg-connection-string';
 
 type Mode = 'pass' | 'stall' | 'refuse';
 
@@ -11,6 +13,9 @@ interface Pair {
   end: () => void;
 }
 
+/** Where a proxy forwards to: a loopback TCP port, or a Unix socket (the embedded Postgres's). */
+type Target = { host: string; port: number } | { path: string };
+
 /**
  * A TCP proxy on loopback between drones and Postgres, to cut the network for real: drop every
  * connection (and refuse new ones), or stall them (bytes are held, not forwarded, and new
@@ -19,10 +24,17 @@ interface Pair {
 export class TcpProxy {
   private mode: Mode = 'pass';
   private readonly pairs = new Set<Pair>();
-  private constructor(private readonly server: net.Server, readonly port: number, private readonly target: { host: string; port: number }) {}
+  private constructor(private readonly server: net.Server, readonly port: number, private readonly target: Target) {}
 
-  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    if (!['127.0.0.1', 'localhost', '::1'].includes(target.host)) throw new Error(`the test proxy only forwards to loopback, not ${target.host}`);
+  /** A proxy in front of the server of a Postgres URL (TCP on loopback, or a Unix socket as ?host=/dir). */
+  static forDatabase(url: string): Promise<TcpProxy> {
+    const c = parse(url);
+    const port = Number(c.port ?? 5432);
+    return TcpProxy.start(c.host?.startsWith('/') ? { path: path.join(c.host, `.s.PGSQL.${port}`) } : { host: c.host ?? '127.0.0.1', port });
+  }
+
+  static async start(target: Target): Promise<TcpProxy> {
+    if ('host' in target && !['127.0.0.1', 'localhost', '::1'].includes(target.host)) throw new Error(`the test proxy only forwards to loopback, not ${target.host}`);
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port, target);
@@ -30,12 +42,11 @@ export class TcpProxy {
     return proxy;
   }
 
-  /** The same URL, through the proxy. */
+  /** The same database and credentials, over TCP through the proxy. */
   url(direct: string): string {
-    const u = new URL(direct);
-    u.hostname = '127.0.0.1';
-    u.port = String(this.port);
-    return u.toString();
+    const c = parse(direct);
+    const auth = c.user ? `${encodeURIComponent(c.user)}${c.password ? `:${encodeURIComponent(c.password)}` : ''}@` : '';
+    return `postgres://${auth}127.0.0.1:${this.port}/${encodeURIComponent(c.database ?? 'postgres')}`;
   }
 
   get connections(): number {
@@ -69,7 +80,7 @@ export class TcpProxy {
 
   private connectUpstream(pair: Pair): void {
     const end = pair.end;
-    const up = net.connect(this.target.port, this.target.host);
+    const up = 'path' in this.target ? net.connect(this.target.path) : net.connect(this.target.port, this.target.host);
     up.setNoDelay(true);
     pair.upstream = up;
     up.on('error', end);
@@ -92,7 +103,9 @@ export class TcpProxy {
     this.mode = 'refuse';
     for (const p of [...this.pairs]) {
       p.client.resetAndDestroy();
-      p.upstream?.resetAndDestroy();
+      // A reset exists on TCP only; the upstream may be the embedded server's Unix socket.
+      if ('path' in this.target) p.upstream?.destroy();
+      else p.upstream?.resetAndDestroy();
     }
     this.pairs.clear();
   }
