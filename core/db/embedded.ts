@@ -5,8 +5,8 @@ import crypto from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { swarmageHome } from './paths.js';
-import { ensurePrivateDir, writeFileAtomic } from '../util/privateFiles.js';
+import { ensureHomeDir, swarmageHome } from './paths.js';
+import { writeFileAtomic } from '../util/privateFiles.js';
 import { redactUrl } from '../util/redact.js';
 
 const run = promisify(execFile);
@@ -138,12 +138,11 @@ function checkRunningServer(dataDir: string, port: number): void {
 function prepareDataDir(dataDir: string, owner: { uid: number; gid: number } | null): void {
   const st = checkDataDir(dataDir);
   if (!st) {
+    // Checked first: a folder created and then found unreachable would stay behind, root's, and be refused ever after.
+    if (owner) checkReachable(dataDir, owner);
     fs.mkdirSync(dataDir, { mode: 0o700 });
     fs.chmodSync(dataDir, 0o700);
-    if (owner) {
-      checkReachable(dataDir, owner);
-      fs.chownSync(dataDir, owner.uid, owner.gid);
-    }
+    if (owner) fs.chownSync(dataDir, owner.uid, owner.gid);
     return;
   }
   const runAs = owner?.uid ?? process.getuid?.();
@@ -176,17 +175,6 @@ function checkDataDir(dataDir: string): fs.Stats | null {
       `refusing to initialise a cluster in it or to change its owner; set queue.config.embedded.dataDir to a new or empty folder`);
   }
   return st;
-}
-
-/**
- * The folder holding the data directory and the credentials file. Created 0700; as root 0711, since
- * Postgres then runs as "postgres", which must pass through it (pass, not list) to its data.
- */
-function prepareHome(home: string): void {
-  const missing: string[] = [];
-  for (let d = home; !fs.existsSync(d) && d !== path.dirname(d); d = path.dirname(d)) missing.push(d);
-  ensurePrivateDir(home);
-  if (process.getuid?.() === 0) for (const d of missing) fs.chmodSync(d, 0o711);
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -298,7 +286,7 @@ export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
   if (existing && (await canConnect(embeddedUrl(existing, dataDir, opts.port)))) return embeddedUrl(existing, dataDir, opts.port);
   // Refused before anything is written beside a folder that is not ours (no lock, no credentials).
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) checkDataDir(dataDir);
-  prepareHome(home);
+  ensureHomeDir(home);
 
   return withLock(home, async () => {
     let creds = readCredentials(credFile);

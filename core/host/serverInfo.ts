@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { swarmageHome } from '../db/paths.js';
+import { ensureHomeDir, swarmageHome } from '../db/paths.js';
 import { ensurePrivateDir, PRIVATE_DIR, PRIVATE_FILE, writeFileAtomic } from '../util/privateFiles.js';
 
 export interface ServerInfo {
@@ -34,6 +34,7 @@ const FILE = /^ui-(\d+)-(\d+)\.json$/;
  * (a symlink planted in a shared place), is refused: the token must not land where others can read.
  */
 function privateDir(dir: string): string {
+  ensureHomeDir(path.dirname(dir));
   ensurePrivateDir(dir);
   const st = fs.lstatSync(dir);
   const uid = process.getuid?.();

@@ -7,6 +7,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { ensureEmbedded, stopEmbedded } from '../../core/db/embedded.js';
+import { writeServerInfo } from '../../core/host/serverInfo.js';
 import { SwarmageClient } from '../../core/client.js';
 import { runCli } from '../helpers/drone.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -188,6 +189,40 @@ describe('the embedded Postgres never takes over a folder that is not its own', 
     const before = owners(empty);
     await assert.rejects(ensureEmbedded({ dataDir: empty, port: 54329 }), /exists and belongs to uid 0, not to the "postgres" user .*changes the owner only of a folder it created/);
     assert.deepEqual(owners(empty), before);
+  });
+
+  it('a home that the "postgres" user cannot enter is refused before a data directory is made (none left behind to refuse later)', { skip: !isRoot && 'as root only' }, async () => {
+    const closed = path.join(home, 'closed');
+    fs.mkdirSync(closed, { mode: 0o700 });
+    fs.chmodSync(closed, 0o700);
+    const dataDir = path.join(closed, 'postgres');
+    await assert.rejects(ensureEmbedded({ dataDir, port: 54329 }), /the "postgres" user .* cannot enter .*closed/);
+    assert.equal(fs.existsSync(dataDir), false);
+  });
+
+  it('as root, a Swarmage home first created by a UI\'s server file still lets Postgres in (0711)', { skip: !isRoot && 'as root only' }, async () => {
+    const fresh = path.join(home, 'fresh-home');
+    const saved = process.env.SWARMAGE_HOME;
+    const savedRuntime = process.env.XDG_RUNTIME_DIR;
+    process.env.SWARMAGE_HOME = fresh;
+    delete process.env.XDG_RUNTIME_DIR;
+    const umask = process.umask(0);
+    try {
+      // What `swarmage drone --ui` does before its database is up.
+      writeServerInfo({ pid: process.pid, url: 'http://127.0.0.1:1/', loginUrl: 'http://127.0.0.1:1/?token=x', token: 'x', configFile: null, started: new Date().toISOString() }, 1);
+      assert.equal(mode(fresh), '711');
+      assert.equal(mode(path.join(fresh, 'run')), '700');
+      const url = await ensureEmbedded({ port: 54391 });
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.end();
+    } finally {
+      process.umask(umask);
+      await stopEmbedded({}).catch(() => {});
+      if (saved === undefined) delete process.env.SWARMAGE_HOME;
+      else process.env.SWARMAGE_HOME = saved;
+      if (savedRuntime !== undefined) process.env.XDG_RUNTIME_DIR = savedRuntime;
+    }
   });
 
   it('a folder whose path pg_ctl or psql cannot take is refused up front', async () => {
