@@ -82,7 +82,7 @@ for (const [v, { scenario: SCENARIO, crash, asyncClaimCommit, title }] of VARIAN
         }, 30_000, 50);
         assert.equal(snap.app.state, 'running');
         assert.equal(typeof snap.drone!.database.retryAt, 'number');
-        assert.match(snap.drone!.database.lastError!, /ECONN|ENOENT|terminat|Connection|shutting down|no answer from the database/i);
+        assert.match(snap.drone!.database.lastError!, /ECONN|ENOENT|EPIPE|terminat|Connection|shutting down|no answer from the database/i);
       }
       await sleep(Math.max(0, downAt + downFor - Date.now()));
       await ensureEmbedded({ dataDir, port });
