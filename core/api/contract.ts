@@ -157,18 +157,7 @@ function jsonBytes(value: unknown): number | null {
   } catch {
     return null;
   }
-  if (s === undefined) return null;
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
+  return s === undefined ? null : new TextEncoder().encode(s).length;
 }
 
 function method<R>() {
