@@ -46,7 +46,6 @@ export interface ConfigIssue {
 export interface ConfigView {
   file: string | null;
   text: string;
-  jsonSchema: unknown;
 }
 
 export interface ConfigCheck {
@@ -280,7 +279,6 @@ export type Response = { id: number; ok: true; result: unknown } | { id: number;
 export type EventMessage = { event: EventName; data: unknown };
 
 export const METHOD_NAMES = Object.keys(methods) as MethodName[];
-export const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 export type { LogLine, LogLevel, FailedTask, DroneSnapshot };
 
 /**

@@ -5,7 +5,6 @@ import type { AppInfo, EventMessage, Handlers, Snapshot } from '../api/contract.
 import { createDispatcher, type Dispatch } from '../api/dispatcher.js';
 import { checkConfigText } from '../config/check.js';
 import { loadConfigFile, type ResolvedConfig } from '../config/load.js';
-import { configJsonSchema } from '../config/schema.js';
 import { Drone } from '../drone/drone.js';
 import { resolveDatabase } from '../db/resolve.js';
 import { FileSink, Logger, LogRing, StderrSink, type LogLevel, type LogLine, type LogSink } from '../log/logger.js';
@@ -228,7 +227,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
       'failed.list': async ({ type, afterId, limit }) => this.running().queue.listFailed({ types: typesOr(type), afterId, limit }),
       'failed.retry': async (sel) => ({ count: (await this.running().queue.retryFailed('ids' in sel ? sel : { types: typesOr(sel.type) })).length }),
       'failed.delete': async (sel) => ({ count: (await this.running().queue.deleteFailed('ids' in sel ? sel : { types: typesOr(sel.type) })).length }),
-      'config.get': async () => ({ file: this.app.configFile, text: this.configText, jsonSchema: configJsonSchema() }),
+      'config.get': async () => ({ file: this.app.configFile, text: this.configText }),
       'config.check': async ({ text }) => {
         const { ok, issues, warnings } = checkConfigText(text, this.app.configFile);
         return { ok, issues, warnings };

@@ -88,7 +88,7 @@ describe('WebSocket transport', () => {
     assert.deepEqual(last().sent, []);
     last().open();
     assert.deepEqual(last().sent, [{ id: 1, method: 'config.get', args: {} }]);
-    last().push({ id: 1, ok: true, result: { file: null, text: '{}', jsonSchema: {} } });
+    last().push({ id: 1, ok: true, result: { file: null, text: '{}' } });
     assert.equal((await early).ok, true);
     last().drop(1006);
     fire();

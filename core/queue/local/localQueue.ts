@@ -274,7 +274,6 @@ export class LocalQueue {
       refail: db.prepare(`UPDATE steps SET state = 'failed', result = NULL, error = ?, stack = NULL, retry_ms = ? WHERE root_id = ? AND state IN ('done', 'failed') AND ${unacked}`),
       forget: db.prepare(`DELETE FROM steps WHERE ${unacked} AND root_id IN (SELECT value FROM json_each(?))`),
       roots: db.prepare<[], { root_id: string }>(`SELECT DISTINCT root_id FROM steps WHERE ${unacked}`),
-      counts: db.prepare<[], { type: string; n: number }>(`SELECT type, count(*) AS n FROM steps WHERE state = 'queued' AND ${unacked} GROUP BY type`),
       maxId: db.prepare<[], { id: number | null }>(`SELECT max(id) AS id FROM steps`),
       // By id: a range from the oldest row, so it costs what it deletes. By age: a scan (off the hot path).
       pruneById: db.prepare(`DELETE FROM steps WHERE id <= ? AND acked_at IS NOT NULL`),
@@ -401,11 +400,6 @@ export class LocalQueue {
   private insertStep(s: Omit<Step, 'id'>, replayOf: string | null = null): Step {
     const info = this.st.insert.run(s.rootId, s.parentId, s.type, s.dataJson, s.postback, s.attempt, s.maxAttempts, s.createdAt, s.queuedAt, replayOf);
     return { ...s, id: Number(info.lastInsertRowid) };
-  }
-
-  /** Log lines of running steps, when no outcome is there to carry them (one transaction). */
-  addLogs(logs: StepLog[]): void {
-    if (logs.length > 0) this.record([], logs);
   }
 
   /** Steps waiting for a worker (after a restart: also those that were running when it died). */
@@ -592,10 +586,6 @@ export class LocalQueue {
   /** Global tasks this drone holds in any state. */
   heldRootIds(): string[] {
     return [...this.held];
-  }
-
-  queuedCounts(): Map<string, number> {
-    return new Map(this.st.counts.all().map((r) => [r.type, r.n]));
   }
 
   close(): void {

@@ -35,5 +35,3 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<nu
   }
   return applied;
 }
-
-export const LATEST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1].id;

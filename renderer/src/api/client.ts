@@ -70,7 +70,3 @@ export function onConnection(listener: (state: ConnectionState) => void): () => 
 export function reconnectNow(): void {
   getClient().reconnectNow();
 }
-
-export function isElectron(): boolean {
-  return window.swarmage !== undefined;
-}
