@@ -169,7 +169,7 @@ describe('LocalQueue (SQLite)', () => {
   });
 
   it('prune() drops the oldest acknowledged steps beyond keepSteps or keepMs, never unacknowledged ones; ids never repeat', () => {
-    const { file, q } = fresh();
+    const { q } = fresh();
     const steps = q.insertClaimed(Array.from({ length: 10 }, (_, i) => task(String(i + 1))));
     const { finished } = q.record(steps.slice(0, 8).map((step) => ({ kind: 'done' as const, step, resultJson: 'null' })));
     q.ack(finished);
