@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
 import { parseJson } from '../../../core/util/json.js';
 import { call } from '../api/client.js';
 import { useAppShallow } from '../hooks/useApp.js';

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Trace, TraceStep } from '../../../core/api/contract.js';
+// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
 import { parseJson } from '../../../core/util/json.js';
 import { call } from '../api/client.js';
 import { appStore, useApp } from '../hooks/useApp.js';

@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
 import type { InstanceInfo } from '../../../core/workers/pool.js';
 import { call } from '../api/client.js';
 import { DebugControls } from '../components/DebugControls.js';
