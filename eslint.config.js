@@ -38,7 +38,7 @@ function restrictImports({ paths = [], patterns = [] }) {
 
 const RENDERER_IMPORTS = restrictImports({
   paths: [
-    { name: 'electron', message: 'The renderer is a web page: it reaches the main process only through window.swarmage (the contract\'s Bridge).' },
+    { name: 'electron', message: "The renderer is a web page: it reaches the main process only through window.swarmage (the contract's Bridge)." },
     ...NODE_BUILTINS.map((name) => ({ name, message: 'The renderer is a web page: no Node modules.' })),
   ],
   patterns: [
@@ -46,7 +46,7 @@ const RENDERER_IMPORTS = restrictImports({
       regex: '^(\\.\\./)+core/(?!api/contract(\\.js)?$)',
       message: 'The renderer may import from core only core/api/contract (issue 15): move what you need into the contract.',
     },
-    { regex: '^(\\.\\./)+electron/', message: 'The renderer must not import the Electron main process\'s or preload\'s code.' },
+    { regex: '^(\\.\\./)+electron/', message: "The renderer must not import the Electron main process's or preload's code." },
     { regex: '^node:', message: 'The renderer is a web page: no Node modules.' },
   ],
 });

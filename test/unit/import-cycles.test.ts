@@ -161,7 +161,10 @@ function describeCycle(graph: Graph, component: string[]): string {
   const parts = [start];
   for (let i = 0; i < hops.length; i++) parts.push(`${hops[i].typeOnly ? ' -(type)-> ' : ' -> '}${hops[i].file}`);
   const others = component.length - hops.length;
-  return parts.join('') + (others > 0 ? `; ${others} more file${others > 1 ? 's' : ''} tied in: ${component.filter((f) => !hops.some((h) => h.file === f)).join(', ')}` : '');
+  return (
+    parts.join('') +
+    (others > 0 ? `; ${others} more file${others > 1 ? 's' : ''} tied in: ${component.filter((f) => !hops.some((h) => h.file === f)).join(', ')}` : '')
+  );
 }
 
 const same = (a: string[], b: string[]) => a.length === b.length && [...a].sort().every((f, i) => f === [...b].sort()[i]);
@@ -188,14 +191,23 @@ describe('import cycles', () => {
 
   it('lists no known cycle that is gone (delete its ALLOWED_CYCLES entry)', () => {
     const stale = ALLOWED_CYCLES.filter((a) => !cycles.some((c) => same(a.files, c)));
-    assert.deepEqual(stale.map((a) => a.files.join(', ')), []);
+    assert.deepEqual(
+      stale.map((a) => a.files.join(', ')),
+      [],
+    );
   });
 
   it('the checker finds a cycle made only of type imports, and names it', () => {
     const g: Graph = new Map([
       ['a.ts', [{ to: 'b.ts', typeOnly: true }]],
       ['b.ts', [{ to: 'c.ts', typeOnly: false }]],
-      ['c.ts', [{ to: 'a.ts', typeOnly: false }, { to: 'd.ts', typeOnly: false }]],
+      [
+        'c.ts',
+        [
+          { to: 'a.ts', typeOnly: false },
+          { to: 'd.ts', typeOnly: false },
+        ],
+      ],
       ['d.ts', []],
     ]);
     const found = cyclicComponents(g);
