@@ -1,12 +1,15 @@
 export { SwarmageClient, RequestTimeoutError, type ClientOptions, type EnqueueOptions } from './client.js';
-export { Drone, type DroneSnapshot, type DroneState, type TypeStats } from './drone/drone.js';
+export { Drone } from './drone/drone.js';
+export { createDrone } from './drone/createDrone.js';
+export type { DroneSnapshot, DroneState, TypeStats, LogLine, LogLevel, FailedTask } from './api/types.js';
+export type { GlobalQueue } from './queue/globalQueue.js';
 export { loadConfigFile, resolveConfig, DEFAULT_CONFIG_FILE, type ResolvedConfig } from './config/load.js';
 export { configSchema, configJsonSchema, type ConfigInput } from './config/schema.js';
 export { ConfigError } from './config/errors.js';
 export { PgQueue } from './queue/pg/pgQueue.js';
 export { LocalQueue } from './queue/local/localQueue.js';
-export { Logger, LogRing, StderrSink, FileSink, type LogLine, type LogLevel } from './log/logger.js';
+export { Logger, LogRing, StderrSink, FileSink } from './log/logger.js';
 export { resolveDatabase } from './db/resolve.js';
 export { ensureEmbedded, stopEmbedded } from './db/embedded.js';
 export { TaskInputError, MAX_PAYLOAD_BYTES } from './queue/validate.js';
-export type { NewTask, ClaimedTask, QueueStatus, FailedTask } from './queue/types.js';
+export type { NewTask, ClaimedTask, QueueStatus } from './queue/types.js';

@@ -5,9 +5,12 @@ import type { AppInfo, EventMessage, Handlers, Snapshot } from '../api/contract.
 import { createDispatcher, type Dispatch } from '../api/dispatcher.js';
 import { checkConfigText } from '../config/check.js';
 import { loadConfigFile, type ResolvedConfig } from '../config/load.js';
-import { Drone } from '../drone/drone.js';
+import type { Drone } from '../drone/drone.js';
+import { createDrone } from '../drone/createDrone.js';
+import type { PgQueue } from '../queue/pg/pgQueue.js';
 import { resolveDatabase } from '../db/resolve.js';
-import { FileSink, Logger, LogRing, StderrSink, type LogLevel, type LogLine, type LogSink } from '../log/logger.js';
+import type { LogLevel, LogLine } from '../api/types.js';
+import { FileSink, Logger, LogRing, StderrSink, type LogSink } from '../log/logger.js';
 import { SwarmageClient } from '../client.js';
 import { reason, redactUrl } from '../util/redact.js';
 import { writeFileAtomic } from '../util/privateFiles.js';
@@ -41,7 +44,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
   readonly ring = new LogRing(20_000);
   private readonly logger: Logger;
   private readonly fileSinks = new Map<string, FileSink>();
-  private drone: Drone | null = null;
+  private drone: Drone<PgQueue> | null = null;
   private config: ResolvedConfig | null = null;
   private configText = '';
   private app: AppInfo;
@@ -96,7 +99,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
     this.attachLogFile(config.logFile);
     const db = await resolveDatabase(config, (msg) => this.logger.info(msg));
     if (db.source === 'embedded') this.logger.info(`using the embedded Postgres at ${redactUrl(db.connectionString)}`);
-    const drone = new Drone({ config, connectionString: db.connectionString, logger: this.logger, hotReload: this.opts.hotReload });
+    const drone = createDrone({ config, connectionString: db.connectionString, logger: this.logger, hotReload: this.opts.hotReload });
     this.drone = drone;
     drone.on('changed', () => this.scheduleSnapshot());
     await drone.start();
@@ -162,7 +165,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
     this.emit('event', { event: 'logs', data });
   }
 
-  private running(): Drone {
+  private running(): Drone<PgQueue> {
     const d = this.drone;
     if (!d || !d.id || d.state === 'stopped' || d.state === 'stopping') {
       throw new Error(`the drone is not running${this.app.error ? `: ${this.app.error}` : ` (${this.app.state})`}`);
@@ -233,15 +236,15 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
         return { ok, issues, warnings };
       },
       'config.apply': async ({ text, save }) => this.applyConfig(text, save),
-      'tasks.search': async (q) => this.running().searchTasks(q),
-      'tasks.trace': async ({ traceId }) => this.running().trace(traceId),
-      'tasks.replay': async ({ stepId, data }) => this.running().replay(stepId, data),
-      'types.schema': async ({ type }) => this.running().schema(type),
+      'tasks.search': async (q) => this.running().explorer.searchTasks(q),
+      'tasks.trace': async ({ traceId }) => this.running().explorer.trace(traceId),
+      'tasks.replay': async ({ stepId, data }) => this.running().explorer.replay(stepId, data),
+      'types.schema': async ({ type }) => this.running().explorer.schema(type),
       'workers.debug': async ({ type }) => {
         if (this.opts.debugUnavailable) throw new Error(this.opts.debugUnavailable);
-        return this.running().debug(type);
+        return this.running().explorer.debug(type);
       },
-      'workers.undebug': async ({ type }) => this.running().undebug(type),
+      'workers.undebug': async ({ type }) => this.running().explorer.undebug(type),
     };
   }
 }

@@ -20,7 +20,7 @@ export class HotReloader {
   private readonly busy = new Map<string, Promise<void>>();
   private closed = false;
 
-  constructor(private readonly pool: WorkerPool, private readonly log: Logger, private readonly graceMs: number) {}
+  constructor(private readonly pool: Pick<WorkerPool, 'modules' | 'restartType'>, private readonly log: Logger, private readonly graceMs: number) {}
 
   start(): void {
     const modules = this.pool.modules();

@@ -1,5 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { parseJson } from '../../../core/util/json.js';
+import { parseJson } from '../../../core/api/contract.js';
 import { enumLabel, getAt, missingRequired, numberFromText, setAt, type Field } from '../lib/schemaForm.js';
 
 interface Props {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ConfigCheck } from '../../../core/api/contract.js';
-import { parseJson } from '../../../core/util/json.js';
+import { parseJson } from '../../../core/api/contract.js';
 import { call } from '../api/client.js';
 
 const CHECK_DEBOUNCE_MS = 400;

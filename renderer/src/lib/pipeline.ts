@@ -5,7 +5,7 @@
  */
 import { Graph, layout } from '@dagrejs/dagre';
 import type { PipelineEdge } from '../../../core/api/contract.js';
-import type { TypeStats } from '../../../core/drone/drone.js';
+import type { TypeStats } from '../../../core/api/contract.js';
 import { formatRate } from './format.js';
 
 export const GLOBAL_NODE = 'global';

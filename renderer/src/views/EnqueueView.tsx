@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { parseJson } from '../../../core/util/json.js';
+import { parseJson } from '../../../core/api/contract.js';
 import { call } from '../api/client.js';
 import { useAppShallow } from '../hooks/useApp.js';
 import { useRecentPayloads } from '../hooks/useRecentPayloads.js';

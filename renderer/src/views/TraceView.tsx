@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Trace, TraceStep } from '../../../core/api/contract.js';
-import { parseJson } from '../../../core/util/json.js';
+import { parseJson } from '../../../core/api/contract.js';
 import { call } from '../api/client.js';
 import { appStore, useApp } from '../hooks/useApp.js';
 import { useAction } from '../hooks/useAction.js';
