@@ -82,7 +82,7 @@ export class LogRing implements LogSink {
   }
 }
 
-/** The seed's format, `[level:pid]: message`, with the context that says where it happened. */
+/** The original Swarmage's format (Perl, 2008), `[level:pid]: message`, with the context that says where it happened. */
 export class StderrSink implements LogSink {
   constructor(private readonly stream: NodeJS.WritableStream = process.stderr) {}
   write(line: LogLine): void {

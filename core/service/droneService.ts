@@ -3,6 +3,7 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { AppInfo, EventMessage, Handlers, Snapshot } from '../api/contract.js';
 import { createDispatcher, type Dispatch } from '../api/dispatcher.js';
+import type { ApiService } from '../api/service.js';
 import { checkConfigText } from '../config/check.js';
 import { loadConfigFile, type ResolvedConfig } from '../config/load.js';
 import type { Drone } from '../drone/drone.js';
@@ -39,7 +40,7 @@ const LOG_FLUSH_MS = 100;
  * The drone as an application: owns one Drone, its logs and its config, answers the API contract
  * (the same for the desktop app and the headless host) and pushes one throttled event stream.
  */
-export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
+export class DroneService extends EventEmitter<{ event: [EventMessage] }> implements ApiService {
   readonly dispatch: Dispatch;
   readonly ring = new LogRing(20_000);
   private readonly logger: Logger;
