@@ -8,7 +8,8 @@ import type { DebugSession, PipelineEdge, TaskRow, Trace } from '../api/contract
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import type { TaskListener } from '../queue/pg/listener.js';
 import type { ClaimRequest, Completion, Failure } from '../queue/types.js';
-import { WorkerPool, type InstanceInfo, type RunResult } from '../workers/pool.js';
+import { WorkerPool, type RunResult } from '../workers/pool.js';
+import type { InstanceInfo } from '../workers/types.js';
 import { retryDelayMs } from '../util/backoff.js';
 import { RateMeter } from './rates.js';
 import { EdgeMeter } from './edges.js';

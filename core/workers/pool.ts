@@ -8,9 +8,8 @@ import type { Step, StepLog } from '../queue/local/localQueue.js';
 import type { Logger } from '../log/logger.js';
 import { EXIT_LINE, MAX_RESULT_LINE_CHARS, MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 import { readBoundedLines } from './lineReader.js';
+import type { InspectorAddress, InstanceInfo, InstanceState } from './types.js';
 import { MAX_ERROR_BYTES, MAX_LOG_LINE_BYTES, MAX_STACK_BYTES, cutNullable, cutText } from '../util/truncate.js';
-
-export type InstanceState = 'starting' | 'idle' | 'busy' | 'crashed' | 'restarting' | 'stopped';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.js', import.meta.url));
 const TICK_MS = 100;
@@ -21,30 +20,6 @@ interface Inflight {
   step: Step;
   /** When it began running (it may wait behind others in the child), or null while it waits. */
   startedAt: number | null;
-}
-
-export interface InstanceInfo {
-  id: string;
-  type: string;
-  pid: number | null;
-  state: InstanceState;
-  currentTask: string | null;
-  runningForMs: number | null;
-  done: number;
-  failed: number;
-  restarts: number;
-  lastExit: string | null;
-  /** First 8 hex digits of the sha256 of the module file as it was when this process started. */
-  codeVersion: string | null;
-  /** A "debug this type" instance (Node inspector on loopback). */
-  debug: boolean;
-}
-
-/** Where a debug instance's inspector listens, once it said so on stderr. */
-export interface InspectorAddress {
-  host: string;
-  port: number;
-  webSocketUrl: string;
 }
 
 /** A step's outcome, with when it began running (null: it never did, e.g. its worker died first). */

@@ -1,4 +1,4 @@
-import type { InstanceInfo } from '../../../core/workers/pool.js';
+import type { InstanceInfo } from '../../../core/workers/types.js';
 import { call } from '../api/client.js';
 import { DebugControls } from '../components/DebugControls.js';
 import { formatDuration } from '../lib/format.js';
