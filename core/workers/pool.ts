@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 import type { ResolvedWorker } from '../config/load.js';
 import type { Step, StepLog } from '../queue/local/localQueue.js';
 import type { Logger } from '../log/logger.js';
-import { EXIT_LINE, MAX_RESULT_LINE_CHARS, MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import { EXIT_LINE, MAX_RESULT_LINE_CHARS, MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 import { readBoundedLines } from './lineReader.js';
+import { chargeExit, describeExit, respawnDelayMs } from './crashCharge.js';
+import type { Inflight, RunResult } from './runResult.js';
 import type { InspectorAddress, InstanceInfo, InstanceState } from './types.js';
 import { MAX_ERROR_BYTES, MAX_LOG_LINE_BYTES, MAX_STACK_BYTES, cutNullable, cutText } from '../util/truncate.js';
 
@@ -16,18 +18,7 @@ const TICK_MS = 100;
 /** The least time a worker module gets to load (see spawn). */
 const LOAD_MIN_MS = 10_000;
 
-interface Inflight {
-  step: Step;
-  /** When it began running (it may wait behind others in the child), or null while it waits. */
-  startedAt: number | null;
-}
-
-/** A step's outcome, with when it began running (null: it never did, e.g. its worker died first). */
-export interface RunResult {
-  step: Step;
-  result: ChildResult;
-  startedAt: number | null;
-}
+export type { RunResult } from './runResult.js';
 
 export interface PoolEvents {
   /** Outcomes from workers, in batches; a crash or timeout arrives as a failure result. */
@@ -318,43 +309,29 @@ class Instance {
   private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (proc !== this.proc) return;
     this.proc = null;
-    const how = this.killReason ?? `worker process exited (${signal ? `signal ${signal}` : `code ${code}`})`;
+    const how = describeExit({ code, signal, killReason: this.killReason });
     this.lastExit = how;
     this.settleReady(new Error(how));
     const held = [...this.inflight.values()];
     this.inflight.clear();
-    // Killed from outside with results unreported (batchResults): the tasks before the first
-    // suspect may have finished or crashed it, no telling which. They run again as suspects, each
-    // alone, and the one that crashes it then is charged. (A suspect held first ran alone: exact.)
-    const firstSuspect = held.findIndex((f) => this.pool.suspects.has(f.step.id));
-    const unknown = this.batchResults && !this.reportedExit && this.state !== 'stopped' && firstSuspect !== 0 ? held.slice(0, firstSuspect < 0 ? held.length : firstSuspect) : [];
-    for (const f of unknown) this.pool.suspects.add(f.step.id);
-    const running: RunResult[] = [];
-    const waiting: Step[] = [];
-    for (const f of held) {
-      if (f.startedAt !== null && unknown.length === 0) running.push({ step: f.step, startedAt: f.startedAt, result: { s: f.step.id, ok: false, error: `${this.id}: ${how} while running this task`, stack: null } });
-      else waiting.push(f.step);
-    }
-    for (const r of running) this.pool.suspects.delete(r.step.id);
-    if (this.state === 'stopped') {
-      // Stopped on purpose: nothing failed; whatever it still held goes back to the buffer.
-      const held = [...running.map((r) => r.step), ...waiting];
-      if (held.length) this.pool.emit('requeue', held);
+    const stopped = this.state === 'stopped';
+    const charge = chargeExit(held, { instance: this.id, how, stopped, resultsUnreported: this.batchResults && !this.reportedExit }, this.pool.suspects);
+    for (const id of charge.suspect) this.pool.suspects.add(id);
+    for (const id of charge.cleared) this.pool.suspects.delete(id);
+    if (stopped) {
+      if (charge.giveBack.length) this.pool.emit('requeue', charge.giveBack);
       return;
     }
-    this.failed += running.length;
+    this.failed += charge.failures.length;
     this.state = 'crashed';
     this.crashesInARow++;
-    // A crash while running a task is charged to that task (its attempt fails, and it waits out its
-    // own retry backoff), so a poison task must not keep the instance away from the other tasks for
-    // long: at most 1 s. Crashes with nothing running (a module that cannot start) back off to 10 s.
-    const delay = Math.min(running.length > 0 || unknown.length > 0 ? 1000 : 10_000, 100 * 2 ** Math.min(this.crashesInARow - 1, 10));
-    const charged = running.length ? 'failing the running task, '
-      : unknown.length ? `${unknown.length} task(s) it held may have run (batchResults: results unreported); they run again one at a time to find the one that crashed it; `
+    const delay = respawnDelayMs(this.crashesInARow, charge);
+    const charged = charge.failures.length ? 'failing the running task, '
+      : charge.suspect.length ? `${charge.suspect.length} task(s) it held may have run (batchResults: results unreported); they run again one at a time to find the one that crashed it; `
       : '';
     this.pool.log.child({ worker: this.id }).warn(`${how}; ${charged}restarting in ${delay} ms`);
-    if (running.length) this.pool.emit('results', running);
-    if (waiting.length) this.pool.emit('requeue', waiting);
+    if (charge.failures.length) this.pool.emit('results', charge.failures);
+    if (charge.giveBack.length) this.pool.emit('requeue', charge.giveBack);
     this.respawnTimer = setTimeout(() => {
       this.respawnTimer = null;
       if (this.state !== 'crashed') return;
