@@ -21,7 +21,8 @@ export function isInspectorNote(line: string): boolean {
   return INSPECTOR_NOTE.test(line);
 }
 
-export interface DebugInfo {
+/** An open "debug this type" session. */
+export interface DebugSessionInfo {
   instance: string;
   inspector: InspectorAddress | null;
   taskId: string | null;
@@ -66,7 +67,7 @@ class DebugSession {
     return this.inspector;
   }
 
-  info(): DebugInfo {
+  info(): DebugSessionInfo {
     return { instance: this.instance.id, inspector: this.inspector, taskId: this.lastTask };
   }
 }
@@ -106,7 +107,7 @@ export class DebugSessions {
     return { instance: d.instance.id, inspector, taskId: d.lastTask };
   }
 
-  info(type: string): DebugInfo | null {
+  info(type: string): DebugSessionInfo | null {
     return this.sessions.get(type)?.info() ?? null;
   }
 

@@ -1,30 +1,20 @@
 import { EventEmitter } from 'node:events';
 import type { ResolvedWorker } from '../config/load.js';
-import type { Step, StepLog } from '../queue/local/localQueue.js';
+import type { Step } from '../queue/local/localQueue.js';
 import type { Logger } from '../log/logger.js';
 import { Instance, type InstanceHost } from './instance.js';
 import { DebugSessions } from './debugSessions.js';
-import type { RunResult } from './runResult.js';
+import type { PoolEvents, WorkerPoolLike } from './poolLike.js';
 import type { InspectorAddress, InstanceInfo } from './types.js';
 
 export { codeVersionOf } from './instance.js';
 export type { RunResult } from './runResult.js';
+export type { PoolEvents, WorkerPoolLike } from './poolLike.js';
 
 const TICK_MS = 100;
 
-export interface PoolEvents {
-  /** Outcomes from workers, in batches; a crash or timeout arrives as a failure result. */
-  results: [RunResult[]];
-  /** Steps an instance held but never started; they go back to the front of the buffer. */
-  requeue: [Step[]];
-  /** An instance can take work again (started, restarted). */
-  ready: [type: string];
-  /** A log line a worker wrote while running a step (kept with the step's history). */
-  stepLog: [StepLog];
-}
-
 /** The worker processes of one drone: spawns them, hands them steps, turns crashes and timeouts into failures. */
-export class WorkerPool extends EventEmitter<PoolEvents> {
+export class WorkerPool extends EventEmitter<PoolEvents> implements WorkerPoolLike {
   private readonly byType = new Map<string, Instance[]>();
   private readonly debugging: DebugSessions;
   private readonly schemas = new Map<string, unknown>();
