@@ -2,7 +2,7 @@ import type { TypeStats } from '../api/types.js';
 import type { DroneState } from '../api/types.js';
 import type { Step } from '../queue/local/localQueue.js';
 import type { TypeRoom } from './claimPlan.js';
-import type { DronePool } from './ports.js';
+import type { WorkerPoolLike } from '../workers/poolLike.js';
 import { RateMeter } from './rates.js';
 
 interface Counters {
@@ -21,7 +21,7 @@ export class Buffers {
   /** Types whose last claim came back short: asked again after a wake-up or the poll. */
   readonly exhausted = new Set<string>();
 
-  constructor(private readonly pool: DronePool, private readonly maxPerWorker: number) {
+  constructor(private readonly pool: WorkerPoolLike, private readonly maxPerWorker: number) {
     for (const type of pool.types()) {
       this.waiting.set(type, []);
       this.counters.set(type, { done: 0, failed: 0, rate: new RateMeter() });

@@ -14,7 +14,8 @@ import { EdgeMeter } from './edges.js';
 import { DroneExplorer } from './explorer.js';
 import { Heartbeat } from './heartbeat.js';
 import { OutcomeRecorder } from './outcomes.js';
-import type { DroneContext, DronePool } from './ports.js';
+import type { DroneContext } from './ports.js';
+import type { WorkerPoolLike } from '../workers/poolLike.js';
 import { SyncLoop } from './syncLoop.js';
 
 export interface DroneEvents {
@@ -27,7 +28,7 @@ export interface DroneOptions<Q extends GlobalQueue = GlobalQueue> {
   config: ResolvedConfig;
   logger: Logger;
   queue: Q;
-  pool: DronePool;
+  pool: WorkerPoolLike;
   /** Opens the local queue file (at start). */
   openLocalQueue: (file: string) => DroneLocalQueue;
   /** The database's address for logs and the snapshot, without its password. */
@@ -48,7 +49,7 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
   readonly config: ResolvedConfig;
   log: Logger;
   readonly queue: Q;
-  readonly pool: DronePool;
+  readonly pool: WorkerPoolLike;
   readonly buffers: Buffers;
   readonly edges = new EdgeMeter();
   readonly health: DatabaseHealth;

@@ -1,7 +1,7 @@
 import type { DebugSession, TaskRow, Trace } from '../api/types.js';
 import type { DataCondition } from '../queue/local/localQueue.js';
 import type { DroneLocalQueue } from '../queue/local/localQueueThread.js';
-import type { InspectorAddress } from '../workers/pool.js';
+import type { InspectorAddress } from '../workers/types.js';
 import { buildTrace, chainOnEdge, edgeProblem, taskRow, type RunningLookup } from './traces.js';
 import { schemaProblem } from './schemas.js';
 import type { DroneContext } from './ports.js';

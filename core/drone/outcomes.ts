@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config/load.js';
 import type { Finished, Outcome, Step, StepLog } from '../queue/local/localQueue.js';
 import type { ChildResult } from '../workers/protocol.js';
-import type { RunResult } from '../workers/pool.js';
+import type { RunResult } from '../workers/runResult.js';
 import { retryDelayMs } from '../util/backoff.js';
 import { faultPoint } from '../util/faults.js';
 import { reason } from '../util/redact.js';

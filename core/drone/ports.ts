@@ -7,23 +7,17 @@ import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { DroneLocalQueue } from '../queue/local/localQueueThread.js';
 import type { GlobalQueue } from '../queue/globalQueue.js';
-import type { WorkerPool } from '../workers/pool.js';
+import type { WorkerPoolLike } from '../workers/poolLike.js';
 import type { Buffers } from './buffers.js';
 import type { DatabaseHealth } from './dbHealth.js';
 import type { EdgeMeter } from './edges.js';
-
-/** The worker pool as the drone uses it. */
-export type DronePool = Pick<WorkerPool,
-  | 'on' | 'log' | 'types' | 'serves' | 'instanceCount' | 'start' | 'stop' | 'fill' | 'prefetchTotal' | 'inflightCount' | 'runningCount'
-  | 'totalInflight' | 'instances' | 'startedAt' | 'schema' | 'modules' | 'restartType' | 'restartInstance' | 'stopInstance' | 'startInstance'
-  | 'debug' | 'debugInfo' | 'undebug'>;
 
 /** The drone as its parts see it. */
 export interface DroneContext {
   readonly config: ResolvedConfig;
   readonly log: Logger;
   readonly queue: GlobalQueue;
-  readonly pool: DronePool;
+  readonly pool: WorkerPoolLike;
   readonly buffers: Buffers;
   readonly edges: EdgeMeter;
   readonly health: DatabaseHealth;

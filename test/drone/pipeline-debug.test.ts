@@ -8,7 +8,7 @@ import { call, startService } from '../helpers/service.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
 import { spawnDrone, startDrone } from '../helpers/drone.js';
 import type { DroneService } from '../../core/service/droneService.js';
-import { codeVersionOf } from '../../core/workers/pool.js';
+import { codeVersionOf } from '../../core/workers/instance.js';
 import type { DebugSession, Snapshot } from '../../core/api/contract.js';
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
