@@ -1,4 +1,4 @@
-export { SwarmageClient, RequestTimeoutError, type ClientOptions, type EnqueueOptions } from './client.js';
+export { SwarmageClient, RequestTimeoutError, type ClientOptions, type EnqueueOptions } from './swarmageClient.js';
 export { Drone } from './drone/drone.js';
 export { createDrone } from './drone/createDrone.js';
 export type { DroneSnapshot, DroneState, TypeStats, LogLine, LogLevel, FailedTask } from './api/types.js';

@@ -12,7 +12,7 @@ import type { PgQueue } from '../queue/pg/pgQueue.js';
 import { resolveDatabase } from '../db/resolve.js';
 import type { LogLevel, LogLine } from '../api/types.js';
 import { FileSink, Logger, LogRing, StderrSink, type LogSink } from '../log/logger.js';
-import { SwarmageClient } from '../client.js';
+import { SwarmageClient } from '../swarmageClient.js';
 import { reason, redactUrl } from '../util/redact.js';
 import { writeFileAtomic } from '../util/privateFiles.js';
 import { VERSION } from '../util/version.js';

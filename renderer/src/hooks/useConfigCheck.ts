@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ConfigCheck } from '../../../core/api/contract.js';
 import { parseJson } from '../../../core/api/contract.js';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 
 const CHECK_DEBOUNCE_MS = 400;
 

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { parseJson } from '../../../core/api/contract.js';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 import { useAppShallow } from '../hooks/useApp.js';
 import { useRecentPayloads } from '../hooks/useRecentPayloads.js';
 import type { LineMark } from '../lib/editorLines.js';

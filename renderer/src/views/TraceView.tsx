@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Trace, TraceStep } from '../../../core/api/contract.js';
 import { parseJson } from '../../../core/api/contract.js';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 import { appStore, useApp } from '../hooks/useApp.js';
 import { useAction } from '../hooks/useAction.js';
 import { useNow } from '../hooks/useNow.js';
