@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeStarter } from '../core/cli/commands/init.js';
+import { writeStarter } from '../core/config/starter.js';
 import { DEFAULT_CONFIG_FILE } from '../core/config/load.js';
 import { swarmageHome } from '../core/db/paths.js';
 import { reason } from '../core/util/redact.js';

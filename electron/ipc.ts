@@ -7,18 +7,14 @@
  * webContents and the real dispatcher (test/electron/ipc.test.ts).
  */
 import type { EventMessage } from '../core/api/contract.js';
-import type { Dispatch } from '../core/api/dispatcher.js';
+import type { ApiService } from '../core/api/service.js';
 import { CHANNELS, type InvokeResult } from './ipc-channels.js';
 import { handle, send, type IpcMainLike, type SenderFrameLike, type WebContentsLike } from './ipc-main.js';
 import { isAppIndex, isTrustedSender } from './security.js';
 import { APP_INDEX_URL } from './window.js';
 
-/** What registerApi needs of a DroneService. */
-export interface ApiService {
-  dispatch: Dispatch;
-  on(event: 'event', listener: (msg: EventMessage) => void): unknown;
-  off(event: 'event', listener: (msg: EventMessage) => void): unknown;
-}
+/** What registerApi needs of the engine. */
+export type IpcService = Pick<ApiService, 'dispatch' | 'on' | 'off'>;
 
 export interface WindowRef {
   isDestroyed(): boolean;
@@ -48,7 +44,7 @@ function describeFrame(frame: SenderFrameLike | null): string {
 }
 
 /** Registers the API; returns the function that unregisters it (handler and event forwarding). */
-export function registerApi(ipcMain: IpcMainLike, service: ApiService, getWindow: () => WindowRef | null, opts: ApiOptions = {}): () => void {
+export function registerApi(ipcMain: IpcMainLike, service: IpcService, getWindow: () => WindowRef | null, opts: ApiOptions = {}): () => void {
   const appIndexUrl = opts.appIndexUrl ?? APP_INDEX_URL;
 
   const removeHandler = handle(

@@ -27,7 +27,7 @@ if (!app.requestSingleInstanceLock()) {
 function run(): void {
   // Packaged, argv is [app, ...args]; unpackaged, [electron, main.js, ...args].
   const choice = chooseConfigFile(process.argv.slice(app.isPackaged ? 1 : 2));
-  // Dev mode in the desktop app: a worker module's edit restarts its type's workers (issue 6).
+  // Dev mode in the desktop app: a worker module's edit restarts its type's workers.
   const service = new DroneService({
     configFile: choice.file, logToStderr: true, hotReload: true,
     // electron-builder.yml: enableNodeCliInspectArguments is off, and workers are forked from this binary.

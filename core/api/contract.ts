@@ -4,9 +4,11 @@
  * receiving side; results and events are types. No node:* imports, so the renderer can import it.
  */
 import { z } from 'zod';
-import type { DroneSnapshot } from '../drone/drone.js';
-import type { LogLine, LogLevel } from '../log/logger.js';
-import type { FailedTask } from '../queue/types.js';
+import type { ConfigCheck, ConfigView, DebugSession, FailedTask, LogLine, Snapshot, TaskRow, Trace } from './types.js';
+
+// The renderer imports nothing from core but this file: every type it shows, and the pure helpers it shares.
+export type * from './types.js';
+export { parseJson, type JsonProblem } from '../util/json.js';
 
 const MAX_TYPE = 200;
 const taskType = z.string().min(1).max(MAX_TYPE);
@@ -18,124 +20,6 @@ const failedSelection = z.union([
   z.strictObject({ ids: z.array(taskId).min(1).max(10_000) }),
   z.strictObject({ all: z.literal(true), type: taskType.optional() }),
 ]);
-
-export interface AppInfo {
-  /** The drone service's own state: a drone may be starting, or failed to start (error says why). */
-  state: 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'error';
-  error: string | null;
-  configFile: string | null;
-  /** When the database is not reachable: the next retry. */
-  retryAt: number | null;
-  version: string;
-}
-
-export interface Snapshot {
-  app: AppInfo;
-  drone: DroneSnapshot | null;
-}
-
-export interface ConfigIssue {
-  /** Field path such as workers.factorial.timeoutMs, or "" for the whole file. */
-  path: string;
-  message: string;
-  /** 1-based place in the text, when it can be found. */
-  line: number | null;
-  column: number | null;
-}
-
-export interface ConfigView {
-  file: string | null;
-  text: string;
-}
-
-export interface ConfigCheck {
-  ok: boolean;
-  issues: ConfigIssue[];
-  warnings: ConfigIssue[];
-}
-
-// ---- Pipeline debugging: the live graph, traces, the task explorer, replay, the debugger ----
-
-/** An edge of the live pipeline graph: observed in this drone, counted since it started. */
-export interface PipelineEdge {
-  /** "claim:TYPE" (global queue → type), "local:FROM>TO" (a `local:` hop), "postback:FROM>TO" (a result posted back). */
-  id: string;
-  kind: 'claim' | 'local' | 'postback';
-  /** A task type, or "global" for the global queue. */
-  from: string;
-  to: string;
-  count: number;
-  /** Per second, over the last 5 s. */
-  rate: number;
-  /** Median time from leaving `from` to starting in `to` (claim: enqueued → started), over recent ones; null before any. */
-  latencyMs: number | null;
-}
-
-/** One step of a trace: a claimed task, or a `local:` hop of it. */
-export interface TraceStep {
-  stepId: number;
-  parentId: number | null;
-  type: string;
-  state: 'queued' | 'running' | 'hopped' | 'done' | 'failed';
-  attempt: number;
-  /** Input (the task's data, or the previous step's output) and output, as JSON text. */
-  input: string;
-  output: string | null;
-  error: string | null;
-  stack: string | null;
-  /** ms since epoch: entered the local queue, began running, finished, acknowledged by Postgres. */
-  queuedAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  ackedAt: number | null;
-  /** Log lines the worker wrote while running this step. */
-  logs: Array<{ time: number; level: LogLevel; msg: string }>;
-}
-
-/** Every step of one global task in this drone, from its claim to its postback. The trace id is the task id. */
-export interface Trace {
-  traceId: string;
-  /** When the task was created on the global queue. */
-  createdAt: number;
-  postback: string | null;
-  steps: TraceStep[];
-  /** This task is a replay of that step (history is kept), or null. */
-  replayOf: { traceId: string; stepId: number } | null;
-  /** Replays made of this task's steps: their task ids. */
-  replays: string[];
-  /** The task's data does not match its type's payload schema: why (null when it matches or there is none). */
-  schemaProblem: string | null;
-}
-
-/** A row of the task explorer: one task (trace) of this drone, by its first step. */
-export interface TaskRow {
-  traceId: string;
-  /** Keyset for paging: the id of the trace's first step. */
-  stepId: number;
-  type: string;
-  /** The type of the last step so far (a chain moves through types). */
-  lastType: string;
-  state: 'queued' | 'running' | 'done' | 'failed';
-  steps: number;
-  createdAt: number;
-  queuedAt: number;
-  finishedAt: number | null;
-  error: string | null;
-}
-
-/** A worker instance started with the Node inspector for "debug this type". */
-export interface DebugSession {
-  type: string;
-  instance: string;
-  host: string;
-  port: number;
-  /** ws://… address for VS Code or Chrome DevTools; null until the inspector is listening. */
-  webSocketUrl: string | null;
-  /** devtools://devtools/bundled/js_app.html?ws=… to open in Chrome. */
-  devtoolsUrl: string | null;
-  /** The task handed to it, once one arrived. */
-  taskId: string | null;
-}
 
 const stepId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const taskState = z.enum(['queued', 'running', 'done', 'failed']);
@@ -279,7 +163,6 @@ export type Response = { id: number; ok: true; result: unknown } | { id: number;
 export type EventMessage = { event: EventName; data: unknown };
 
 export const METHOD_NAMES = Object.keys(methods) as MethodName[];
-export type { LogLine, LogLevel, FailedTask, DroneSnapshot };
 
 /**
  * What the Electron preload exposes to the renderer as `window.swarmage`, and nothing more. The

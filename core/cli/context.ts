@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, type ResolvedConfig } from '../config/load.js';
-import { SwarmageClient } from '../client.js';
+import { SwarmageClient } from '../swarmageClient.js';
 import { resolveDatabase } from '../db/resolve.js';
 
 /** --config FILE, else ./swarmage.config.json; `required` says whether its absence is an error. */

@@ -7,7 +7,7 @@
 import type { WebSocket } from 'ws';
 import type { ApiError, EventMessage, Request, Response } from '../api/contract.js';
 import type { Logger } from '../log/logger.js';
-import type { DroneService } from '../service/droneService.js';
+import type { ApiService } from '../api/service.js';
 
 export interface ConnectionLimits {
   /** Calls of one connection being answered at once; more are answered 'busy' without running. */
@@ -29,7 +29,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
 
 const MiB = (n: number) => (n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
 
-export function attachConnection(ws: WebSocket, service: DroneService, log: Logger, limits: ConnectionLimits, peer: string): { terminate(): void } {
+export function attachConnection(ws: WebSocket, service: ApiService, log: Logger, limits: ConnectionLimits, peer: string): { terminate(): void } {
   let inFlight = 0;
   let closed = false;
 

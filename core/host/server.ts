@@ -2,7 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import type { DroneService } from '../service/droneService.js';
+import type { ApiService } from '../api/service.js';
+import type { Logger } from '../log/logger.js';
 import { checkAccess, checkHost, cookieName, isLoopbackHost, newToken, sameToken, type AccessPolicy } from './auth.js';
 import { attachConnection, DEFAULT_LIMITS, type ConnectionLimits } from './connection.js';
 import { removeServerInfo, writeServerInfo } from './serverInfo.js';
@@ -72,7 +73,7 @@ let exitHook = false;
  * Every route needs the token (see auth.ts); each connection's calls go to service.dispatch within
  * the limits of connection.ts.
  */
-export async function startHost(service: DroneService, opts: HostOptions): Promise<RunningHost> {
+export async function startHost(service: ApiService & { readonly log: Logger }, opts: HostOptions): Promise<RunningHost> {
   const loopback = isLoopbackHost(opts.host);
   if (!loopback && !opts.tls) {
     throw new Error(`--ui ${opts.host}: off loopback the UI is served over TLS only (the token would cross the network in clear): give --certfile FILE and --keyfile FILE, or bind to 127.0.0.1`);

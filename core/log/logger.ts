@@ -1,20 +1,9 @@
 import fs from 'node:fs';
 import { openPrivateAppend } from '../util/privateFiles.js';
 import { MAX_LOG_LINE_BYTES, cutText } from '../util/truncate.js';
+import type { LogLevel, LogLine } from '../api/types.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-export interface LogLine {
-  seq: number;
-  time: number;
-  level: LogLevel;
-  msg: string;
-  drone?: string;
-  worker?: string;
-  task?: string;
-  [extra: string]: unknown;
-}
 
 export interface LogSink {
   write(line: LogLine): void;
@@ -93,7 +82,7 @@ export class LogRing implements LogSink {
   }
 }
 
-/** The seed's format, `[level:pid]: message`, with the context that says where it happened. */
+/** The original Swarmage's format (Perl, 2008), `[level:pid]: message`, with the context that says where it happened. */
 export class StderrSink implements LogSink {
   constructor(private readonly stream: NodeJS.WritableStream = process.stderr) {}
   write(line: LogLine): void {

@@ -1,4 +1,4 @@
-/** What the drone and clients need from a global queue; Postgres implements it (core/queue/pg). */
+/** The global queue's data: tasks as enqueued and claimed, outcomes, drones (see globalQueue.ts). */
 
 export interface NewTask {
   type: string;
@@ -67,15 +67,4 @@ export interface TypeCounts {
 export interface QueueStatus {
   types: TypeCounts[];
   drones: Array<{ id: string; host: string; pid: number; taskTypes: string[]; startedAt: string; heartbeatAt: string; alive: boolean }>;
-}
-
-export interface FailedTask {
-  id: string;
-  type: string;
-  data: unknown;
-  attempts: number;
-  maxAttempts: number;
-  lastError: string | null;
-  lastErrorStack: string | null;
-  createdAt: string;
 }

@@ -3,12 +3,16 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { AppInfo, EventMessage, Handlers, Snapshot } from '../api/contract.js';
 import { createDispatcher, type Dispatch } from '../api/dispatcher.js';
+import type { ApiService } from '../api/service.js';
 import { checkConfigText } from '../config/check.js';
 import { loadConfigFile, type ResolvedConfig } from '../config/load.js';
-import { Drone } from '../drone/drone.js';
+import type { Drone } from '../drone/drone.js';
+import { createDrone } from '../drone/createDrone.js';
+import type { PgQueue } from '../queue/pg/pgQueue.js';
 import { resolveDatabase } from '../db/resolve.js';
-import { FileSink, Logger, LogRing, StderrSink, type LogLevel, type LogLine, type LogSink } from '../log/logger.js';
-import { SwarmageClient } from '../client.js';
+import type { LogLevel, LogLine } from '../api/types.js';
+import { FileSink, Logger, LogRing, StderrSink, type LogSink } from '../log/logger.js';
+import { SwarmageClient } from '../swarmageClient.js';
 import { reason, redactUrl } from '../util/redact.js';
 import { writeFileAtomic } from '../util/privateFiles.js';
 import { VERSION } from '../util/version.js';
@@ -36,12 +40,12 @@ const LOG_FLUSH_MS = 100;
  * The drone as an application: owns one Drone, its logs and its config, answers the API contract
  * (the same for the desktop app and the headless host) and pushes one throttled event stream.
  */
-export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
+export class DroneService extends EventEmitter<{ event: [EventMessage] }> implements ApiService {
   readonly dispatch: Dispatch;
   readonly ring = new LogRing(20_000);
   private readonly logger: Logger;
   private readonly fileSinks = new Map<string, FileSink>();
-  private drone: Drone | null = null;
+  private drone: Drone<PgQueue> | null = null;
   private config: ResolvedConfig | null = null;
   private configText = '';
   private app: AppInfo;
@@ -96,7 +100,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
     this.attachLogFile(config.logFile);
     const db = await resolveDatabase(config, (msg) => this.logger.info(msg));
     if (db.source === 'embedded') this.logger.info(`using the embedded Postgres at ${redactUrl(db.connectionString)}`);
-    const drone = new Drone({ config, connectionString: db.connectionString, logger: this.logger, hotReload: this.opts.hotReload });
+    const drone = createDrone({ config, connectionString: db.connectionString, logger: this.logger, hotReload: this.opts.hotReload });
     this.drone = drone;
     drone.on('changed', () => this.scheduleSnapshot());
     await drone.start();
@@ -162,7 +166,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
     this.emit('event', { event: 'logs', data });
   }
 
-  private running(): Drone {
+  private running(): Drone<PgQueue> {
     const d = this.drone;
     if (!d || !d.id || d.state === 'stopped' || d.state === 'stopping') {
       throw new Error(`the drone is not running${this.app.error ? `: ${this.app.error}` : ` (${this.app.state})`}`);
@@ -233,15 +237,15 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> {
         return { ok, issues, warnings };
       },
       'config.apply': async ({ text, save }) => this.applyConfig(text, save),
-      'tasks.search': async (q) => this.running().searchTasks(q),
-      'tasks.trace': async ({ traceId }) => this.running().trace(traceId),
-      'tasks.replay': async ({ stepId, data }) => this.running().replay(stepId, data),
-      'types.schema': async ({ type }) => this.running().schema(type),
+      'tasks.search': async (q) => this.running().explorer.searchTasks(q),
+      'tasks.trace': async ({ traceId }) => this.running().explorer.trace(traceId),
+      'tasks.replay': async ({ stepId, data }) => this.running().explorer.replay(stepId, data),
+      'types.schema': async ({ type }) => this.running().explorer.schema(type),
       'workers.debug': async ({ type }) => {
         if (this.opts.debugUnavailable) throw new Error(this.opts.debugUnavailable);
-        return this.running().debug(type);
+        return this.running().explorer.debug(type);
       },
-      'workers.undebug': async ({ type }) => this.running().undebug(type),
+      'workers.undebug': async ({ type }) => this.running().explorer.undebug(type),
     };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * At most one run of `fn` at a time; triggers that arrive during a run cause exactly one more run
- * after it. The pump and the outbox flush both work this way: every trigger is honoured, none piles up.
+ * after it. The drone's claim/acknowledge loop works this way: every trigger is honoured, none piles up.
  */
 export class SingleFlight {
   private running = false;

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { codeVersionOf, type WorkerPool } from './pool.js';
+import { codeVersionOf } from './instance.js';
+import type { WorkerPoolLike } from './poolLike.js';
 import { reason } from '../util/redact.js';
 
 const DEBOUNCE_MS = 200;
@@ -20,7 +21,7 @@ export class HotReloader {
   private readonly busy = new Map<string, Promise<void>>();
   private closed = false;
 
-  constructor(private readonly pool: WorkerPool, private readonly log: Logger, private readonly graceMs: number) {}
+  constructor(private readonly pool: Pick<WorkerPoolLike, 'modules' | 'restartType'>, private readonly log: Logger, private readonly graceMs: number) {}
 
   start(): void {
     const modules = this.pool.modules();

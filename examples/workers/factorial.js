@@ -1,4 +1,4 @@
-// The seed's demo, first step: n! — then chain to the hexadecimal worker of the same drone.
+// The original Swarmage's demo, first step: n! — then chain to the hexadecimal worker of the same drone.
 
 // The task data's JSON Schema: the UI's Enqueue view builds a form from it, and flags tasks that do not match.
 export const schema = {

@@ -1,4 +1,4 @@
-// The seed's demo, second step: the number in hexadecimal; this is the chain's final result.
+// The original Swarmage's demo, second step: the number in hexadecimal; this is the chain's final result.
 export default class Hexadecimal {
   constructor(config) {
     this.upper = Boolean(config?.upper);

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { getClient } from './api/client.js';
+import { getClient } from './api/droneApi.js';
 import { startSync } from './store/sync.js';
 import { appStore } from './hooks/useApp.js';
 import { App } from './App.js';

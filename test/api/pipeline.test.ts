@@ -225,11 +225,11 @@ describe('traces of running and chatty steps', () => {
 
   it('a step a worker is running shows as running (trace and explorer); a step keeps its first 200 log lines of at most 4 KB', async () => {
     const [hung, chatty] = await d.drone.queue.enqueue([{ type: 'chatty', data: { hang: true } }, { type: 'chatty', data: { lines: 250, chars: 5000 } }]);
-    const running = await waitFor('the hung step running', async () => { const t = await d.drone.trace(hung); return t?.steps[0].state === 'running' ? t : null; });
+    const running = await waitFor('the hung step running', async () => { const t = await d.drone.explorer.trace(hung); return t?.steps[0].state === 'running' ? t : null; });
     assert.ok(running.steps[0].startedAt! >= running.steps[0].queuedAt);
 
     const trace = await waitFor('the chatty step done with its logs', async () => {
-      const t = await d.drone.trace(chatty);
+      const t = await d.drone.explorer.trace(chatty);
       return t?.steps[0].state === 'done' && t.steps[0].logs.length === 200 ? t : null;
     });
     const logs = trace.steps[0].logs;
@@ -237,13 +237,13 @@ describe('traces of running and chatty steps', () => {
     assert.ok(logs.every((l) => l.msg.length === 4096 && l.level === 'info'));
     assert.equal(logs[199].msg.split(':')[0], '199', 'the first 200, in order');
     await waitFor('every line in the live log', () => d.ring.recent().filter((l) => l.task === chatty).length === 250);
-    assert.deepEqual((await d.drone.searchTasks({ state: 'running', limit: 10 })).rows.map((r) => r.traceId), [hung]);
-    assert.deepEqual((await d.drone.searchTasks({ state: 'done', limit: 10 })).rows.map((r) => r.traceId), [chatty]);
+    assert.deepEqual((await d.drone.explorer.searchTasks({ state: 'running', limit: 10 })).rows.map((r) => r.traceId), [hung]);
+    assert.deepEqual((await d.drone.explorer.searchTasks({ state: 'done', limit: 10 })).rows.map((r) => r.traceId), [chatty]);
 
     // History is in the local queue: it survives a restart of the drone.
     await d.drone.stop();
     d = await startDrone(url, schema, config);
-    const after = (await d.drone.trace(chatty))!;
+    const after = (await d.drone.explorer.trace(chatty))!;
     assert.deepEqual(after.steps.map((s) => [s.stepId, s.state, s.output, s.logs.length]), [[trace.steps[0].stepId, 'done', '{"lines":250,"chars":5000}', 200]]);
     assert.ok(after.steps[0].ackedAt! >= after.steps[0].finishedAt!);
   });

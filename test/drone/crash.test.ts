@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { spawnDrone } from '../helpers/drone.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
-import { SwarmageClient } from '../../core/client.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
 
 /** Drones as separate `swarmage drone` processes, killed for real. */
 describe('drones across crashes', () => {

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { startDrone, type TestDrone } from '../helpers/drone.js';
 import { EXAMPLES, FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
-import { SwarmageClient } from '../../core/client.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
 
 const demoWorkers = {
   factorial: { module: path.join(EXAMPLES, 'workers/factorial.js') },

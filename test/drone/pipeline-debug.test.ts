@@ -8,7 +8,7 @@ import { call, startService } from '../helpers/service.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
 import { spawnDrone, startDrone } from '../helpers/drone.js';
 import type { DroneService } from '../../core/service/droneService.js';
-import { codeVersionOf } from '../../core/workers/pool.js';
+import { codeVersionOf } from '../../core/workers/instance.js';
 import type { DebugSession, Snapshot } from '../../core/api/contract.js';
 import { spawn } from 'node:child_process';
 import WebSocket from 'ws';
@@ -128,12 +128,12 @@ describe('debug this type: a task the debug instance holds when the session ends
       shutdownGraceMs: 200,
     });
     try {
-      await d.drone.debug('chatty');
+      await d.drone.explorer.debug('chatty');
       const [id] = await d.drone.queue.enqueue([{ type: 'chatty', data: { hangIfDebugged: true, lines: 1 } }]);
-      await waitFor('the debug instance running it', async () => d.drone.debugSession('chatty')?.taskId === id && (await d.drone.trace(id))?.steps[0].state === 'running');
-      await d.drone.undebug('chatty');
+      await waitFor('the debug instance running it', async () => d.drone.explorer.debugSession('chatty')?.taskId === id && (await d.drone.explorer.trace(id))?.steps[0].state === 'running');
+      await d.drone.explorer.undebug('chatty');
       const trace = await waitFor('the task done elsewhere', async () => {
-        const t = await d.drone.trace(id);
+        const t = await d.drone.explorer.trace(id);
         return t?.steps.at(-1)?.state === 'done' ? t : null;
       });
       assert.deepEqual(trace.steps.map((s) => [s.attempt, s.state]), [[1, 'done']], 'the same step, requeued, not failed');

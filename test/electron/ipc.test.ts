@@ -9,7 +9,7 @@ import { METHOD_NAMES, type EventMessage, type Handlers } from '../../core/api/c
 import { createDispatcher, type Dispatch } from '../../core/api/dispatcher.js';
 import { CHANNELS, type InvokeResult } from '../../electron/ipc-channels.js';
 import type { InvokeEventLike, SenderFrameLike } from '../../electron/ipc-main.js';
-import { registerApi, type ApiService } from '../../electron/ipc.js';
+import { registerApi, type IpcService } from '../../electron/ipc.js';
 import { APP_INDEX_URL } from '../../electron/window.js';
 
 class FakeIpcMain {
@@ -59,7 +59,7 @@ describe('registerApi (fake ipcMain, real dispatcher)', () => {
   let ipcMain: FakeIpcMain;
   let calls: Array<[string, unknown]>;
   let dispatched: number;
-  let service: ApiService & EventEmitter;
+  let service: IpcService & EventEmitter;
   let win: FakeWindow | null;
   let refused: string[];
   let unregister: () => void;
@@ -80,7 +80,7 @@ describe('registerApi (fake ipcMain, real dispatcher)', () => {
       dispatched++;
       return real(method, args);
     };
-    service = Object.assign(new EventEmitter(), { dispatch }) as ApiService & EventEmitter;
+    service = Object.assign(new EventEmitter(), { dispatch }) as IpcService & EventEmitter;
     win = new FakeWindow(new FakeWebContents(APP_INDEX_URL));
     refused = [];
     unregister = registerApi(ipcMain, service, () => win, { onUnauthorized: (from) => refused.push(from) });
@@ -147,7 +147,7 @@ describe('registerApi (fake ipcMain, real dispatcher)', () => {
   it('a dispatch that throws (a bug) still answers', async () => {
     const broken = Object.assign(new EventEmitter(), { dispatch: (() => { throw new Error('boom'); }) as unknown as Dispatch });
     const ipc = new FakeIpcMain();
-    registerApi(ipc, broken as ApiService & EventEmitter, () => null);
+    registerApi(ipc, broken as IpcService & EventEmitter, () => null);
     assert.deepEqual(await ipc.invoke(mainFrame(APP_INDEX_URL), CHANNELS.invoke, 'drone.snapshot', {}), { ok: false, error: { code: 'failed', message: 'boom' } });
   });
 

@@ -11,7 +11,7 @@ import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
 import { faultScenario } from '../helpers/scenario.js';
 import { loadConfigFile, resolveConfig } from '../../core/config/load.js';
 import { ConfigError } from '../../core/config/errors.js';
-import { SwarmageClient } from '../../core/client.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
 import { TaskInputError } from '../../core/queue/validate.js';
 import { METHOD_NAMES, methods, type MethodName, type Response } from '../../core/api/contract.js';
 import { startHost, type RunningHost } from '../../core/host/server.js';

@@ -7,7 +7,7 @@ import { ROUNDS, roundRng, scaled, summary } from '../helpers/faults.js';
 import { enqueueAll, running } from '../helpers/fleet.js';
 import { faultScenario } from '../helpers/scenario.js';
 import type { Snapshot } from '../../core/api/contract.js';
-import { SwarmageClient } from '../../core/client.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
 
 /**
  * Cut the network between the drones and Postgres with a TCP proxy: drop every connection (and

@@ -4,7 +4,7 @@ import { sleep, tmpDir } from '../helpers/tmp.js';
 import { ROUNDS, roundRng, rssMb, scaled, summary } from '../helpers/faults.js';
 import { enqueueAll, running } from '../helpers/fleet.js';
 import { faultScenario } from '../helpers/scenario.js';
-import { SwarmageClient } from '../../core/client.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
 
 /**
  * A slow consumer: tasks arrive about twice as fast as the drone's workers can do them, for 12 s

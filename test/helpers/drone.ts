@@ -3,12 +3,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { resolveConfig, type ResolvedConfig } from '../../core/config/load.js';
 import type { ConfigInput } from '../../core/config/schema.js';
-import { Drone } from '../../core/drone/drone.js';
+import type { Drone } from '../../core/drone/drone.js';
+import { createDrone } from '../../core/drone/createDrone.js';
+import type { PgQueue } from '../../core/queue/pg/pgQueue.js';
 import { Logger, LogRing, StderrSink, type LogSink } from '../../core/log/logger.js';
 import { BIN, tmpDir } from './tmp.js';
 
 export interface TestDrone {
-  drone: Drone;
+  drone: Drone<PgQueue>;
   ring: LogRing;
   config: ResolvedConfig;
 }
@@ -26,7 +28,7 @@ export async function startDrone(url: string, schema: string, config: Omit<Confi
   const ring = new LogRing(20_000);
   const sinks: LogSink[] = [ring];
   if (process.env.TEST_LOG) sinks.push(new StderrSink());
-  const drone = new Drone({ config: resolved, connectionString: url, logger: new Logger('debug', sinks) });
+  const drone = createDrone({ config: resolved, connectionString: url, logger: new Logger('debug', sinks) });
   await drone.start();
   return { drone, ring, config: resolved };
 }

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { spawnDrone } from './drone.js';
 import { sleep, waitFor } from './tmp.js';
 import { RESULTS_DIR, unsettled } from './faults.js';
-import { SwarmageClient } from '../../core/client.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
 import type { NewTask } from '../../core/queue/types.js';
 
 export interface FleetDrone {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PipelineEdge, Trace, TraceStep } from '../../core/api/contract.js';
-import type { TypeStats } from '../../core/drone/drone.js';
+import type { TypeStats } from '../../core/api/contract.js';
 import { buildGraph, edgeLabel, GLOBAL_NODE, layoutGraph, layoutKey, nodeStatus, trackFailures, FAILING_FOR_MS } from '../../renderer/src/lib/pipeline.js';
 import { buildWaterfall, niceTicks, percentAt, traceOpen } from '../../renderer/src/lib/waterfall.js';
 import { toSearchArgs, parseConditionValue, EMPTY_FORM } from '../../renderer/src/lib/explorerQuery.js';

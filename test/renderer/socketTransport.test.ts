@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventMessage } from '../../core/api/contract.js';
-import { createClient } from '../../renderer/src/lib/client.js';
+import { createClient } from '../../renderer/src/lib/apiClient.js';
 import { ApiCallError } from '../../renderer/src/lib/rpc.js';
 import { SocketTransport, UNAUTHORIZED_CLOSE, type SocketLike } from '../../renderer/src/lib/socketTransport.js';
 import type { ConnectionState } from '../../renderer/src/lib/transport.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DroneSnapshot, LogLine, Snapshot } from '../../core/api/contract.js';
-import type { Client } from '../../renderer/src/lib/client.js';
+import type { Client } from '../../renderer/src/lib/apiClient.js';
 import { Emitter } from '../../renderer/src/lib/emitter.js';
 import type { ConnectionState } from '../../renderer/src/lib/transport.js';
 import { createAppStore } from '../../renderer/src/store/appStore.js';

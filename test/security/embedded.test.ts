@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { ensureEmbedded, stopEmbedded } from '../../core/db/embedded.js';
 import { writeServerInfo } from '../../core/host/serverInfo.js';
-import { SwarmageClient } from '../../core/client.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
 import { runCli } from '../helpers/drone.js';
 import { tmpDir } from '../helpers/tmp.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { SwarmageClient } from '../../core/client.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
 import { testDatabaseUrl, freshSchema } from '../helpers/db.js';
 import { demoDroneDir } from '../helpers/demo.js';
 import { call, startService } from '../helpers/service.js';

@@ -36,7 +36,7 @@ RETURNING ${CLAIMED_ROW}`);
 
 // The same claim for one type with nothing to acknowledge: what an idle drone sends when a task
 // arrives. Without the unnest, the lateral join and the delete it plans and runs in 0.15-0.25 ms
-// less (1.40 against 1.64 ms alone, bench/micro.js claim): latency that every such task waits.
+// less (1.40 against 1.64 ms alone, `node dist/bench/micro.js claim`): latency that every such task waits.
 const CLAIM_ONE_TYPE = statement(`
 UPDATE {schema}.tasks t
 SET ${TAKE}

@@ -4,7 +4,7 @@ import type { Completion } from '../types.js';
 import { taskId } from './ids.js';
 import { TaskInputError } from '../validate.js';
 
-// Finished tasks are deleted (the seed's dequeue) and their postbacks enqueued in the same
+// Finished tasks are deleted (the original Swarmage's dequeue) and their postbacks enqueued in the same
 // statement, so a postback exists exactly when its task is gone; a postback carries its task's id
 // as its trace_id. Only rows this drone still holds
 // count: a task whose lease was lost belongs to whoever took it.

@@ -1,6 +1,8 @@
 import type { Db } from './db.js';
 import { statement } from './db.js';
-import type { FailedTask, QueueStatus } from '../types.js';
+import type { FailedTask } from '../../api/types.js';
+import type { FailedSelection } from '../globalQueue.js';
+import type { QueueStatus } from '../types.js';
 
 // For the CLI's status and the operator UI: counts by type and state, and the drones.
 // A full scan: fine for a person asking, never on the drone's hot path.
@@ -31,7 +33,6 @@ WHERE ${SELECTED} RETURNING id`);
 
 const DELETE_FAILED = statement(`DELETE FROM {schema}.tasks WHERE ${SELECTED} RETURNING id`);
 
-export type FailedSelection = { ids: string[] } | { types: string[] };
 
 const selectionParams = (sel: FailedSelection) => ('ids' in sel ? [sel.ids, null] : [null, sel.types]);
 

@@ -1,19 +1,14 @@
 import pg from 'pg';
 import { EventEmitter } from 'node:events';
 import { channelFor, quoteIdent } from './sql.js';
+import type { WakeupEvents, Wakeups } from '../globalQueue.js';
 
-export interface ListenerEvents {
-  notify: [type: string];
-  /** Connected (again): anything sent while we were away was missed, so callers should look. */
-  connected: [];
-  disconnected: [error: Error];
-}
 
 /**
  * One dedicated connection that LISTENs for new tasks and reconnects on its own (with backoff) when
  * the database goes away. Pool connections cannot LISTEN: they are handed to other queries.
  */
-export class TaskListener extends EventEmitter<ListenerEvents> {
+export class TaskListener extends EventEmitter<WakeupEvents> implements Wakeups {
   private client: pg.Client | null = null;
   private stopped = false;
   private retryMs = 100;

@@ -6,11 +6,13 @@ import { completeTasks } from './complete.js';
 import { failTasks } from './fail.js';
 import { reclaimTasks, releaseAllExcept, releaseTasks } from './release.js';
 import { deregister, heartbeat, rescueExpired } from './leases.js';
-import { deleteFailed, listFailed, queueStatus, retryFailed, type FailedSelection } from './inspect.js';
+import { deleteFailed, listFailed, queueStatus, retryFailed } from './inspect.js';
 import { takePostbacks } from './postback.js';
 import { TaskListener } from './listener.js';
 import { quoteIdent } from './sql.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, FailedTask, NewTask, QueueStatus } from '../types.js';
+import type { FailedTask } from '../../api/types.js';
+import type { FailedSelection, GlobalQueue } from '../globalQueue.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus } from '../types.js';
 
 // int8 ids stay strings (they can exceed 2^53); timestamps stay Dates.
 export interface PgQueueOptions {
@@ -24,7 +26,7 @@ export interface PgQueueOptions {
 }
 
 /** The global queue on Postgres. Every operation is one statement over the pool. */
-export class PgQueue {
+export class PgQueue implements GlobalQueue {
   readonly schema: string;
   readonly pool: pg.Pool;
   /** Where claims go: the pool, or with asyncClaimCommit a connection of their own. */
@@ -84,7 +86,7 @@ export class PgQueue {
   retryFailed(sel: FailedSelection): Promise<string[]> { return retryFailed(this.pool, this.schema, sel); }
   deleteFailed(sel: FailedSelection): Promise<string[]> { return deleteFailed(this.pool, this.schema, sel); }
   takePostbacks(type: string, limit: number) { return takePostbacks(this.pool, this.schema, type, limit); }
-  listener(): TaskListener { return new TaskListener(this.connectionString, this.schema); }
+  wakeups(): TaskListener { return new TaskListener(this.connectionString, this.schema); }
 
   async close(): Promise<void> {
     if (this.claimPool !== this.pool) await this.claimPool.end();

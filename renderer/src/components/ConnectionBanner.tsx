@@ -1,4 +1,4 @@
-import { reconnectNow } from '../api/client.js';
+import { reconnectNow } from '../api/droneApi.js';
 import { secondsUntil } from '../lib/backoff.js';
 import { useApp } from '../hooks/useApp.js';
 import { useNow } from '../hooks/useNow.js';

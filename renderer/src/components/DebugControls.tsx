@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import type { DebugSession } from '../../../core/api/contract.js';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 import { useAction } from '../hooks/useAction.js';
 import { appStore, useApp } from '../hooks/useApp.js';
 

@@ -1,5 +1,5 @@
 import type { DroneSnapshot } from '../../../core/api/contract.js';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 import { retryText } from '../lib/backoff.js';
 import { formatDuration } from '../lib/format.js';
 import { useAction } from '../hooks/useAction.js';

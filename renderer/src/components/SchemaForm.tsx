@@ -1,6 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react';
-// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
-import { parseJson } from '../../../core/util/json.js';
+import { parseJson } from '../../../core/api/contract.js';
 import { enumLabel, getAt, missingRequired, numberFromText, setAt, type Field } from '../lib/schemaForm.js';
 
 interface Props {

@@ -1,5 +1,4 @@
-// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
-import type { TypeStats } from '../../../core/drone/drone.js';
+import type { TypeStats } from '../../../core/api/contract.js';
 import { formatRate } from '../lib/format.js';
 import { useApp } from '../hooks/useApp.js';
 import { Bar } from './Bar.js';

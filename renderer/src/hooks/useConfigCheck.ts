@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ConfigCheck } from '../../../core/api/contract.js';
-// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
-import { parseJson } from '../../../core/util/json.js';
-import { call } from '../api/client.js';
+import { parseJson } from '../../../core/api/contract.js';
+import { call } from '../api/droneApi.js';
 
 const CHECK_DEBOUNCE_MS = 400;
 

@@ -1,5 +1,5 @@
 import { useCallback } from 'react';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 import { toSearchArgs } from '../lib/explorerQuery.js';
 import { appStore } from './useApp.js';
 

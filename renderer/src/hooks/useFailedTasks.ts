@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { FailedTask } from '../../../core/api/contract.js';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 
 export const FAILED_PAGE = 100;
 const REFRESH_MS = 5000;

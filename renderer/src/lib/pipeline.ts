@@ -5,8 +5,7 @@
  */
 import { Graph, layout } from '@dagrejs/dagre';
 import type { PipelineEdge } from '../../../core/api/contract.js';
-// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
-import type { TypeStats } from '../../../core/drone/drone.js';
+import type { TypeStats } from '../../../core/api/contract.js';
 import { formatRate } from './format.js';
 
 export const GLOBAL_NODE = 'global';

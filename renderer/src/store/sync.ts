@@ -1,5 +1,5 @@
 import type { LogLine } from '../../../core/api/contract.js';
-import type { Client } from '../lib/client.js';
+import type { Client } from '../lib/apiClient.js';
 import { LOG_CAPACITY } from '../lib/logBuffer.js';
 import type { AppStore } from './appStore.js';
 

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ConfigView as ConfigText } from '../../../core/api/contract.js';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 import { useApp } from '../hooks/useApp.js';
 import { useConfigCheck, type CheckState } from '../hooks/useConfigCheck.js';
 import type { LineMark } from '../lib/editorLines.js';

@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'react';
-// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
-import { parseJson } from '../../../core/util/json.js';
-import { call } from '../api/client.js';
+import { parseJson } from '../../../core/api/contract.js';
+import { call } from '../api/droneApi.js';
 import { useAppShallow } from '../hooks/useApp.js';
 import { useRecentPayloads } from '../hooks/useRecentPayloads.js';
 import type { LineMark } from '../lib/editorLines.js';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 import { useAction } from '../hooks/useAction.js';
 import { useAppShallow } from '../hooks/useApp.js';
 import { FAILED_PAGE, useFailedTasks } from '../hooks/useFailedTasks.js';

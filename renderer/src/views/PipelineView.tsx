@@ -14,7 +14,7 @@ import {
   type NodeProps,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { call } from '../api/client.js';
+import { call } from '../api/droneApi.js';
 import { appStore, useApp } from '../hooks/useApp.js';
 import { useNow } from '../hooks/useNow.js';
 import { usePoll } from '../hooks/usePoll.js';

@@ -1,8 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Trace, TraceStep } from '../../../core/api/contract.js';
-// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
-import { parseJson } from '../../../core/util/json.js';
-import { call } from '../api/client.js';
+import { parseJson } from '../../../core/api/contract.js';
+import { call } from '../api/droneApi.js';
 import { appStore, useApp } from '../hooks/useApp.js';
 import { useAction } from '../hooks/useAction.js';
 import { useNow } from '../hooks/useNow.js';

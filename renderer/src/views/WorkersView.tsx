@@ -1,6 +1,5 @@
-// eslint-disable-next-line no-restricted-imports -- moving into core/api (issue 15)
-import type { InstanceInfo } from '../../../core/workers/pool.js';
-import { call } from '../api/client.js';
+import type { InstanceInfo } from '../../../core/api/contract.js';
+import { call } from '../api/droneApi.js';
 import { DebugControls } from '../components/DebugControls.js';
 import { formatDuration } from '../lib/format.js';
 import { useAction } from '../hooks/useAction.js';

@@ -27,7 +27,7 @@ export class RequestTimeoutError extends Error {
   override name = 'RequestTimeoutError';
 }
 
-/** For programs that put work on the global queue and, like the seed's post_respond, wait for answers. */
+/** For programs that put work on the global queue and, like post_respond in the original Swarmage, wait for answers. */
 export class SwarmageClient {
   private constructor(readonly queue: PgQueue) {}
 

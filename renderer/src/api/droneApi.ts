@@ -4,7 +4,7 @@
  */
 import type { ArgsIn, Bridge, EventName, Events, MethodName, Result } from '../../../core/api/contract.js';
 import { BridgeTransport } from '../lib/bridgeTransport.js';
-import { createClient, type Client } from '../lib/client.js';
+import { createClient, type Client } from '../lib/apiClient.js';
 import { SocketTransport, type SocketLike } from '../lib/socketTransport.js';
 import type { ConnectionState, Transport } from '../lib/transport.js';
 import { socketUrl } from '../lib/token.js';

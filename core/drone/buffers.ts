@@ -1,0 +1,131 @@
+import type { TypeStats } from '../api/types.js';
+import type { DroneState } from '../api/types.js';
+import type { Step } from '../queue/local/localQueue.js';
+import type { TypeRoom } from './claimPlan.js';
+import type { WorkerPoolLike } from '../workers/poolLike.js';
+import { RateMeter } from './rates.js';
+
+interface Counters {
+  done: number;
+  failed: number;
+  rate: RateMeter;
+}
+
+/**
+ * The drone's steps waiting for a worker, per type and in order: the queued rows of the local
+ * queue, mirrored in memory. Feeding a type hands its workers what they have room for.
+ */
+export class Buffers {
+  private readonly waiting = new Map<string, Step[]>();
+  private readonly counters = new Map<string, Counters>();
+  /** Types whose last claim came back short: asked again after a wake-up or the poll. */
+  readonly exhausted = new Set<string>();
+
+  constructor(private readonly pool: WorkerPoolLike, private readonly maxPerWorker: number) {
+    for (const type of pool.types()) {
+      this.waiting.set(type, []);
+      this.counters.set(type, { done: 0, failed: 0, rate: new RateMeter() });
+    }
+  }
+
+  types(): string[] {
+    return [...this.waiting.keys()];
+  }
+
+  serves(type: string): boolean {
+    return this.waiting.has(type);
+  }
+
+  capacity(type: string): number {
+    return this.maxPerWorker * this.pool.instanceCount(type);
+  }
+
+  /** Waiting plus handed to a worker. */
+  buffered(type: string): number {
+    return (this.waiting.get(type)?.length ?? 0) + this.pool.inflightCount(type);
+  }
+
+  totalBuffered(): number {
+    let n = 0;
+    for (const type of this.waiting.keys()) n += this.buffered(type);
+    return n;
+  }
+
+  rooms(): TypeRoom[] {
+    return this.types().map((type) => ({
+      type, buffered: this.buffered(type), capacity: this.capacity(type), prefetch: this.pool.prefetchTotal(type), exhausted: this.exhausted.has(type),
+    }));
+  }
+
+  /** Appends steps of served types; returns the types that got some. */
+  push(steps: readonly Step[]): Set<string> {
+    const types = new Set<string>();
+    for (const s of steps) {
+      this.waiting.get(s.type)!.push(s);
+      types.add(s.type);
+    }
+    return types;
+  }
+
+  /** Steps a worker held but never started: back to the front, in their order. */
+  putBack(steps: Step[]): Set<string> {
+    const types = new Set<string>();
+    for (let i = steps.length - 1; i >= 0; i--) {
+      this.waiting.get(steps[i].type)?.unshift(steps[i]);
+      types.add(steps[i].type);
+    }
+    return types;
+  }
+
+  /** Hands waiting steps of `type` to its workers, as far as the drone's state allows. */
+  feed(type: string, state: DroneState): void {
+    const list = this.waiting.get(type);
+    if (!list || list.length === 0 || state === 'paused') return;
+    if (state === 'stopping') {
+      // While stopping, only chains already under way go on; fresh tasks wait to be given back.
+      const hops = list.filter((s) => s.parentId !== null);
+      if (hops.length === 0) return;
+      const rest = list.filter((s) => s.parentId === null);
+      this.pool.fill(type, hops);
+      list.length = 0;
+      list.push(...hops, ...rest);
+      return;
+    }
+    this.pool.fill(type, list);
+  }
+
+  feedAll(state: DroneState): void {
+    for (const type of this.waiting.keys()) this.feed(type, state);
+  }
+
+  hasWaitingHops(): boolean {
+    for (const list of this.waiting.values()) if (list.some((s) => s.parentId !== null)) return true;
+    return false;
+  }
+
+  /** The global tasks of the steps still waiting: what a stopping drone gives back. */
+  waitingRoots(): Set<string> {
+    const roots = new Set<string>();
+    for (const list of this.waiting.values()) for (const s of list) roots.add(s.rootId);
+    return roots;
+  }
+
+  /** Counts a finished step of `type` (done or failed). */
+  count(type: string, ok: boolean, now: number): void {
+    const c = this.counters.get(type);
+    if (!c) return;
+    c.rate.add(1, now);
+    if (ok) c.done++;
+    else c.failed++;
+  }
+
+  stats(now: number): TypeStats[] {
+    return this.types().map((type) => {
+      const c = this.counters.get(type)!;
+      return {
+        type, rate: c.rate.perSecond(5, now), history: c.rate.history(60, now), instances: this.pool.instanceCount(type), capacity: this.capacity(type),
+        buffered: this.buffered(type), running: this.pool.runningCount(type), done: c.done, failed: c.failed,
+      };
+    });
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * What the drone's parts share, and what it needs of the parts it is given (the global queue and
+ * the worker pool come in from outside: createDrone.ts wires the real ones; tests may hand in others).
+ */
+import type { DroneState } from '../api/types.js';
+import type { ResolvedConfig } from '../config/load.js';
+import type { Logger } from '../log/logger.js';
+import type { DroneLocalQueue } from '../queue/local/localQueueThread.js';
+import type { GlobalQueue } from '../queue/globalQueue.js';
+import type { WorkerPoolLike } from '../workers/poolLike.js';
+import type { Buffers } from './buffers.js';
+import type { DatabaseHealth } from './dbHealth.js';
+import type { EdgeMeter } from './edges.js';
+
+/** The drone as its parts see it. */
+export interface DroneContext {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  readonly queue: GlobalQueue;
+  readonly pool: WorkerPoolLike;
+  readonly buffers: Buffers;
+  readonly edges: EdgeMeter;
+  readonly health: DatabaseHealth;
+  /** Empty until the local queue is open. */
+  readonly id: string;
+  readonly state: DroneState;
+  /** Null before start and after stop. */
+  readonly local: DroneLocalQueue | null;
+  /** Something in the snapshot changed. */
+  changed(): void;
+}

@@ -1,0 +1,240 @@
+import type { Finished, Step } from '../queue/local/localQueue.js';
+import type { ClaimRequest, Completion, Failure } from '../queue/types.js';
+import { SingleFlight } from '../util/singleFlight.js';
+import { faultPoint } from '../util/faults.js';
+import { reason } from '../util/redact.js';
+import { planClaims } from './claimPlan.js';
+import { isConnectionError } from './dbHealth.js';
+import { schemaProblem } from './schemas.js';
+import type { DroneContext } from './ports.js';
+
+/** Outcomes sent per statement. */
+const OUTBOX_BATCH = 2000;
+
+/**
+ * The one loop that talks to Postgres on the hot path, one round trip at a time: each round sends
+ * the outcomes that need statements of their own (failures, postbacks), then one statement that
+ * acknowledges the plain completions and claims for every type with room. Rounds go on while the
+ * outbox holds more, or a claim got all it asked for and there is room for more. `trigger()` asks
+ * for a round; triggers during one make exactly one more.
+ */
+export class SyncLoop {
+  /** Chains that ended, recorded in the local queue, waiting for Postgres to acknowledge them. */
+  private outbox: Finished[] = [];
+  /** A claim or give-back got no answer: Postgres may hold claims of this drone that its local queue does not. */
+  private claimsUnsure = false;
+  private readonly flight = new SingleFlight(() => this.run());
+  /** Per type: when a claimed task's data was last checked against the type's schema (Infinity: warned once, done). */
+  private readonly schemaChecked = new Map<string, number>();
+
+  constructor(private readonly drone: DroneContext) {}
+
+  trigger(): void {
+    this.flight.trigger();
+  }
+
+  get busy(): boolean {
+    return this.flight.busy;
+  }
+
+  get outboxSize(): number {
+    return this.outbox.length;
+  }
+
+  /** Chains that ended (recorded locally): Postgres hears of them in the next round. */
+  add(finished: Finished[]): void {
+    for (const f of finished) this.outbox.push(f);
+    this.trigger();
+  }
+
+  /** After a restart: what the local queue holds unacknowledged. */
+  restore(finished: Finished[]): void {
+    this.outbox = finished;
+  }
+
+  /** Runs the rounds; the drone's stop calls it directly for the last acknowledgements. */
+  async run(): Promise<void> {
+    const d = this.drone;
+    while (d.local) {
+      const special: Finished[] = [];
+      const plain: Finished[] = [];
+      for (const f of this.outbox) {
+        if (f.state === 'done' && f.postback === null) {
+          if (plain.length < OUTBOX_BATCH) plain.push(f);
+        } else if (special.length < OUTBOX_BATCH) special.push(f);
+      }
+      if (special.length > 0 && !(await this.sendOutcomes(special))) return;
+      const { wants, cold } = d.state === 'running' ? planClaims(d.buffers.rooms()) : { wants: [], cold: [] };
+      if (wants.length === 0 && plain.length === 0) return;
+      if (!(await this.claimAndAck(wants, plain))) return;
+      // A cold buffer's small first claim that came back full: the rest of the buffer follows at once.
+      if (this.outbox.length === 0 && !cold.some((t) => !d.buffers.exhausted.has(t))) return;
+    }
+  }
+
+  /** One statement: acknowledges `acks`, claims what `wants` asks; one local transaction for what it returns. */
+  private async claimAndAck(wants: ClaimRequest[], acks: Finished[]): Promise<boolean> {
+    const d = this.drone;
+    if (wants.length > 0 && this.claimsUnsure && !(await this.giveBackUnheld())) return false;
+    let claimed;
+    try {
+      // With nothing to claim, the plain delete: a statement far cheaper to plan than the claim.
+      claimed = wants.length === 0
+        ? (await d.queue.complete(d.id, acks.map((f) => ({ id: f.rootId, resultJson: 'null', postback: null }))), [])
+        : await d.queue.claim(d.id, wants, d.config.leaseMs, acks.map((f) => f.rootId));
+      d.health.up();
+    } catch (err) {
+      // The connection may have broken after Postgres committed the claim: settle that first next
+      // time. (Acknowledgements are sent again; deleting a deleted task changes nothing.)
+      if (wants.length > 0) this.claimsUnsure = true;
+      d.health.down(err as Error);
+      return false;
+    }
+    if (acks.length > 0) {
+      faultPoint('acked');
+      this.acknowledged(acks);
+    }
+    if (wants.length === 0) return true;
+    if (claimed.length > 0) faultPoint('claimed');
+    const got = new Map<string, number>();
+    for (const t of claimed) got.set(t.type, (got.get(t.type) ?? 0) + 1);
+    for (const [type, n] of got) d.edges.claimed(type, n);
+    for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) d.buffers.exhausted.add(w.type);
+    if (claimed.length === 0) return true;
+    const ids = claimed.map((t) => t.id);
+    if (d.state !== 'running') {
+      // Stopping or paused while the claim was in flight: give it straight back.
+      await d.queue.release(d.id, ids).catch((err) => this.releaseFailed(err));
+      return true;
+    }
+    let steps: Step[];
+    try {
+      // Committed before any worker sees them; the drone's thread does other work meanwhile.
+      steps = await d.local!.insertClaimed(claimed);
+    } catch (err) {
+      d.log.error(`cannot buffer ${claimed.length} claimed task(s) in the local queue: ${reason(err)}; giving them back`);
+      await d.queue.release(d.id, ids).catch((e) => this.releaseFailed(e));
+      return true;
+    }
+    faultPoint('buffered');
+    d.log.debug(`claimed ${claimed.length} task(s)`);
+    d.buffers.push(steps);
+    this.sampleSchemas(steps);
+    for (const type of got.keys()) d.buffers.feed(type, d.state);
+    d.changed();
+    return true;
+  }
+
+  /**
+   * Gives back what Postgres says this drone holds but its local queue does not: tasks of a claim
+   * whose answer was lost, or of a give-back that failed. Runs inside the loop, so no claim is in
+   * flight. (Should a lost claim commit only after this, its lease runs out: heartbeats extend only
+   * what the local queue holds.)
+   */
+  private async giveBackUnheld(): Promise<boolean> {
+    const d = this.drone;
+    try {
+      const n = await d.queue.releaseAllExcept(d.id, d.local!.heldRootIds());
+      this.claimsUnsure = false;
+      if (n > 0) d.log.warn(`gave back ${n} task(s) claimed by a statement whose answer was lost`);
+      return true;
+    } catch (err) {
+      d.health.down(err as Error);
+      return false;
+    }
+  }
+
+  /** A give-back that failed: Postgres may still hold those tasks for this drone. */
+  releaseFailed(err: Error): void {
+    this.claimsUnsure = true;
+    this.drone.health.down(err);
+  }
+
+  /**
+   * Checks one claimed task per type and second at most against its type's payload schema, and
+   * warns once per type about data that does not match (traces flag every such task when read).
+   */
+  private sampleSchemas(steps: Step[]): void {
+    const now = Date.now();
+    for (const s of steps) {
+      const last = this.schemaChecked.get(s.type) ?? 0;
+      if (now - last < 1000) continue;
+      this.schemaChecked.set(s.type, now);
+      const schema = this.drone.pool.schema(s.type);
+      const problem = schema === null ? null : schemaProblem(schema, s.dataJson);
+      if (problem === null) continue;
+      this.schemaChecked.set(s.type, Infinity);
+      this.drone.log.warn(`a ${s.type} task does not match the type's payload schema: ${problem} (task ${s.rootId}; said once per type)`, { task: s.rootId, type: s.type });
+    }
+  }
+
+  /** Failures, and completions with a postback: their own statements. False when Postgres is unreachable. */
+  private async sendOutcomes(batch: Finished[]): Promise<boolean> {
+    const d = this.drone;
+    const done: Completion[] = [];
+    const failed: Failure[] = [];
+    for (const f of batch) {
+      if (f.state === 'done') done.push(completionOf(f));
+      else failed.push(failureOf(f));
+    }
+    try {
+      await d.queue.complete(d.id, done);
+      await d.queue.fail(d.id, failed);
+      d.health.up();
+    } catch (err) {
+      if (isConnectionError(err)) {
+        d.health.down(err as Error);
+        return false; // the poll timer tries again
+      }
+      // Postgres refused something in the batch: find it, so one bad outcome cannot hold up the rest.
+      await this.isolate(batch);
+      return true;
+    }
+    faultPoint('acked');
+    this.acknowledged(batch);
+    return true;
+  }
+
+  /** Postgres took these outcomes: they leave the outbox and become history in the local queue. */
+  private acknowledged(entries: Finished[]): void {
+    const d = this.drone;
+    if (!d.local || entries.length === 0) return;
+    const now = Date.now();
+    for (const f of entries) if (f.state === 'done' && f.postback !== null) d.edges.postback(f.type, f.postback, now - f.finishedAt, now);
+    // History is trimmed as fast as it grows. Nothing waits for this commit: should the drone die
+    // first, it sends the acknowledgement again after its restart, which changes nothing.
+    d.local.ack(entries, d.config.localQueue.history.keepSteps).catch((err) => d.log.warn(`could not mark ${entries.length} acknowledged outcome(s) in the local queue: ${reason(err)}`));
+    const gone = new Set(entries);
+    this.outbox = this.outbox.filter((f) => !gone.has(f));
+  }
+
+  /**
+   * Sends outcomes one by one. A result Postgres refuses turns the task into a failure, with the
+   * reason (sent on the next pass); a failure it refuses is dropped here (its lease will expire).
+   */
+  private async isolate(batch: Finished[]): Promise<void> {
+    const d = this.drone;
+    for (const f of batch) {
+      try {
+        if (f.state === 'done') await d.queue.complete(d.id, [completionOf(f)]);
+        else await d.queue.fail(d.id, [failureOf(f)]);
+        this.acknowledged([f]);
+      } catch (err) {
+        if (isConnectionError(err)) return;
+        if (f.state === 'done') {
+          d.log.error(`Postgres refused the result of task ${f.rootId}: ${reason(err)}; failing the task instead`, { task: f.rootId });
+          const error = `the result could not be stored: ${reason(err)}`;
+          d.local?.refail(f.rootId, error, 0);
+          Object.assign(f, { state: 'failed', resultJson: null, error, stack: null, retryInMs: 0 });
+        } else {
+          d.log.error(`Postgres refused the failure of task ${f.rootId}: ${reason(err)}; dropping it here (its lease will expire)`, { task: f.rootId });
+          d.local?.forget([f.rootId]);
+          this.outbox = this.outbox.filter((x) => x !== f);
+        }
+      }
+    }
+  }
+}
+
+const completionOf = (f: Finished): Completion => ({ id: f.rootId, resultJson: f.resultJson ?? 'null', postback: f.postback });
+const failureOf = (f: Finished): Failure => ({ id: f.rootId, error: f.error ?? 'failed', stack: f.stack, retryInMs: f.retryInMs });

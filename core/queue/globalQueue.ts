@@ -1,0 +1,52 @@
+/**
+ * The global queue as the drone and the UI use it: batched claims that carry acknowledgements,
+ * leases kept by heartbeats, wake-ups when tasks arrive. Postgres implements it (core/queue/pg);
+ * the drone is written against this interface only.
+ */
+import type { EventEmitter } from 'node:events';
+import type { FailedTask } from '../api/types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus } from './types.js';
+
+export interface WakeupEvents {
+  /** Tasks of this type arrived. */
+  notify: [type: string];
+  /** Connected (again): anything sent while away was missed, so look. */
+  connected: [];
+  disconnected: [error: Error];
+}
+
+/** A stream of wake-ups; between them the drone polls. */
+export interface Wakeups extends EventEmitter<WakeupEvents> {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Which failed tasks a bulk action applies to. */
+export type FailedSelection = { ids: string[] } | { types: string[] };
+
+export interface GlobalQueue {
+  /** Creates or updates what the queue needs (tables, functions); returns the steps applied. */
+  migrate(): Promise<number[]>;
+  enqueue(tasks: NewTask[]): Promise<string[]>;
+  /** Claims what `wants` asks and, in the same round trip, acknowledges `ackIds` as done without a result. */
+  claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds?: string[]): Promise<ClaimedTask[]>;
+  complete(droneId: string, done: Completion[]): Promise<unknown>;
+  fail(droneId: string, failures: Failure[]): Promise<unknown>;
+  /** Gives claimed tasks back untouched. */
+  release(droneId: string, ids: string[]): Promise<number>;
+  releaseAllExcept(droneId: string, keep: string[]): Promise<number>;
+  /** After a restart: which of these tasks the drone still holds (their leases renewed). */
+  reclaim(droneId: string, ids: string[], leaseMs: number): Promise<Set<string>>;
+  /** Registers the drone and extends the leases of `held`. */
+  heartbeat(drone: DroneRow, leaseMs: number, held?: string[]): Promise<number>;
+  /** Frees the tasks of drones whose leases ran out; returns their ids. */
+  rescueExpired(): Promise<string[]>;
+  deregister(droneId: string): Promise<void>;
+  status(): Promise<QueueStatus>;
+  listFailed(opts?: { types?: string[]; afterId?: string; limit?: number }): Promise<FailedTask[]>;
+  retryFailed(sel: FailedSelection): Promise<string[]>;
+  deleteFailed(sel: FailedSelection): Promise<string[]>;
+  takePostbacks(type: string, limit: number): Promise<Array<{ id: string; dataJson: string }>>;
+  wakeups(): Wakeups;
+  close(): Promise<void>;
+}

@@ -1,0 +1,97 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { resolveConfig } from '../../core/config/load.js';
+import { Drone } from '../../core/drone/drone.js';
+import { Logger, LogRing } from '../../core/log/logger.js';
+import { openLocalQueue } from '../../core/queue/local/localQueueThread.js';
+import { WorkerPool } from '../../core/workers/pool.js';
+import { MemoryQueue } from '../helpers/memoryQueue.js';
+import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
+
+/**
+ * The drone's own logic, with the global queue in memory (test/helpers/memoryQueue.ts) and
+ * everything else real: its local SQLite file and its worker processes. What it sends the queue
+ * is seen call by call, which Postgres would not show.
+ */
+describe('the drone against a global queue in memory', () => {
+  const drones: Drone<MemoryQueue>[] = [];
+  after(async () => {
+    await Promise.all(drones.map((d) => d.stop()));
+  });
+
+  function start(maxPerWorker = 50) {
+    const dir = tmpDir();
+    const config = resolveConfig({
+      workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js'), prefetch: 5 } },
+      maxPerWorker, pollIntervalMs: 100, localQueue: { path: path.join(dir, 'local.sqlite') },
+    }, { dir });
+    const ring = new LogRing(10_000);
+    const logger = new Logger('debug', [ring]);
+    const queue = new MemoryQueue();
+    const drone = new Drone({ config, logger, queue, pool: new WorkerPool(config.workers, logger), openLocalQueue, databaseLabel: 'memory' });
+    drones.push(drone);
+    return { drone, queue, ring };
+  }
+
+  it('acknowledges completions in the claims it makes anyway: far fewer round trips than tasks', async () => {
+    const { drone, queue } = start();
+    await drone.start();
+    const ids = await queue.enqueue(Array.from({ length: 600 }, (_, i) => ({ type: 'echo', data: i })));
+    await waitFor('all 600 done', () => queue.done.length === 600, 30_000);
+    assert.deepEqual([...queue.done].sort(), [...ids].sort(), 'each task acknowledged exactly once');
+    const claims = queue.calls.filter((c) => c.op === 'claim');
+    const ackedInClaims = claims.reduce((n, c) => n + (c.acks ?? 0), 0);
+    const completes = queue.calls.filter((c) => c.op === 'complete');
+    assert.equal(ackedInClaims + completes.reduce((n, c) => n + c.n, 0), 600);
+    assert.ok(ackedInClaims > 0, 'acknowledgements ride on claims');
+    assert.ok(claims.length + completes.length < 600 / 2, `${claims.length} claims and ${completes.length} completes for 600 tasks`);
+    assert.ok(claims.every((c) => c.n <= 50), 'no claim asks for more than the buffer holds');
+  });
+
+  it('keeps its buffer within capacity while tasks wait', async () => {
+    const { drone, queue } = start(20);
+    await drone.start();
+    drone.pause();
+    await queue.enqueue(Array.from({ length: 200 }, () => ({ type: 'echo', data: null })));
+    drone.resume();
+    let most = 0;
+    await waitFor('all done', () => {
+      most = Math.max(most, drone.buffered('echo'));
+      return queue.done.length === 200;
+    }, 30_000);
+    assert.ok(most <= 20, `buffered ${most} of a capacity of 20`);
+  });
+
+  it('says when the database goes away, keeps what it holds, and goes on when it is back', async () => {
+    const { drone, queue, ring } = start();
+    await drone.start();
+    await queue.enqueue(Array.from({ length: 50 }, () => ({ type: 'echo', data: 1 })));
+    await waitFor('some done', () => queue.done.length > 0, 10_000);
+    queue.down = true;
+    await queue.enqueue([]).catch(() => {});
+    await waitFor('the snapshot says unreachable', () => !drone.snapshot().database.connected, 10_000);
+    assert.match(drone.snapshot().database.lastError ?? '', /ECONNREFUSED/);
+    queue.down = false;
+    await waitFor('all 50 acknowledged', () => queue.done.length === 50, 20_000);
+    assert.equal(drone.snapshot().database.connected, true);
+    const said = ring.recent().map((l) => l.msg);
+    assert.ok(said.some((m) => m.startsWith('database unreachable: memory')), said.join('\n'));
+    assert.ok(said.includes('database reachable again: memory'), said.join('\n'));
+  });
+
+  it('gives back what it had not started when it stops', async () => {
+    const { drone, queue } = start();
+    await drone.start();
+    drone.pause();
+    await queue.enqueue(Array.from({ length: 30 }, () => ({ type: 'echo', data: 1 })));
+    // Paused: nothing is claimed, so nothing is to give back yet; claim some, then stop at once.
+    drone.resume();
+    drone.pause();
+    await drone.stop();
+    const claimed = [...queue.rows.values()].filter((r) => r.state === 'claimed');
+    assert.deepEqual(claimed, [], 'no task is left claimed by a stopped drone');
+    assert.equal(queue.rows.size + queue.done.length, 30);
+    assert.equal(queue.count('deregister'), 1);
+  });
+});
