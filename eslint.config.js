@@ -14,6 +14,7 @@
  * Import cycles are checked by test/unit/import-cycles.test.ts (eslint-plugin-import-x's TypeScript
  * resolver needs a package with an install script, unrs-resolver).
  */
+import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -61,7 +62,7 @@ const CORE_IMPORTS = restrictImports({
 
 const OTHER_IMPORTS = restrictImports({ paths: [RAW_IPC] });
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       '**/node_modules/',
