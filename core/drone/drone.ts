@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { DroneSnapshot, DroneState } from '../api/types.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import type { Retention } from '../queue/local/localQueue.js';
+import type { Retention } from '../queue/local/types.js';
 import type { DroneLocalQueue } from '../queue/local/localQueueThread.js';
 import type { GlobalQueue, Wakeups } from '../queue/globalQueue.js';
 import { HotReloader } from '../workers/hotReload.js';

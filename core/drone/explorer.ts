@@ -1,5 +1,5 @@
 import type { DebugSession, TaskRow, Trace } from '../api/types.js';
-import type { DataCondition } from '../queue/local/localQueue.js';
+import type { DataCondition } from '../queue/local/types.js';
 import type { DroneLocalQueue } from '../queue/local/localQueueThread.js';
 import type { InspectorAddress } from '../workers/types.js';
 import { buildTrace, chainOnEdge, edgeProblem, taskRow, type RunningLookup } from './traces.js';

@@ -10,7 +10,9 @@
  */
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ClaimedTask } from '../types.js';
-import { LocalQueue, LocalQueueError, claimedSteps, doneEntry, flatClaimed, flatRanges, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch, type StepSearchPage, type TraceLimits } from './localQueue.js';
+import { LocalQueue } from './localQueue.js';
+import { claimedSteps, doneEntry, flatClaimed, flatRanges } from './wire.js';
+import { LocalQueueError, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch, type StepSearchPage, type TraceLimits } from './types.js';
 
 export interface ThreadCall {
   id: number;
