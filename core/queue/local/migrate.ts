@@ -19,17 +19,12 @@ export const FORMAT = MIGRATIONS[MIGRATIONS.length - 1].id;
 
 /** Creates the tables, or brings a file of an older format up to this one, in one transaction. */
 export function migrate(db: Database.Database, file: string): void {
-  // Every format has it: the drone writes its pid there right after, whatever the format.
-  db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > FORMAT) throw new LocalQueueError(`local queue ${file} was written by a newer swarmage (format ${version}; this one knows ${FORMAT})`);
   if (version === FORMAT) return;
-  // Format 1 left user_version at 0, as a new file has it: its steps table tells them apart.
-  const hasSteps = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'steps'`).get() !== undefined;
-  const from = hasSteps ? Math.max(version, 1) : 0;
   db.transaction(() => {
     for (const m of MIGRATIONS) {
-      if (m.id <= from) continue;
+      if (m.id <= version) continue;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.id}`);
     }

@@ -1,6 +1,7 @@
 /**
  * Format 1: the steps a drone holds until Postgres acknowledges them, deleted then. Files of this
- * format never set user_version (it reads 0): the runner knows them by their steps table.
+ * format never set user_version: it reads 0, as in a new file, so they go through this migration
+ * too, which IF NOT EXISTS leaves them as they are.
  */
 export default `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
