@@ -4,7 +4,7 @@ import type { DroneSnapshot, DroneState } from '../api/types.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { Retention } from '../queue/local/types.js';
-import type { DroneLocalQueue } from '../queue/local/localQueueThread.js';
+import type { DroneLocalQueue } from '../queue/local/droneLocalQueue.js';
 import type { GlobalQueue, Wakeups } from '../queue/globalQueue.js';
 import { HotReloader } from '../workers/hotReload.js';
 import { reason } from '../util/redact.js';
