@@ -369,6 +369,20 @@ for (const [where, transport] of TRANSPORTS) {
       assert.ok(e2.message.startsWith(`local queue ${file}: cannot open`), e2.message);
     });
 
+    it('its transport takes only LocalQueue\'s methods and gives their results (checked as the tests compile)', () => {
+      const t = transport(tmpFile());
+      opened.push(t);
+      // @ts-expect-error: not a method of LocalQueue
+      assert.throws(() => t.callSync('nope'));
+      // @ts-expect-error: a property, not a method
+      assert.throws(() => t.callSync('path'));
+      // @ts-expect-error: queued() gives steps, not a string
+      const wrong: string = t.callSync('queued');
+      assert.deepEqual(wrong, []);
+      // @ts-expect-error: forget() takes root ids
+      void t.call('forget', 7).catch(() => {});
+    });
+
     it('names the path when the file is not a database', () => {
       const file = tmpFile('garbage.sqlite');
       fs.writeFileSync(file, 'this is not sqlite '.repeat(100));
