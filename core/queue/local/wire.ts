@@ -30,11 +30,9 @@ export const DONE_WIDTH = 3;
 
 /** The flat form of a batch of outcomes, or null when one is not a plain completion (the general record() takes those). */
 export function flatDone(outcomes: Outcome[]): FlatDone | null {
+  for (const o of outcomes) if (o.kind !== 'done') return null;
   const rows: FlatDone = [];
-  for (const o of outcomes) {
-    if (o.kind !== 'done') return null;
-    rows.push(o.step.id, o.resultJson, o.startedAt ?? null);
-  }
+  for (const o of outcomes) rows.push(o.step.id, (o as { resultJson: string }).resultJson, o.startedAt ?? null);
   return rows;
 }
 
