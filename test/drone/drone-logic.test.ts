@@ -4,7 +4,7 @@ import path from 'node:path';
 import { resolveConfig } from '../../core/config/load.js';
 import { Drone } from '../../core/drone/drone.js';
 import { Logger, LogRing } from '../../core/log/logger.js';
-import { openLocalQueue } from '../../core/queue/local/localQueueThread.js';
+import { openLocalQueue } from '../../core/queue/local/droneLocalQueue.js';
 import { WorkerPool } from '../../core/workers/pool.js';
 import { MemoryQueue } from '../helpers/memoryQueue.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
