@@ -143,7 +143,7 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-explicit-any': 'warn' },
   },
   {
-    files: ['core/queue/local/localQueue.ts'],
+    files: ['core/queue/local/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'warn' },
   },
   {

@@ -1,6 +1,6 @@
 import type { TypeStats } from '../api/types.js';
 import type { DroneState } from '../api/types.js';
-import type { Step } from '../queue/local/localQueue.js';
+import type { Step } from '../queue/local/types.js';
 import type { TypeRoom } from './claimPlan.js';
 import type { WorkerPoolLike } from '../workers/poolLike.js';
 import { RateMeter } from './rates.js';

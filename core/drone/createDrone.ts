@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import { openLocalQueue } from '../queue/local/localQueueThread.js';
+import { openLocalQueue } from '../queue/local/droneLocalQueue.js';
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import { WorkerPool } from '../workers/pool.js';
 import { redactUrl } from '../util/redact.js';

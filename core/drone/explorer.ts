@@ -1,6 +1,6 @@
 import type { DebugSession, TaskRow, Trace } from '../api/types.js';
-import type { DataCondition } from '../queue/local/localQueue.js';
-import type { DroneLocalQueue } from '../queue/local/localQueueThread.js';
+import type { DataCondition } from '../queue/local/types.js';
+import type { DroneLocalQueue } from '../queue/local/droneLocalQueue.js';
 import type { InspectorAddress } from '../workers/types.js';
 import { buildTrace, chainOnEdge, edgeProblem, taskRow, type RunningLookup } from './traces.js';
 import { schemaProblem } from './schemas.js';

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '../config/load.js';
-import type { Finished, Outcome, Step, StepLog } from '../queue/local/localQueue.js';
+import type { Finished, Outcome, Step, StepLog } from '../queue/local/types.js';
 import type { ChildResult } from '../workers/protocol.js';
 import type { RunResult } from '../workers/runResult.js';
 import { retryDelayMs } from '../util/backoff.js';

@@ -5,7 +5,7 @@
 import type { DroneState } from '../api/types.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import type { DroneLocalQueue } from '../queue/local/localQueueThread.js';
+import type { DroneLocalQueue } from '../queue/local/droneLocalQueue.js';
 import type { GlobalQueue } from '../queue/globalQueue.js';
 import type { WorkerPoolLike } from '../workers/poolLike.js';
 import type { Buffers } from './buffers.js';

@@ -1,4 +1,4 @@
-import type { Finished, Step } from '../queue/local/localQueue.js';
+import type { Finished, Step } from '../queue/local/types.js';
 import type { ClaimRequest, Completion, Failure } from '../queue/types.js';
 import { SingleFlight } from '../util/singleFlight.js';
 import { faultPoint } from '../util/faults.js';

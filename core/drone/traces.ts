@@ -1,5 +1,5 @@
 import type { TaskRow, Trace, TraceStep } from '../api/contract.js';
-import type { StepHead, StepLog, StepRow } from '../queue/local/localQueue.js';
+import type { StepHead, StepLog, StepRow } from '../queue/local/types.js';
 import { postbackTarget } from './edges.js';
 
 /** When a step a worker holds began running (null: it waits in the worker; undefined: no worker holds it). */

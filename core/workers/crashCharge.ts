@@ -3,7 +3,7 @@
  * so that the rules can be tested on their own: the instance gathers the facts and acts on the
  * answer.
  */
-import type { Step } from '../queue/local/localQueue.js';
+import type { Step } from '../queue/local/types.js';
 import type { Inflight, RunResult } from './runResult.js';
 
 /** How a worker process ended, as the instance saw it. */

@@ -1,5 +1,5 @@
 import type { ResolvedWorker } from '../config/load.js';
-import type { Step } from '../queue/local/localQueue.js';
+import type { Step } from '../queue/local/types.js';
 import { Instance, type InstanceHost } from './instance.js';
 import type { InspectorAddress } from './types.js';
 

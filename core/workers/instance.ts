@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ResolvedWorker } from '../config/load.js';
-import type { Step, StepLog } from '../queue/local/localQueue.js';
+import type { Step, StepLog } from '../queue/local/types.js';
 import type { Logger } from '../log/logger.js';
 import { EXIT_LINE, MAX_RESULT_LINE_CHARS, MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 import { readBoundedLines } from './lineReader.js';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ResolvedWorker } from '../config/load.js';
-import type { Step } from '../queue/local/localQueue.js';
+import type { Step } from '../queue/local/types.js';
 import type { Logger } from '../log/logger.js';
 import { Instance, type InstanceHost } from './instance.js';
 import { DebugSessions } from './debugSessions.js';

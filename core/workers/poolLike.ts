@@ -1,4 +1,4 @@
-import type { Step, StepLog } from '../queue/local/localQueue.js';
+import type { Step, StepLog } from '../queue/local/types.js';
 import type { Logger } from '../log/logger.js';
 import type { DebugSessionInfo } from './debugSessions.js';
 import type { RunResult } from './runResult.js';

@@ -1,4 +1,4 @@
-import type { Step } from '../queue/local/localQueue.js';
+import type { Step } from '../queue/local/types.js';
 import type { ChildResult } from './protocol.js';
 
 /** A step handed to a worker process and not finished. */

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { WorkerPool } from '../../core/workers/pool.js';
 import type { ChildResult } from '../../core/workers/protocol.js';
-import type { Step } from '../../core/queue/local/localQueue.js';
+import type { Step } from '../../core/queue/local/types.js';
 import { Logger, LogRing } from '../../core/log/logger.js';
 import type { ResolvedWorker } from '../../core/config/load.js';
 import { FIXTURES, sleep, tmpDir, waitFor } from '../helpers/tmp.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chargeExit, describeExit, respawnDelayMs, type ExitContext } from '../../core/workers/crashCharge.js';
-import type { Step } from '../../core/queue/local/localQueue.js';
+import type { Step } from '../../core/queue/local/types.js';
 import type { Inflight } from '../../core/workers/runResult.js';
 
 function step(id: number): Step {

@@ -5,7 +5,7 @@ import { failureOf, outcomeOf } from '../../core/drone/outcomes.js';
 import { DatabaseHealth, isConnectionError } from '../../core/drone/dbHealth.js';
 import { debugSession } from '../../core/drone/explorer.js';
 import { Logger, LogRing } from '../../core/log/logger.js';
-import type { Step } from '../../core/queue/local/localQueue.js';
+import type { Step } from '../../core/queue/local/types.js';
 import { MAX_ERROR_BYTES } from '../../core/util/truncate.js';
 
 const room = (over: Partial<TypeRoom> = {}): TypeRoom => ({ type: 'a', buffered: 0, capacity: 1000, prefetch: 10, exhausted: false, ...over });
