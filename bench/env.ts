@@ -199,7 +199,7 @@ export class LazyClient {
 
   constructor(readonly url: string) {}
 
-  async query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     this.client ??= (async () => {
       const c = new pg.Client({ connectionString: this.url });
       c.on('error', () => {});

@@ -75,7 +75,7 @@ class BossQueue implements QueueAdapter {
   async enqueue(n: number, db?: pg.ClientBase): Promise<void> {
     const b = await this.boss();
     // insert(jobs, { db }) runs pg-boss's own statement on the caller's connection (its documented hook).
-    const options = db ? { db: { executeSql: (text: string, values: any[]) => db.query(text, values) } } : {};
+    const options = db ? { db: { executeSql: (text: string, values: unknown[]) => db.query(text, values) } } : {};
     for (let from = 0; from < n; from += ENQUEUE_CHUNK) {
       const jobs = [];
       for (let i = from; i < Math.min(n, from + ENQUEUE_CHUNK); i++) jobs.push({ name: JOB, data: { n: i } });

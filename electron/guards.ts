@@ -12,6 +12,7 @@ export interface PreventableLike {
 
 /** The part of a webContents the guards use. Listener arguments follow Electron 45's events. */
 export interface GuardedContentsLike {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each event's listener takes its own arguments (Electron's overloads); only any[] accepts them all
   on(event: string, listener: (...args: any[]) => void): unknown;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
 }

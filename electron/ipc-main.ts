@@ -16,12 +16,12 @@ export interface InvokeEventLike {
 }
 
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: InvokeEventLike, ...args: any[]) => unknown): void;
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => unknown): void;
   removeHandler(channel: string): void;
 }
 
 export interface WebContentsLike {
-  send(channel: string, ...args: any[]): void;
+  send(channel: string, ...args: unknown[]): void;
   isDestroyed(): boolean;
   getURL(): string;
 }

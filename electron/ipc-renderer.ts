@@ -5,9 +5,9 @@
 import type { PushChannel, PushChannels, RequestChannel, RequestChannels } from './ipc-channels.js';
 
 export interface IpcRendererLike {
-  invoke(channel: string, ...args: any[]): Promise<any>;
-  on(channel: string, listener: (event: unknown, ...args: any[]) => void): unknown;
-  removeListener(channel: string, listener: (...args: any[]) => void): unknown;
+  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 export function invoke<C extends RequestChannel>(

@@ -9,6 +9,7 @@
 const MAX_EXTERNAL_URL = 8192;
 // Whitespace and control characters: the URL parser silently strips some of them, which is how
 // "java\tscript:" style tricks get past naive checks. A link we hand to the OS must not contain any.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const UNSAFE_CHARS = /[\u0000-\u0020\u007f-\u009f\u2028\u2029]/;
 
 function parse(url: unknown): URL | null {

@@ -70,7 +70,8 @@ export function resolveConfig(raw: unknown, opts: { file?: string | null; dir?: 
       if (issue.code !== 'unrecognized_keys') continue;
       warnings.push(`${label}: ${describeIssue(issue)} (ignored)`);
       warningProblems.push(...issueProblems(issue).map((p) => ({ ...p, message: 'unknown key (ignored)' })));
-      const holder = issue.path.reduce<any>((obj, key) => obj?.[key as any], cleaned);
+      // zod reported these keys on the object at issue.path, so that object exists in `cleaned`.
+      const holder = issue.path.reduce<Record<PropertyKey, unknown>>((obj, key) => obj[key] as Record<PropertyKey, unknown>, cleaned);
       for (const key of issue.keys) delete holder[key];
     }
     result = configSchema.safeParse(cleaned);

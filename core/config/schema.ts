@@ -17,6 +17,7 @@ export const taskTypeName = z
   .string()
   .min(1, 'a task type cannot be empty')
   .max(TASK_TYPE_MAX, `a task type is at most ${TASK_TYPE_MAX} characters`)
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'a task type cannot contain control characters')
   .refine((s) => !s.startsWith('local:'), 'the "local:" prefix is for chaining results, not for worker names');
 

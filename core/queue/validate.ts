@@ -25,6 +25,7 @@ export function checkNewTask(t: NewTask, where = 'task'): string {
 export function checkTypeName(type: unknown, where: string): asserts type is string {
   if (typeof type !== 'string' || type.length === 0) throw new TaskInputError(`${where}: expected a non-empty string, got ${describe(type)}`);
   if (type.length > TASK_TYPE_MAX) throw new TaskInputError(`${where}: ${type.length} characters; the limit is ${TASK_TYPE_MAX}`);
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(type)) throw new TaskInputError(`${where}: contains control characters: ${JSON.stringify(type)}`);
 }
 

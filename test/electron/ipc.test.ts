@@ -13,8 +13,8 @@ import { registerApi, type IpcService } from '../../electron/ipc.js';
 import { APP_INDEX_URL } from '../../electron/window.js';
 
 class FakeIpcMain {
-  readonly handlers = new Map<string, (event: InvokeEventLike, ...args: any[]) => unknown>();
-  handle(channel: string, listener: (event: InvokeEventLike, ...args: any[]) => unknown): void {
+  readonly handlers = new Map<string, (event: InvokeEventLike, ...args: unknown[]) => unknown>();
+  handle(channel: string, listener: (event: InvokeEventLike, ...args: unknown[]) => unknown): void {
     assert.ok(!this.handlers.has(channel), `a second handler for ${channel}`);
     this.handlers.set(channel, listener);
   }

@@ -12,6 +12,7 @@ import { Ajv } from 'ajv';
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const require = createRequire(import.meta.url);
 const yaml = require('js-yaml') as { load(text: string): unknown };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, read field by field below
 const config = yaml.load(fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8')) as Record<string, any>;
 
 describe('packaging (electron-builder.yml)', () => {

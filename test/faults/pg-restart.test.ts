@@ -8,7 +8,6 @@ import { ROUNDS, scaled, summary } from '../helpers/faults.js';
 import { enqueueAll, running } from '../helpers/fleet.js';
 import { faultScenario } from '../helpers/scenario.js';
 import { ensureEmbedded, stopEmbedded } from '../../core/db/embedded.js';
-import type { Snapshot } from '../../core/api/contract.js';
 
 /**
  * Restart Postgres under load (stop, wait, start) with two drones working. They must notice on

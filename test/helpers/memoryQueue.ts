@@ -100,7 +100,9 @@ export class MemoryQueue implements GlobalQueue {
     let n = 0;
     for (const id of ids) {
       const r = this.rows.get(id);
-      if (r?.state === 'claimed' && r.claimedBy === droneId) Object.assign(r, { state: 'available', claimedBy: null, attempts: r.attempts - 1 }), n++;
+      if (r?.state !== 'claimed' || r.claimedBy !== droneId) continue;
+      Object.assign(r, { state: 'available', claimedBy: null, attempts: r.attempts - 1 });
+      n++;
     }
     return n;
   }

@@ -36,6 +36,7 @@ async function queue(): Promise<PgQueue> {
   await q.migrate();
   return q;
 }
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SQL rows, read column by column below
 async function rows(q: PgQueue, where = 'true', params: unknown[] = []): Promise<any[]> {
   return (await db.query(`SELECT *, run_at > now() AS later, lease_until > now() AS leased FROM "${q.schema}".tasks WHERE ${where} ORDER BY id`, params)).rows;
 }

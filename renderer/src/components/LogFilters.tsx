@@ -10,9 +10,9 @@ export function LogFilters() {
   const filter = useApp((s) => s.logFilter);
   const workers = useAppShallow((s) => s.snapshot?.drone?.workers.map((w) => w.id) ?? []);
   const types = useAppShallow((s) => s.snapshot?.drone?.types.map((t) => t.type) ?? []);
-  const [worker, setWorker] = useDebouncedField(filter.worker, (v) => appStore.getState().setLogFilter({ worker: v }));
-  const [task, setTask] = useDebouncedField(filter.task, (v) => appStore.getState().setLogFilter({ task: v }));
-  const [text, setText] = useDebouncedField(filter.text, (v) => appStore.getState().setLogFilter({ text: v }));
+  const [worker, setWorker] = useDebouncedField(filter.worker, 'worker');
+  const [task, setTask] = useDebouncedField(filter.task, 'task');
+  const [text, setText] = useDebouncedField(filter.text, 'text');
   const suggestions = [...new Set([...types, ...workers])];
 
   return (
@@ -61,8 +61,8 @@ export function LogFilters() {
   );
 }
 
-/** Local text that follows the store's value but writes back only after a pause in typing. */
-function useDebouncedField(stored: string, commit: (v: string) => void): [string, (v: string) => void] {
+/** Local text that follows the store's filter field but writes back only after a pause in typing. */
+function useDebouncedField(stored: string, field: 'worker' | 'task' | 'text'): [string, (v: string) => void] {
   const [value, setValue] = useState(stored);
   const [dirty, setDirty] = useState(false);
   useEffect(() => {
@@ -71,11 +71,11 @@ function useDebouncedField(stored: string, commit: (v: string) => void): [string
   useEffect(() => {
     if (!dirty) return;
     const t = window.setTimeout(() => {
-      commit(value);
+      appStore.getState().setLogFilter({ [field]: value });
       setDirty(false);
     }, TYPING_DEBOUNCE_MS);
     return () => window.clearTimeout(t);
-  }, [value, dirty]);
+  }, [value, dirty, field]);
   return [
     value,
     (v) => {

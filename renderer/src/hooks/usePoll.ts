@@ -37,6 +37,7 @@ export function usePoll<T>(key: string | null, fetch: () => Promise<T>, everyMs:
     if (!everyMs || key === null) return () => void seq.current++;
     const t = window.setInterval(() => void run(), everyMs);
     return () => {
+      // eslint-disable-next-line react-hooks/exhaustive-deps -- a counter, not a DOM node: the latest value is the one to bump
       seq.current++;
       window.clearInterval(t);
     };

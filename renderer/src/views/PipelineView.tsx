@@ -69,6 +69,7 @@ const edgeTypes = { flow: FlowEdgeView };
 function PipelineGraphView({ graph, selectedId }: { graph: PipelineGraph; selectedId: string | null }) {
   const key = layoutKey(graph);
   // Re-laid out only when a node or edge appears or goes, so the picture stays put while numbers move.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on the structure on purpose: numbers moving must not move nodes
   const positions = useMemo(() => layoutGraph(graph), [key]);
   const nodes: StageNode[] = graph.nodes.map((n) => ({
     id: n.id,

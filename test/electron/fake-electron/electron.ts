@@ -220,6 +220,7 @@ async function play(): Promise<void> {
     report.requestFilter = sessionHooks.filter;
 
     const call = (frameUrl: string, method: string, args: unknown, parent: unknown = null) =>
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the answers' shapes are what this checks, field by field
       invoke({ senderFrame: { url: frameUrl, parent } }, method, args) as Promise<{ ok: boolean; result?: any; error?: any }>;
     const running = await until('the drone to run', async () => {
       const r = await call(contents.url, 'drone.snapshot', {});
