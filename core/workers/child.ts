@@ -118,9 +118,10 @@ async function runOne(t: ChildTask): Promise<void> {
 function encodeResult(s: number, out: unknown): ChildResult {
   let next: string | undefined;
   let value = out;
-  if (out !== null && typeof out === 'object' && typeof (out as any).type === 'string' && (out as any).type.startsWith('local:')) {
-    next = (out as any).type.slice('local:'.length);
-    value = (out as any).data;
+  const chain = out as { type?: unknown; data?: unknown } | null;
+  if (chain !== null && typeof chain === 'object' && typeof chain.type === 'string' && chain.type.startsWith('local:')) {
+    next = chain.type.slice('local:'.length);
+    value = chain.data;
   }
   let json: string | undefined;
   try {
@@ -160,15 +161,16 @@ function pump(): void {
 
 async function load(msg: Extract<ToChild, { t: 'init' }>): Promise<void> {
   instance = msg.instance;
-  let mod: any;
+  // A user's module: its shape is checked below, before anything is called.
+  let mod: { default?: unknown; schema?: unknown };
   try {
     mod = await import(pathToFileURL(msg.modulePath).href);
   } catch (err) {
     send({ t: 'init-error', error: `cannot load ${msg.modulePath}: ${(err as Error)?.message ?? String(err)}` });
     return;
   }
-  const exp = mod.default ?? mod;
-  const schema = mod.schema ?? exp?.schema;
+  const exp = (mod.default ?? mod) as { schema?: unknown } | (new (config: unknown) => UserWorker) | null;
+  const schema = mod.schema ?? (exp as { schema?: unknown } | null)?.schema;
   try {
     if (typeof exp === 'function') {
       worker = new exp(msg.config) as UserWorker;

@@ -38,17 +38,21 @@ export function logsOf(st: Statements, stepIds: number[], maxLines: number): Ste
 export function searchRoots(db: Database.Database, st: Statements, q: StepSearch): StepSearchPage {
   const conds = ['parent_id IS NULL'];
   const params: unknown[] = [];
-  if (q.type !== undefined) conds.push('type = ?'), params.push(q.type);
-  if (q.from !== undefined) conds.push('queued_at >= ?'), params.push(q.from);
-  if (q.to !== undefined) conds.push('queued_at <= ?'), params.push(q.to);
-  if (q.before !== undefined) conds.push('id < ?'), params.push(q.before);
+  const where = (sql: string, value: unknown) => {
+    conds.push(sql);
+    params.push(value);
+  };
+  if (q.type !== undefined) where('type = ?', q.type);
+  if (q.from !== undefined) where('queued_at >= ?', q.from);
+  if (q.to !== undefined) where('queued_at <= ?', q.to);
+  if (q.before !== undefined) where('id < ?', q.before);
   // The window: a range of the primary key, so the scan (and json_extract on each row's data)
   // stops there whatever the filters match.
   let floor: number | null = null;
   if (q.scan !== undefined) {
     const top = q.before ?? (st.maxId.get()?.id ?? 0) + 1;
     floor = Math.max(0, top - q.scan);
-    conds.push('id >= ?'), params.push(floor);
+    where('id >= ?', floor);
   }
   if (q.where) {
     const [sql, values] = dataCondition(q.where);
