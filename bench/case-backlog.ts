@@ -40,12 +40,23 @@ export async function backlogCase(opts: CaseOptions): Promise<CaseResult> {
   const a = Math.floor(k * FROM);
   const b = Math.floor(k * TO);
   const systems = selected(opts, BACKLOG_SYSTEMS);
-  const rec = new CaseRecorder(3, 'backlog', `Backlog growth: steady drain rate with ${sizes.map((s) => fmt(s, 0)).join(' vs ')} queued`, {
-    rounds: opts.rounds, small: k, backlogs: sizes, window: [a, b], capSeconds: opts.capSeconds,
-    method: `one database per system and size, filled once and topped up before each round, VACUUM ANALYZE + CHECKPOINT; start the consumer on ` +
-      `the full queue; count the unfinished jobs in the database when the handlers pass job ${a} and again when they pass job ${b}; ` +
-      'rate = (first count − second count) / (time between the counts); stop (unstarted jobs go back).',
-  }, systems);
+  const rec = new CaseRecorder(
+    3,
+    'backlog',
+    `Backlog growth: steady drain rate with ${sizes.map((s) => fmt(s, 0)).join(' vs ')} queued`,
+    {
+      rounds: opts.rounds,
+      small: k,
+      backlogs: sizes,
+      window: [a, b],
+      capSeconds: opts.capSeconds,
+      method:
+        `one database per system and size, filled once and topped up before each round, VACUUM ANALYZE + CHECKPOINT; start the consumer on ` +
+        `the full queue; count the unfinished jobs in the database when the handlers pass job ${a} and again when they pass job ${b}; ` +
+        'rate = (first count − second count) / (time between the counts); stop (unstarted jobs go back).',
+    },
+    systems,
+  );
   const dbs = new Databases(opts.env, 'backlog');
   const rate = new Series();
   try {
@@ -92,7 +103,17 @@ export async function backlogCase(opts: CaseOptions): Promise<CaseResult> {
             if (c1 <= c2) throw new Error(`no job finished between the counts (${c1} then ${c2})`);
             const x = (c1 - c2) / ((t2 - t1) / 1000);
             rate.add(`${spec.id}@${size}`, r, x);
-            rec.sample({ round: r, backlog: size, system: spec.id, rate: x, seconds: (t2 - t1) / 1000, finished: c1 - c2, counts: [c1, c2], queuedBefore: Math.max(left, size), ...(complaints.length ? { droneWarnings: complaints } : {}) });
+            rec.sample({
+              round: r,
+              backlog: size,
+              system: spec.id,
+              rate: x,
+              seconds: (t2 - t1) / 1000,
+              finished: c1 - c2,
+              counts: [c1, c2],
+              queuedBefore: Math.max(left, size),
+              ...(complaints.length ? { droneWarnings: complaints } : {}),
+            });
             progress(`${where}: ${fmt(x)} jobs/s`);
           } catch (err) {
             rec.error(where, err);

@@ -10,8 +10,18 @@ import { roundRatios, summarize } from './stats.js';
 import { fmt, fmtRatio, fmtSummary } from './table.js';
 
 export const DRAIN_SYSTEMS = [
-  'swarmage-defaults-1w', 'swarmage-defaults-4w', 'swarmage-tuned-1w', 'swarmage-tuned-4w', 'swarmage-batched-1w', 'swarmage-batched-4w', 'swarmage-baseline-1w',
-  'graphile-worker-defaults', 'graphile-worker-tuned', 'pg-boss-defaults', 'pg-boss-tuned', 'raw-sql',
+  'swarmage-defaults-1w',
+  'swarmage-defaults-4w',
+  'swarmage-tuned-1w',
+  'swarmage-tuned-4w',
+  'swarmage-batched-1w',
+  'swarmage-batched-4w',
+  'swarmage-baseline-1w',
+  'graphile-worker-defaults',
+  'graphile-worker-tuned',
+  'pg-boss-defaults',
+  'pg-boss-tuned',
+  'raw-sql',
 ];
 
 /**
@@ -25,12 +35,21 @@ export async function drainCase(opts: CaseOptions): Promise<CaseResult> {
   const sizes = opts.sizes.drain;
   const systems = selected(opts, DRAIN_SYSTEMS);
   const runs = (spec: (typeof systems)[number], n: number) => n <= LARGE || !spec.id.includes('defaults') || opts.only !== null;
-  const rec = new CaseRecorder(1, 'drain', 'Drain throughput (no-op jobs, jobs/s from the first job handled to an empty queue)', {
-    rounds: opts.rounds, sizes, capSeconds: opts.capSeconds,
-    method: 'empty queue (TRUNCATE, VACUUM ANALYZE, CHECKPOINT); start the consumer, wait until it is up, then 500 ms; fill N jobs in ONE ' +
-      'transaction (bulk statements of 10,000) so all become visible at its commit = t0; t1 = the database holds no unfinished job; ' +
-      'rate = N / (t1 - t0). Also reported: commit → first job handled (reaction), and N / (first job handled → empty).',
-  }, systems);
+  const rec = new CaseRecorder(
+    1,
+    'drain',
+    'Drain throughput (no-op jobs, jobs/s from the first job handled to an empty queue)',
+    {
+      rounds: opts.rounds,
+      sizes,
+      capSeconds: opts.capSeconds,
+      method:
+        'empty queue (TRUNCATE, VACUUM ANALYZE, CHECKPOINT); start the consumer, wait until it is up, then 500 ms; fill N jobs in ONE ' +
+        'transaction (bulk statements of 10,000) so all become visible at its commit = t0; t1 = the database holds no unfinished job; ' +
+        'rate = N / (t1 - t0). Also reported: commit → first job handled (reaction), and N / (first job handled → empty).',
+    },
+    systems,
+  );
   const dbs = new Databases(opts.env, 'drain');
   const rate = new Series();
   const startup = new Series();
@@ -55,11 +74,23 @@ export async function drainCase(opts: CaseOptions): Promise<CaseResult> {
             fromFirst.add(key, r, out.rateFromFirst);
             if (out.timedOut) timedOut.set(key, (timedOut.get(key) ?? 0) + 1);
             rec.sample({
-              round: r, n, system: spec.id, rate: out.rate, seconds: out.seconds, handled: out.handled, timedOut: out.timedOut,
-              reactionMs: out.reactionMs, rateFromFirst: out.rateFromFirst, startupMs: out.startupMs, fillSeconds: out.fillSeconds, wallSeconds: (now() - t) / 1000,
+              round: r,
+              n,
+              system: spec.id,
+              rate: out.rate,
+              seconds: out.seconds,
+              handled: out.handled,
+              timedOut: out.timedOut,
+              reactionMs: out.reactionMs,
+              rateFromFirst: out.rateFromFirst,
+              startupMs: out.startupMs,
+              fillSeconds: out.fillSeconds,
+              wallSeconds: (now() - t) / 1000,
               ...(out.complaints.length ? { droneWarnings: out.complaints } : {}),
             });
-            progress(`${where}: ${fmt(out.rate)} jobs/s (${out.seconds.toFixed(2)} s; first job ${fmt(out.reactionMs, 0)} ms after the commit${out.timedOut ? `; CUT at the ${spec.capSeconds ?? opts.capSeconds} s cap after ${out.handled} jobs` : ''})`);
+            progress(
+              `${where}: ${fmt(out.rate)} jobs/s (${out.seconds.toFixed(2)} s; first job ${fmt(out.reactionMs, 0)} ms after the commit${out.timedOut ? `; CUT at the ${spec.capSeconds ?? opts.capSeconds} s cap after ${out.handled} jobs` : ''})`,
+            );
           } catch (err) {
             rec.error(where, err);
           }
@@ -83,10 +114,23 @@ export async function drainCase(opts: CaseOptions): Promise<CaseResult> {
       const ff = summarize(fromFirst.values(key));
       const cut = timedOut.get(key) ?? 0;
       rec.result.summary.push({ n, system: spec.id, rate: s, reactionMs: re, rateFromFirst: ff, startupMs: st, timedOutRounds: cut });
-      rows.push([spec.label, fmtSummary(s), fmt(re.median, 0), fmt(ff.median), fmt(st.median, 0), cut ? `${cut} of ${s.n} cut at ${spec.capSeconds ?? opts.capSeconds} s: rate = jobs handled ÷ time` : '']);
+      rows.push([
+        spec.label,
+        fmtSummary(s),
+        fmt(re.median, 0),
+        fmt(ff.median),
+        fmt(st.median, 0),
+        cut ? `${cut} of ${s.n} cut at ${spec.capSeconds ?? opts.capSeconds} s: rate = jobs handled ÷ time` : '',
+      ]);
     }
-    rec.table({ title: `Case 1 — drain ${fmt(n, 0)} no-op jobs: jobs/s, median (min–max) of ${opts.rounds} rounds`, columns: ['system', 'jobs/s', 'first job ms', 'jobs/s from first', 'start-up ms', 'note'], rows,
-      notes: ['jobs/s: N ÷ (commit of the fill → queue empty). first job ms: commit → first handler call (median). jobs/s from first: N ÷ (first handler call → empty) (median). start-up ms: start → consumer up (not in the rate).'] });
+    rec.table({
+      title: `Case 1 — drain ${fmt(n, 0)} no-op jobs: jobs/s, median (min–max) of ${opts.rounds} rounds`,
+      columns: ['system', 'jobs/s', 'first job ms', 'jobs/s from first', 'start-up ms', 'note'],
+      rows,
+      notes: [
+        'jobs/s: N ÷ (commit of the fill → queue empty). first job ms: commit → first handler call (median). jobs/s from first: N ÷ (first handler call → empty) (median). start-up ms: start → consumer up (not in the rate).',
+      ],
+    });
     const oursHere = ours.filter((s) => runs(s, n));
     const peersHere = peers.filter((s) => runs(s, n));
     if (oursHere.length && peersHere.length) {
@@ -100,7 +144,11 @@ export async function drainCase(opts: CaseOptions): Promise<CaseResult> {
         }
         ratioRows.push(row);
       }
-      rec.table({ title: `Case 1 — drain ${fmt(n, 0)}: ours ÷ peer, ratio taken within each round, median (min–max)`, columns: ['ours \\ peer', ...peersHere.map((p) => p.label)], rows: ratioRows });
+      rec.table({
+        title: `Case 1 — drain ${fmt(n, 0)}: ours ÷ peer, ratio taken within each round, median (min–max)`,
+        columns: ['ours \\ peer', ...peersHere.map((p) => p.label)],
+        rows: ratioRows,
+      });
     }
   }
   return rec.finish();

@@ -12,8 +12,14 @@ import { percentiles, summarize, type Percentiles } from './stats.js';
 import { fmt, fmtSummary } from './table.js';
 
 export const LATENCY_SYSTEMS = [
-  'swarmage-defaults-1w', 'swarmage-asyncclaims-1w', 'swarmage-tuned-4w', 'swarmage-baseline-defaults-1w',
-  'graphile-worker-defaults', 'graphile-worker-tuned', 'pg-boss-defaults', 'pg-boss-tuned',
+  'swarmage-defaults-1w',
+  'swarmage-asyncclaims-1w',
+  'swarmage-tuned-4w',
+  'swarmage-baseline-defaults-1w',
+  'graphile-worker-defaults',
+  'graphile-worker-tuned',
+  'pg-boss-defaults',
+  'pg-boss-tuned',
 ];
 
 export const LATENCY_INTERVAL_MS = 20;
@@ -23,11 +29,21 @@ const GRACE_MS = 5000;
 export async function latencyCase(opts: CaseOptions): Promise<CaseResult> {
   const count = opts.sizes.latency[0];
   const systems = selected(opts, LATENCY_SYSTEMS);
-  const rec = new CaseRecorder(2, 'latency', `Idle latency: ${count} jobs one at a time, ${LATENCY_INTERVAL_MS} ms apart; enqueue commit → handler called`, {
-    rounds: opts.rounds, count, intervalMs: LATENCY_INTERVAL_MS, graceMs: GRACE_MS,
-    method: 'start the consumer on an empty queue, wait until it is up plus 500 ms; then enqueue job i at t = i × 20 ms with one ' +
-      'statement and note the time right after it returned; the handler notes when it was called. Percentiles by linear interpolation.',
-  }, systems);
+  const rec = new CaseRecorder(
+    2,
+    'latency',
+    `Idle latency: ${count} jobs one at a time, ${LATENCY_INTERVAL_MS} ms apart; enqueue commit → handler called`,
+    {
+      rounds: opts.rounds,
+      count,
+      intervalMs: LATENCY_INTERVAL_MS,
+      graceMs: GRACE_MS,
+      method:
+        'start the consumer on an empty queue, wait until it is up plus 500 ms; then enqueue job i at t = i × 20 ms with one ' +
+        'statement and note the time right after it returned; the handler notes when it was called. Percentiles by linear interpolation.',
+    },
+    systems,
+  );
   const dbs = new Databases(opts.env, 'latency');
   const perRound = new Map<string, Percentiles[]>();
   const pooled = new Map<string, number[]>();
@@ -73,7 +89,9 @@ export async function latencyCase(opts: CaseOptions): Promise<CaseResult> {
           pooled.set(spec.id, [...(pooled.get(spec.id) ?? []), ...lat]);
           missing.set(spec.id, (missing.get(spec.id) ?? 0) + lost);
           rec.sample({ round: r, system: spec.id, ...p, notHandledWithinGrace: lost, ...(complaints.length ? { droneWarnings: complaints } : {}) });
-          progress(`${where}: p50 ${fmt(p.p50)} ms, p90 ${fmt(p.p90)} ms, p99 ${fmt(p.p99)} ms${lost ? `; ${lost} not handled within ${GRACE_MS / 1000} s of the last enqueue` : ''}`);
+          progress(
+            `${where}: p50 ${fmt(p.p50)} ms, p90 ${fmt(p.p90)} ms, p99 ${fmt(p.p99)} ms${lost ? `; ${lost} not handled within ${GRACE_MS / 1000} s of the last enqueue` : ''}`,
+          );
         } catch (err) {
           rec.error(where, err);
         }
@@ -92,12 +110,19 @@ export async function latencyCase(opts: CaseOptions): Promise<CaseResult> {
     const all = percentiles(pooled.get(spec.id) ?? []);
     const lost = missing.get(spec.id) ?? 0;
     rec.result.summary.push({ system: spec.id, p50: s50, p90: s90, p99: s99, pooled: all, notHandledWithinGrace: lost });
-    rows.push([spec.label, fmtSummary(s50), fmtSummary(s90), fmtSummary(s99), `${fmt(all.p50)} / ${fmt(all.p90)} / ${fmt(all.p99)} / ${fmt(all.max)}`,
-      lost ? `${lost} of ${count * ps.length} not handled within ${GRACE_MS / 1000} s` : '']);
+    rows.push([
+      spec.label,
+      fmtSummary(s50),
+      fmtSummary(s90),
+      fmtSummary(s99),
+      `${fmt(all.p50)} / ${fmt(all.p90)} / ${fmt(all.p99)} / ${fmt(all.max)}`,
+      lost ? `${lost} of ${count * ps.length} not handled within ${GRACE_MS / 1000} s` : '',
+    ]);
   }
   rec.table({
     title: `Case 2 — idle latency, ms: per-round percentiles, median (min–max) of ${opts.rounds} rounds; and all rounds pooled`,
-    columns: ['system', 'p50', 'p90', 'p99', 'pooled p50 / p90 / p99 / max', 'note'], rows,
+    columns: ['system', 'p50', 'p90', 'p99', 'pooled p50 / p90 / p99 / max', 'note'],
+    rows,
   });
   return rec.finish();
 }

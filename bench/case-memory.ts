@@ -31,11 +31,21 @@ export async function memoryCase(opts: CaseOptions, rounds: number): Promise<Cas
   const checkpoints = [...opts.sizes.memory].sort((a, b) => a - b);
   const total = checkpoints[checkpoints.length - 1];
   const systems = selected(opts, MEMORY_SYSTEMS);
-  const rec = new CaseRecorder(4, 'memory', `Memory: drone RSS after ${checkpoints.map((c) => fmt(c, 0)).join(' and ')} tasks`, {
-    rounds, checkpoints, maxWaiting: MAX_WAITING, feedChunk: FEED,
-    method: 'one swarmage drone process; tasks fed in bulk (10,000 per statement) so that at most 200,000 wait; VmRSS of the drone ' +
-      'process sampled every 250 ms; the reading at a checkpoint is the first sample taken after that many tasks were handled.',
-  }, systems);
+  const rec = new CaseRecorder(
+    4,
+    'memory',
+    `Memory: drone RSS after ${checkpoints.map((c) => fmt(c, 0)).join(' and ')} tasks`,
+    {
+      rounds,
+      checkpoints,
+      maxWaiting: MAX_WAITING,
+      feedChunk: FEED,
+      method:
+        'one swarmage drone process; tasks fed in bulk (10,000 per statement) so that at most 200,000 wait; VmRSS of the drone ' +
+        'process sampled every 250 ms; the reading at a checkpoint is the first sample taken after that many tasks were handled.',
+    },
+    systems,
+  );
   const dbs = new Databases(opts.env, 'memory');
   const at = new Map<string, number[]>(); // `${system}@${checkpoint}` → RSS per round
   try {
@@ -94,13 +104,20 @@ export async function memoryCase(opts: CaseOptions, rounds: number): Promise<Cas
           // Keep the file small: about 40 points of the trace.
           const every = Math.max(1, Math.ceil(trace.length / 40));
           rec.sample({
-            round: r, system: spec.id, seconds, tasks: total,
-            readings: Object.fromEntries([...readings].map(([c, v]) => [c, { rssMb: Number(v.rss.toFixed(1)), workersRssMb: Number(v.workersRss.toFixed(1)), done: v.done }])),
+            round: r,
+            system: spec.id,
+            seconds,
+            tasks: total,
+            readings: Object.fromEntries(
+              [...readings].map(([c, v]) => [c, { rssMb: Number(v.rss.toFixed(1)), workersRssMb: Number(v.workersRss.toFixed(1)), done: v.done }]),
+            ),
             peakRssMb: Number(peak.toFixed(1)),
             trace: trace.filter((_, i) => i % every === 0).map((x) => [Number(x.s.toFixed(1)), x.done, Number(x.rss.toFixed(1))]),
             ...(complaints.length ? { droneWarnings: complaints } : {}),
           });
-          progress(`${where}: ${checkpoints.map((c) => `${fmt(c, 0)} → ${fmt(readings.get(c)!.rss, 1)} MB`).join(', ')}; peak ${fmt(peak, 1)} MB; ${seconds.toFixed(0)} s`);
+          progress(
+            `${where}: ${checkpoints.map((c) => `${fmt(c, 0)} → ${fmt(readings.get(c)!.rss, 1)} MB`).join(', ')}; peak ${fmt(peak, 1)} MB; ${seconds.toFixed(0)} s`,
+          );
           await q.reset();
         } catch (err) {
           rec.error(where, err);
@@ -118,7 +135,11 @@ export async function memoryCase(opts: CaseOptions, rounds: number): Promise<Cas
     const growth = last.map((x, i) => x - first[i]);
     const row = [spec.label, ...checkpoints.map((c) => fmtSummary(summarize(at.get(`${spec.id}@${c}`) ?? []), 1))];
     row.push(fmtSummary(summarize(growth), 1));
-    rec.result.summary.push({ system: spec.id, ...Object.fromEntries(checkpoints.map((c) => [`rssMbAt${c}`, summarize(at.get(`${spec.id}@${c}`) ?? [])])), growthMb: summarize(growth) });
+    rec.result.summary.push({
+      system: spec.id,
+      ...Object.fromEntries(checkpoints.map((c) => [`rssMbAt${c}`, summarize(at.get(`${spec.id}@${c}`) ?? [])])),
+      growthMb: summarize(growth),
+    });
     rows.push(row);
   }
   rec.table({

@@ -33,11 +33,18 @@ function droneEnv(home: string): NodeJS.ProcessEnv {
 
 function writeConfig(dir: string, port: number): string {
   const file = path.join(dir, 'swarmage.config.json');
-  fs.writeFileSync(file, JSON.stringify({
-    queue: { config: { schema: SCHEMA, embedded: { port } } },
-    workers: { [JOB]: { module: path.join(FIXTURES, 'noop.js'), config: { dir } } },
-    localQueue: { path: path.join(dir, 'local.sqlite') },
-  }, null, 2));
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        queue: { config: { schema: SCHEMA, embedded: { port } } },
+        workers: { [JOB]: { module: path.join(FIXTURES, 'noop.js'), config: { dir } } },
+        localQueue: { path: path.join(dir, 'local.sqlite') },
+      },
+      null,
+      2,
+    ),
+  );
   return file;
 }
 
@@ -57,10 +64,18 @@ async function firstJob(dir: string, timeoutMs: number, problem: () => string | 
 
 export async function startupCase(opts: CaseOptions): Promise<CaseResult> {
   const { env } = opts;
-  const rec = new CaseRecorder(6, 'startup', 'Start-up: spawn `swarmage drone` → first task handled (embedded Postgres)', {
-    rounds: opts.rounds, firstRunRounds: opts.rounds,
-    method: 'initialised: Postgres running, schema migrated, a warm-up start not counted, fresh local queue; first run: empty SWARMAGE_HOME (initdb, start, migrate).',
-  }, []);
+  const rec = new CaseRecorder(
+    6,
+    'startup',
+    'Start-up: spawn `swarmage drone` → first task handled (embedded Postgres)',
+    {
+      rounds: opts.rounds,
+      firstRunRounds: opts.rounds,
+      method:
+        'initialised: Postgres running, schema migrated, a warm-up start not counted, fresh local queue; first run: empty SWARMAGE_HOME (initdb, start, migrate).',
+    },
+    [],
+  );
   const toFirst = new Series();
   const toRunning = new Series();
   const toStarting = new Series();
@@ -90,7 +105,9 @@ export async function startupCase(opts: CaseOptions): Promise<CaseResult> {
             toStarting.add('initialised', r, startingAt - t0);
             rec.sample({ round: r, kind: 'initialised', toFirstTaskMs: first - t0, toRunningLineMs: runningAt - t0, toStartingLineMs: startingAt - t0 });
           }
-          progress(`${where}: first task after ${fmt(first - t0, 0)} ms ("starting" line after ${fmt(startingAt - t0, 0)} ms, "running" after ${fmt(runningAt - t0, 0)} ms)`);
+          progress(
+            `${where}: first task after ${fmt(first - t0, 0)} ms ("starting" line after ${fmt(startingAt - t0, 0)} ms, "running" after ${fmt(runningAt - t0, 0)} ms)`,
+          );
         } finally {
           await drone.stop();
         }
@@ -135,13 +152,16 @@ export async function startupCase(opts: CaseOptions): Promise<CaseResult> {
           c.on('error', () => {});
           try {
             await c.connect();
-            const ready = (await c.query(`SELECT to_regprocedure('${SCHEMA}.enqueue(text,jsonb,text,integer,timestamptz,integer)') IS NOT NULL AS ok`)).rows[0].ok;
+            const ready = (await c.query(`SELECT to_regprocedure('${SCHEMA}.enqueue(text,jsonb,text,integer,timestamptz,integer)') IS NOT NULL AS ok`)).rows[0]
+              .ok;
             if (ready) {
               await c.query(`SELECT ${SCHEMA}.enqueue($1, '{"n":0}'::jsonb)`, [JOB]);
               enqueuedAt = now();
               break;
             }
-          } catch { /* not up yet */ } finally {
+          } catch {
+            /* not up yet */
+          } finally {
             await c.end().catch(() => {});
           }
         }
@@ -154,7 +174,14 @@ export async function startupCase(opts: CaseOptions): Promise<CaseResult> {
       toFirst.add('first run', r, first - t0);
       toRunning.add('first run', r, runningAt - t0);
       toStarting.add('first run', r, startingAt - t0);
-      rec.sample({ round: r, kind: 'first run', toFirstTaskMs: first - t0, toRunningLineMs: runningAt - t0, toStartingLineMs: startingAt - t0, enqueuedAfterMs: enqueuedAt - t0 });
+      rec.sample({
+        round: r,
+        kind: 'first run',
+        toFirstTaskMs: first - t0,
+        toRunningLineMs: runningAt - t0,
+        toStartingLineMs: startingAt - t0,
+        enqueuedAfterMs: enqueuedAt - t0,
+      });
       progress(`${where}: running after ${fmt(runningAt - t0, 0)} ms, first task after ${fmt(first - t0, 0)} ms (enqueued at ${fmt(enqueuedAt - t0, 0)} ms)`);
     } catch (err) {
       rec.error(where, err);
@@ -175,8 +202,11 @@ export async function startupCase(opts: CaseOptions): Promise<CaseResult> {
   }
   rec.table({
     title: `Case 6 — start-up, ms: median (min–max) of ${opts.rounds} rounds`,
-    columns: ['embedded Postgres', 'spawn → first task handled', 'spawn → "starting" line', 'spawn → "running" line'], rows,
-    notes: ['"starting": config loaded, database resolved (the embedded Postgres reached, or initialised and started on a first run), local queue open; "running": workers spawned and ready, schema migrated, claiming.'],
+    columns: ['embedded Postgres', 'spawn → first task handled', 'spawn → "starting" line', 'spawn → "running" line'],
+    rows,
+    notes: [
+      '"starting": config loaded, database resolved (the embedded Postgres reached, or initialised and started on a first run), local queue open; "running": workers spawned and ready, schema migrated, claiming.',
+    ],
   });
   return rec.finish();
 }

@@ -28,7 +28,9 @@ async function connect(r: Running): Promise<Client> {
   if (!url) throw new Error('the drone did not print its UI URL');
   // The printed URL is the login URL (?token=...); a tool sends the token as a Bearer header.
   const login = new URL(url);
-  const ws = new WebSocket(`${login.protocol === 'https:' ? 'wss' : 'ws'}://${login.host}/api`, { headers: { Authorization: `Bearer ${login.searchParams.get('token')}` } });
+  const ws = new WebSocket(`${login.protocol === 'https:' ? 'wss' : 'ws'}://${login.host}/api`, {
+    headers: { Authorization: `Bearer ${login.searchParams.get('token')}` },
+  });
   const client: Client = { ws, connectedAt: 0, snapshots: [], messages: 0 };
   ws.on('message', (data) => {
     const t = now();
@@ -49,11 +51,20 @@ async function connect(r: Running): Promise<Client> {
 export async function uiCase(opts: CaseOptions): Promise<CaseResult> {
   const n = opts.sizes.ui[0];
   const systems = selected(opts, UI_SYSTEMS);
-  const rec = new CaseRecorder(5, 'ui', `The UI attached: drain ${fmt(n, 0)} with a WebSocket client receiving the live stream, against without`, {
-    rounds: opts.rounds, n, capSeconds: opts.capSeconds,
-    method: 'as case 1; the +UI run starts the drone with --ui 127.0.0.1:0 and connects a ws client to /api once the drone is up, before the ' +
-      'queue is filled; updates/s = snapshot events received between the commit of the fill and the empty queue, ÷ that time.',
-  }, systems);
+  const rec = new CaseRecorder(
+    5,
+    'ui',
+    `The UI attached: drain ${fmt(n, 0)} with a WebSocket client receiving the live stream, against without`,
+    {
+      rounds: opts.rounds,
+      n,
+      capSeconds: opts.capSeconds,
+      method:
+        'as case 1; the +UI run starts the drone with --ui 127.0.0.1:0 and connects a ws client to /api once the drone is up, before the ' +
+        'queue is filled; updates/s = snapshot events received between the commit of the fill and the empty queue, ÷ that time.',
+    },
+    systems,
+  );
   const dbs = new Databases(opts.env, 'ui');
   const rate = new Series();
   const updates = new Series();
@@ -68,7 +79,11 @@ export async function uiCase(opts: CaseOptions): Promise<CaseResult> {
           progress(`${where}: starting…`);
           const out = await drain(q, spec, n, opts.env.scratch(spec.id), opts.capSeconds, {
             ui,
-            onReady: ui ? async (running) => { client = await connect(running); } : undefined,
+            onReady: ui
+              ? async (running) => {
+                  client = await connect(running);
+                }
+              : undefined,
           });
           rate.add(spec.id, r, out.rate);
           const sample: Record<string, unknown> = { round: r, system: spec.id, n, rate: out.rate, seconds: out.seconds, timedOut: out.timedOut };
@@ -107,7 +122,8 @@ export async function uiCase(opts: CaseOptions): Promise<CaseResult> {
   }
   rec.table({
     title: `Case 5 — drain ${fmt(n, 0)} with and without a UI client; median (min–max) of ${opts.rounds} rounds; ratio within each round`,
-    columns: ['system', 'jobs/s', 'with UI ÷ without', 'snapshots/s at the client'], rows,
+    columns: ['system', 'jobs/s', 'with UI ÷ without', 'snapshots/s at the client'],
+    rows,
   });
   return rec.finish();
 }

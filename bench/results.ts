@@ -34,11 +34,17 @@ export function describeSystem(s: SystemSpec): CaseResult['systems'][number] {
 
 /** 2025-01-31T12-34-56Z: an ISO date that every file system accepts. */
 export function fileStamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 export class ResultWriter {
-  constructor(readonly dir: string | null, readonly stamp: string) {}
+  constructor(
+    readonly dir: string | null,
+    readonly stamp: string,
+  ) {}
 
   private write(name: string, data: unknown): string | null {
     if (!this.dir) return null;
@@ -52,7 +58,14 @@ export class ResultWriter {
     return this.write(`${result.case}-${result.name}`, result);
   }
 
-  writeSummary(data: { machine: Machine; args: Record<string, unknown>; startedAt: string; seconds: number; cases: CaseResult[]; files: string[] }): string | null {
+  writeSummary(data: {
+    machine: Machine;
+    args: Record<string, unknown>;
+    startedAt: string;
+    seconds: number;
+    cases: CaseResult[];
+    files: string[];
+  }): string | null {
     return this.write('summary', {
       machine: data.machine,
       args: data.args,
@@ -60,8 +73,16 @@ export class ResultWriter {
       seconds: data.seconds,
       files: data.files,
       cases: data.cases.map((c) => ({
-        case: c.case, name: c.name, title: c.title, params: c.params, systems: c.systems,
-        summary: c.summary, ratios: c.ratios, notes: c.notes, errors: c.errors, seconds: c.seconds,
+        case: c.case,
+        name: c.name,
+        title: c.title,
+        params: c.params,
+        systems: c.systems,
+        summary: c.summary,
+        ratios: c.ratios,
+        notes: c.notes,
+        errors: c.errors,
+        seconds: c.seconds,
       })),
     });
   }

@@ -66,8 +66,14 @@ Options:
   --sizes CASE=N[,N]   sizes for one case, repeatable, e.g. --sizes drain=20000,200000
                        --sizes backlog=50000,1000000 --sizes memory=100000,1000000
                        --sizes ui=100000 --sizes latency=200 (jobs per round)
-                       defaults: ${Object.entries(FULL_SIZES).filter(([k]) => k !== 'startup').map(([k, v]) => `${k}=${v.join(',')}`).join(' ')}
-  --quick              a small smoke run: 2 rounds and ${Object.entries(QUICK_SIZES).filter(([k]) => k !== 'startup').map(([k, v]) => `${k}=${v.join(',')}`).join(' ')};
+                       defaults: ${Object.entries(FULL_SIZES)
+                         .filter(([k]) => k !== 'startup')
+                         .map(([k, v]) => `${k}=${v.join(',')}`)
+                         .join(' ')}
+  --quick              a small smoke run: 2 rounds and ${Object.entries(QUICK_SIZES)
+    .filter(([k]) => k !== 'startup')
+    .map(([k, v]) => `${k}=${v.join(',')}`)
+    .join(' ')};
                        results go to a temporary directory unless --out is given
   --systems LIST       only these system ids (e.g. swarmage-tuned-4w,graphile-worker-tuned)
   --memory-rounds N    rounds of case 4 (default 1: a million tasks take a while)
@@ -119,10 +125,22 @@ function parse(argv: string[]) {
     parsed = parseArgs({
       args: argv,
       options: {
-        rounds: { type: 'string' }, cases: { type: 'string' }, sizes: { type: 'string', multiple: true }, quick: { type: 'boolean' },
-        systems: { type: 'string' }, 'memory-rounds': { type: 'string' }, 'cap-seconds': { type: 'string' },
-        tuned: { type: 'string' }, 'pgboss-tuned': { type: 'string' }, 'graphile-tuned': { type: 'string' }, port: { type: 'string' }, out: { type: 'string' },
-        'no-write': { type: 'boolean' }, markdown: { type: 'boolean' }, keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        rounds: { type: 'string' },
+        cases: { type: 'string' },
+        sizes: { type: 'string', multiple: true },
+        quick: { type: 'boolean' },
+        systems: { type: 'string' },
+        'memory-rounds': { type: 'string' },
+        'cap-seconds': { type: 'string' },
+        tuned: { type: 'string' },
+        'pgboss-tuned': { type: 'string' },
+        'graphile-tuned': { type: 'string' },
+        port: { type: 'string' },
+        out: { type: 'string' },
+        'no-write': { type: 'boolean' },
+        markdown: { type: 'boolean' },
+        keep: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -138,7 +156,10 @@ function parse(argv: string[]) {
   const quick = v.quick ?? false;
   const rounds = v.rounds ? parseList(v.rounds)[0] : quick ? 2 : 5;
   const cases: CaseName[] = [];
-  for (const c of (v.cases ?? CASES.join(',')).split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const c of (v.cases ?? CASES.join(','))
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const name = /^\d$/.test(c) ? CASES[Number(c) - 1] : (CASES as readonly string[]).includes(c) ? (c as CaseName) : undefined;
     if (!name) usageError(`--cases: unknown case ${JSON.stringify(c)}; use 1–6 or ${CASES.join(', ')}`);
     if (!cases.includes(name)) cases.push(name);
@@ -147,17 +168,33 @@ function parse(argv: string[]) {
   const sizes: Record<string, number[]> = { ...(quick ? QUICK_SIZES : FULL_SIZES) };
   for (const s of v.sizes ?? []) {
     const m = /^([a-z]+)=(.+)$/.exec(s.trim());
-    if (!m || !(CASES as readonly string[]).includes(m[1])) usageError(`--sizes: expected CASE=N[,N] with CASE one of ${CASES.join(', ')}, got ${JSON.stringify(s)}`);
+    if (!m || !(CASES as readonly string[]).includes(m[1]))
+      usageError(`--sizes: expected CASE=N[,N] with CASE one of ${CASES.join(', ')}, got ${JSON.stringify(s)}`);
     sizes[m[1]] = parseList(m[2]);
   }
   if (sizes.backlog.length < 2) usageError('--sizes backlog= needs two sizes or more: the small queue and the backlog(s)');
   const tuned = v.tuned ? parseJson<DroneKnobs>('--tuned', v.tuned) : TUNED;
   const bossTuned = v['pgboss-tuned'] ? parseJson<BossTuning>('--pgboss-tuned', v['pgboss-tuned']) : PGBOSS_TUNED;
   const graphileTuned = v['graphile-tuned'] ? parseJson<Record<string, unknown>>('--graphile-tuned', v['graphile-tuned']) : { ...GRAPHILE_TUNED };
-  const only = v.systems ? new Set(v.systems.split(',').map((x) => x.trim()).filter(Boolean)) : null;
+  const only = v.systems
+    ? new Set(
+        v.systems
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+    : null;
   const out = v['no-write'] ? null : v.out ? path.resolve(v.out) : quick ? path.join(os.tmpdir(), 'swarmage-bench-quick') : path.join(ROOT, 'bench', 'results');
   return {
-    quick, rounds, cases, sizes, tuned, bossTuned, graphileTuned, only, out,
+    quick,
+    rounds,
+    cases,
+    sizes,
+    tuned,
+    bossTuned,
+    graphileTuned,
+    only,
+    out,
     memoryRounds: v['memory-rounds'] ? parseList(v['memory-rounds'])[0] : 1,
     capSeconds: v['cap-seconds'] ? parseList(v['cap-seconds'])[0] : 120,
     port: v.port ? parseList(v.port)[0] : 55500,
@@ -191,10 +228,22 @@ function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Rec
     swarmageSpec({ instances: 1, knobs: { asyncClaimCommit: true } }),
     // SWARMAGE_BENCH_BASELINE=<a built checkout>: the same drones from that code, as peers in cases
     // 1 (tuned) and 2 (defaults), so that a change is measured before and after in the same rounds.
-    ...(BASELINE ? [
-      swarmageSpec({ instances: 1, knobs: tuned, id: 'swarmage-baseline-1w', baseline: { dir: BASELINE, label: `swarmage before (${baselineCommit(BASELINE)})` } }),
-      swarmageSpec({ instances: 1, knobs: null, id: 'swarmage-baseline-defaults-1w', baseline: { dir: BASELINE, label: `swarmage defaults before (${baselineCommit(BASELINE)})` } }),
-    ] : []),
+    ...(BASELINE
+      ? [
+          swarmageSpec({
+            instances: 1,
+            knobs: tuned,
+            id: 'swarmage-baseline-1w',
+            baseline: { dir: BASELINE, label: `swarmage before (${baselineCommit(BASELINE)})` },
+          }),
+          swarmageSpec({
+            instances: 1,
+            knobs: null,
+            id: 'swarmage-baseline-defaults-1w',
+            baseline: { dir: BASELINE, label: `swarmage defaults before (${baselineCommit(BASELINE)})` },
+          }),
+        ]
+      : []),
     graphileSpec(false),
     graphileSpec(true, graphileTuned),
     pgBossSpec(false),
@@ -231,21 +280,34 @@ async function main(): Promise<void> {
   try {
     await env.start();
     machine = await machineInfo(env.adminClient);
-    const header = `swarmage benchmark, ${started.toISOString()}\nmachine: ${machineLine(machine)}\n` +
+    const header =
+      `swarmage benchmark, ${started.toISOString()}\nmachine: ${machineLine(machine)}\n` +
       `rounds: ${args.rounds}; cases: ${args.cases.join(', ')}; sizes: ${args.cases.map((c) => `${c}=${args.sizes[c].join(',')}`).join(' ')}\n`;
     process.stdout.write(header + '\n');
     progress(`machine: ${machineLine(machine)}; load average ${machine.loadavgAtStart.join(' ')}`);
     const opts: CaseOptions = {
-      env, rounds: args.rounds, sizes: args.sizes, capSeconds: args.capSeconds, only: args.only, systems, quick: args.quick,
+      env,
+      rounds: args.rounds,
+      sizes: args.sizes,
+      capSeconds: args.capSeconds,
+      only: args.only,
+      systems,
+      quick: args.quick,
     };
     for (const c of args.cases) {
       progress(`=== case ${CASES.indexOf(c) + 1}: ${c}`);
-      const result = c === 'drain' ? await drainCase(opts)
-        : c === 'latency' ? await latencyCase(opts)
-          : c === 'backlog' ? await backlogCase(opts)
-            : c === 'memory' ? await memoryCase(opts, args.memoryRounds)
-              : c === 'ui' ? await uiCase(opts)
-                : await startupCase(opts);
+      const result =
+        c === 'drain'
+          ? await drainCase(opts)
+          : c === 'latency'
+            ? await latencyCase(opts)
+            : c === 'backlog'
+              ? await backlogCase(opts)
+              : c === 'memory'
+                ? await memoryCase(opts, args.memoryRounds)
+                : c === 'ui'
+                  ? await uiCase(opts)
+                  : await startupCase(opts);
       results.push(result);
       for (const t of result.tables) process.stdout.write((args.markdown ? renderMarkdown(t) : renderText(t)) + '\n');
       if (result.errors.length) process.stdout.write(`  ${result.errors.length} sample(s) failed; see stderr and the JSON\n\n`);
@@ -260,8 +322,22 @@ async function main(): Promise<void> {
   if (machine) {
     const file = writer.writeSummary({
       machine: { ...machine, loadavgAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) } as Machine,
-      args: { rounds: args.rounds, cases: args.cases, sizes: args.sizes, quick: args.quick, systems: args.only ? [...args.only] : 'all', memoryRounds: args.memoryRounds, capSeconds: args.capSeconds, tuned: args.tuned, pgbossTuned: args.bossTuned, graphileTuned: args.graphileTuned },
-      startedAt: started.toISOString(), seconds, cases: results, files,
+      args: {
+        rounds: args.rounds,
+        cases: args.cases,
+        sizes: args.sizes,
+        quick: args.quick,
+        systems: args.only ? [...args.only] : 'all',
+        memoryRounds: args.memoryRounds,
+        capSeconds: args.capSeconds,
+        tuned: args.tuned,
+        pgbossTuned: args.bossTuned,
+        graphileTuned: args.graphileTuned,
+      },
+      startedAt: started.toISOString(),
+      seconds,
+      cases: results,
+      files,
     });
     if (file) files.push(path.basename(file));
   }

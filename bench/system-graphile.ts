@@ -51,7 +51,10 @@ class GraphileQueue implements QueueAdapter {
   readonly tables = ['graphile_worker._private_jobs'];
   private readonly sql: LazyClient;
 
-  constructor(readonly url: string, readonly settings: Record<string, unknown>) {
+  constructor(
+    readonly url: string,
+    readonly settings: Record<string, unknown>,
+  ) {
     this.sql = new LazyClient(url);
   }
 
@@ -86,14 +89,15 @@ class GraphileQueue implements QueueAdapter {
   async start(opts: StartOptions): Promise<Running> {
     const tally = new Tally();
     const seen = new Map<number, number>();
-    const task = opts.mode === 'latency'
-      ? async (payload: unknown) => {
-        const t = now();
-        seen.set((payload as { i: number }).i, t);
-      }
-      : async () => {
-        tally.add(1);
-      };
+    const task =
+      opts.mode === 'latency'
+        ? async (payload: unknown) => {
+            const t = now();
+            seen.set((payload as { i: number }).i, t);
+          }
+        : async () => {
+            tally.add(1);
+          };
     const startedAt = now();
     const runner: Runner = await run({
       connectionString: this.url,

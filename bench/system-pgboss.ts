@@ -52,7 +52,10 @@ class BossQueue implements QueueAdapter {
   private producer: PgBoss | null = null;
   private readonly sql: LazyClient;
 
-  constructor(readonly url: string, readonly tuning: BossTuning) {
+  constructor(
+    readonly url: string,
+    readonly tuning: BossTuning,
+  ) {
     this.sql = new LazyClient(url);
   }
 
@@ -90,8 +93,9 @@ class BossQueue implements QueueAdapter {
   }
 
   async remaining(): Promise<number> {
-    const res = await this.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`, [JOB]);
+    const res = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`, [
+      JOB,
+    ]);
     return res.rows[0].n;
   }
 
@@ -107,14 +111,15 @@ class BossQueue implements QueueAdapter {
     boss.on('error', onError);
     await boss.start();
     const { workers, ...workOptions } = this.tuning;
-    const handler = opts.mode === 'latency'
-      ? async (jobs: PgBoss.Job<object>[]) => {
-        const t = now();
-        for (const j of jobs) seen.set((j.data as { i: number }).i, t);
-      }
-      : async (jobs: PgBoss.Job<object>[]) => {
-        tally.add(jobs.length);
-      };
+    const handler =
+      opts.mode === 'latency'
+        ? async (jobs: PgBoss.Job<object>[]) => {
+            const t = now();
+            for (const j of jobs) seen.set((j.data as { i: number }).i, t);
+          }
+        : async (jobs: PgBoss.Job<object>[]) => {
+            tally.add(jobs.length);
+          };
     for (let w = 0; w < workers; w++) await boss.work(JOB, workOptions, handler);
     return {
       startedAt,

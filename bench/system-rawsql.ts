@@ -16,7 +16,11 @@ export function rawSqlSpec(): SystemSpec {
     family: 'raw-sql',
     label: 'raw SQL ceiling',
     ours: false,
-    settings: { ...RAW_SQL, claim: 'UPDATE … WHERE id IN (SELECT … ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED) RETURNING', finish: 'DELETE … WHERE id = ANY($1)' },
+    settings: {
+      ...RAW_SQL,
+      claim: 'UPDATE … WHERE id IN (SELECT … ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED) RETURNING',
+      finish: 'DELETE … WHERE id = ANY($1)',
+    },
     make: (url) => new RawQueue(url),
   };
 }

@@ -41,14 +41,21 @@ export interface DroneKnobs {
 export const TUNED: DroneKnobs = { buffer: 3000, prefetch: 250 };
 
 export function swarmageSpec(opts: {
-  instances: number; knobs: DroneKnobs | null; ui?: boolean; id?: string;
+  instances: number;
+  knobs: DroneKnobs | null;
+  ui?: boolean;
+  id?: string;
   /** Another checkout of swarmage (built), run the same way: the "before" of a change, as a peer. */
   baseline?: { dir: string; label: string };
 }): SystemSpec {
   const tuned = opts.knobs !== null;
-  const variant = opts.knobs?.batchResults ? ['batched', 'tuned+batchResults']
-    : opts.knobs?.asyncClaimCommit ? ['asyncclaims', 'asyncClaimCommit']
-    : tuned ? ['tuned', 'tuned'] : ['defaults', 'defaults'];
+  const variant = opts.knobs?.batchResults
+    ? ['batched', 'tuned+batchResults']
+    : opts.knobs?.asyncClaimCommit
+      ? ['asyncclaims', 'asyncClaimCommit']
+      : tuned
+        ? ['tuned', 'tuned']
+        : ['defaults', 'defaults'];
   const id = opts.id ?? `swarmage-${variant[0]}-${opts.instances}w${opts.ui ? '-ui' : ''}`;
   const bin = opts.baseline ? path.join(opts.baseline.dir, 'bin', 'swarmage.js') : BIN;
   return {
@@ -103,10 +110,12 @@ export function spawnDrone(configFile: string, env: NodeJS.ProcessEnv, extraArgs
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
   liveChildren.add(proc);
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => {
-    liveChildren.delete(proc);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => {
+      liveChildren.delete(proc);
+      resolve(code);
+    }),
+  );
   return {
     proc,
     output: () => tail,
@@ -117,7 +126,13 @@ export function spawnDrone(configFile: string, env: NodeJS.ProcessEnv, extraArgs
       if (m) return Promise.resolve({ t: now(), match: m });
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`swarmage drone: no line matching ${re} within ${timeoutMs} ms\n${tail.slice(-3000)}`)), timeoutMs);
-        const w = { re, resolve: (v: { t: number; match: RegExpExecArray }) => { clearTimeout(timer); resolve(v); } };
+        const w = {
+          re,
+          resolve: (v: { t: number; match: RegExpExecArray }) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+        };
         waiters.push(w);
         void exited.then((code) => {
           if (!waiters.includes(w)) return;
@@ -141,7 +156,13 @@ export class SwarmageQueue implements QueueAdapter {
   private readonly queue: PgQueue;
   private readonly sql: LazyClient;
 
-  constructor(readonly url: string, readonly instances: number, readonly knobs: DroneKnobs, readonly ui: boolean, readonly bin = BIN) {
+  constructor(
+    readonly url: string,
+    readonly instances: number,
+    readonly knobs: DroneKnobs,
+    readonly ui: boolean,
+    readonly bin = BIN,
+  ) {
     this.queue = new PgQueue({ connectionString: url, schema: 'swarmage', poolSize: 2 });
     this.sql = new LazyClient(url);
   }
@@ -175,12 +196,18 @@ export class SwarmageQueue implements QueueAdapter {
 
   async start(opts: StartOptions): Promise<Running> {
     const latencyFile = path.join(opts.dir, 'latency.log');
-    const worker = opts.mode === 'latency'
-      ? { module: path.join(FIXTURES, 'latency.js'), config: { file: latencyFile } }
-      : { module: path.join(FIXTURES, 'noop.js'), config: { dir: opts.dir } };
+    const worker =
+      opts.mode === 'latency'
+        ? { module: path.join(FIXTURES, 'latency.js'), config: { file: latencyFile } }
+        : { module: path.join(FIXTURES, 'noop.js'), config: { dir: opts.dir } };
     const { prefetch, concurrency, batchResults, buffer, asyncClaimCommit, ...droneKnobs } = this.knobs;
     if (buffer !== undefined) droneKnobs.maxPerWorker = Math.ceil(buffer / this.instances);
-    const spec = { ...worker, ...(prefetch !== undefined ? { prefetch } : {}), ...(concurrency !== undefined ? { concurrency } : {}), ...(batchResults !== undefined ? { batchResults } : {}) };
+    const spec = {
+      ...worker,
+      ...(prefetch !== undefined ? { prefetch } : {}),
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(batchResults !== undefined ? { batchResults } : {}),
+    };
     const config = {
       workers: { [JOB]: this.instances === 1 ? spec : Array.from({ length: this.instances }, () => spec) },
       localQueue: { path: path.join(opts.dir, 'local.sqlite') },
@@ -204,8 +231,10 @@ export class SwarmageQueue implements QueueAdapter {
       pid: drone.proc.pid,
       uiUrl: () => uiUrl,
       complaints: () => drone.complaints(),
-      problem: () => (drone.proc.exitCode !== null || drone.proc.signalCode !== null
-        ? `swarmage drone exited (${drone.proc.exitCode ?? drone.proc.signalCode}):\n${drone.output().slice(-3000)}` : null),
+      problem: () =>
+        drone.proc.exitCode !== null || drone.proc.signalCode !== null
+          ? `swarmage drone exited (${drone.proc.exitCode ?? drone.proc.signalCode}):\n${drone.output().slice(-3000)}`
+          : null,
       curve: () => {
         files.poll();
         return new Curve(files.all());

@@ -34,7 +34,11 @@ export interface Table {
 export function renderText(t: Table): string {
   const widths = t.columns.map((c, i) => Math.max(c.length, ...t.rows.map((r) => (r[i] ?? '').length)));
   const numeric = t.columns.map((_, i) => t.rows.length > 0 && t.rows.every((r) => /^[\d—(]/.test(r[i] ?? '')));
-  const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [t.title, line(t.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)];
   for (const n of t.notes ?? []) out.push(`  ${n}`);
   return out.join('\n') + '\n';
@@ -43,7 +47,8 @@ export function renderText(t: Table): string {
 export function renderMarkdown(t: Table): string {
   const numeric = t.columns.map((_, i) => t.rows.length > 0 && t.rows.every((r) => /^[\d—(]/.test(r[i] ?? '')));
   const out = [
-    `**${t.title}**`, '',
+    `**${t.title}**`,
+    '',
     `| ${t.columns.join(' | ')} |`,
     `| ${numeric.map((n) => (n ? '---:' : '---')).join(' | ')} |`,
     ...t.rows.map((r) => `| ${r.join(' | ')} |`),

@@ -67,7 +67,11 @@ export class SwarmageClient {
    * Enqueues one task per payload, all with one unique postback type, and waits (LISTEN, with a
    * slow safety check) until every answer is back. Answers come in completion order.
    */
-  async requestMany(type: string, payloads: unknown[], opts: EnqueueOptions & { timeoutMs?: number; onEnqueued?: (ids: string[]) => void } = {}): Promise<unknown[]> {
+  async requestMany(
+    type: string,
+    payloads: unknown[],
+    opts: EnqueueOptions & { timeoutMs?: number; onEnqueued?: (ids: string[]) => void } = {},
+  ): Promise<unknown[]> {
     const postback = `postback-${os.hostname()}-${process.pid}-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const listener = new pg.Client({ connectionString: this.queue.connectionString });
@@ -80,7 +84,9 @@ export class SwarmageClient {
       listener.on('notification', (m) => {
         if (m.payload === postback) wake();
       });
-      const ids = await this.queue.enqueue(payloads.map((data) => ({ type, data, postback, priority: opts.priority, runAt: opts.runAt, maxAttempts: opts.maxAttempts })));
+      const ids = await this.queue.enqueue(
+        payloads.map((data) => ({ type, data, postback, priority: opts.priority, runAt: opts.runAt, maxAttempts: opts.maxAttempts })),
+      );
       opts.onEnqueued?.(ids);
       const deadline = Date.now() + timeoutMs;
       while (results.length < payloads.length) {
@@ -89,7 +95,9 @@ export class SwarmageClient {
         if (results.length >= payloads.length) break;
         const left = deadline - Date.now();
         if (left <= 0) {
-          throw new RequestTimeoutError(`no answer for ${payloads.length - results.length} of ${payloads.length} ${type} task(s) (ids ${ids.join(', ')}) within ${timeoutMs} ms; is a drone serving "${type}" running? The tasks stay queued.`);
+          throw new RequestTimeoutError(
+            `no answer for ${payloads.length - results.length} of ${payloads.length} ${type} task(s) (ids ${ids.join(', ')}) within ${timeoutMs} ms; is a drone serving "${type}" running? The tasks stay queued.`,
+          );
         }
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, Math.min(left, 2000));

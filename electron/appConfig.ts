@@ -57,5 +57,5 @@ export function chooseConfigFile(argv: readonly string[], opts: ConfigChoiceOpti
 export function describeChoice(c: ConfigChoice): string {
   if (c.error) return c.error;
   if (c.created.length > 0) return `first run: wrote a demo drone to ${path.dirname(c.file)} (${c.created.join(', ')}); edit its config in the UI`;
-  return `config: ${c.file}${c.source === 'app' ? ' (the app\'s own)' : ''}`;
+  return `config: ${c.file}${c.source === 'app' ? " (the app's own)" : ''}`;
 }

@@ -22,11 +22,7 @@ export function invoke<C extends RequestChannel>(
  * Listens on a push channel; the listener gets the channel's arguments and never the IpcRendererEvent
  * (which would hand the page `event.sender`, i.e. ipcRenderer itself). Returns the unsubscribe.
  */
-export function on<C extends PushChannel>(
-  ipcRenderer: IpcRendererLike,
-  channel: C,
-  listener: (...args: Parameters<PushChannels[C]>) => void,
-): () => void {
+export function on<C extends PushChannel>(ipcRenderer: IpcRendererLike, channel: C, listener: (...args: Parameters<PushChannels[C]>) => void): () => void {
   const wrapped = (_event: unknown, ...args: unknown[]) => listener(...(args as Parameters<PushChannels[C]>));
   ipcRenderer.on(channel, wrapped);
   return () => {

@@ -57,7 +57,12 @@ function findOrFetchElectron(): { bin: string | null; why: string } {
   const bin = electronBinary(dir);
   if (bin) return { bin, why: '' };
   const out = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
-  const first = r.error?.message ?? out.split('\n').map((l) => l.trim()).find((l) => /error|fail|ENOTFOUND|ECONN|EAI_AGAIN/i.test(l));
+  const first =
+    r.error?.message ??
+    out
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /error|fail|ENOTFOUND|ECONN|EAI_AGAIN/i.test(l));
   return { bin: null, why: `could not download it${first ? `: ${first.slice(0, 160)}` : ''}` };
 }
 

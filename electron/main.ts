@@ -29,7 +29,9 @@ function run(): void {
   const choice = chooseConfigFile(process.argv.slice(app.isPackaged ? 1 : 2));
   // Dev mode in the desktop app: a worker module's edit restarts its type's workers.
   const service = new DroneService({
-    configFile: choice.file, logToStderr: true, hotReload: true,
+    configFile: choice.file,
+    logToStderr: true,
+    hotReload: true,
     // electron-builder.yml: enableNodeCliInspectArguments is off, and workers are forked from this binary.
     debugUnavailable: app.isPackaged
       ? 'debugging a type is off in the packaged app (its fuses make it ignore --inspect, in worker processes too); run this config with "swarmage drone --ui" under Node to debug it'
@@ -90,17 +92,19 @@ function run(): void {
   // the service in state "error", which the UI shows and lets the operator fix.
   service.start().catch((err) => log.error(`the drone did not start: ${reason(err)}`));
 
-  app.whenReady().then(() => {
-    guardSession(session.defaultSession, (what) => log.warn(what));
-    serveAppProtocol(protocol, net);
-    unregisterApi = registerApi(ipcMain, service, () => win, {
-      onUnauthorized: (from) => log.warn(`refused an API call from ${from}`),
+  app
+    .whenReady()
+    .then(() => {
+      guardSession(session.defaultSession, (what) => log.warn(what));
+      serveAppProtocol(protocol, net);
+      unregisterApi = registerApi(ipcMain, service, () => win, {
+        onUnauthorized: (from) => log.warn(`refused an API call from ${from}`),
+      });
+      win = createMainWindow(BrowserWindow, (err) => log.error(`cannot load the UI from ${RENDERER_INDEX}: ${reason(err)} (build it with "npm run build:ui")`));
+      win.on('closed', () => (win = null));
+    })
+    .catch((err) => {
+      log.error(`the app did not start: ${reason(err)}`);
+      app.exit(1);
     });
-    win = createMainWindow(BrowserWindow, (err) =>
-      log.error(`cannot load the UI from ${RENDERER_INDEX}: ${reason(err)} (build it with "npm run build:ui")`));
-    win.on('closed', () => (win = null));
-  }).catch((err) => {
-    log.error(`the app did not start: ${reason(err)}`);
-    app.exit(1);
-  });
 }

@@ -34,5 +34,7 @@ export default defineConfig({
     // One bundle, served from this machine (or the app's files): no point splitting it for the network.
     chunkSizeWarningLimit: 1500,
   },
-  server: devHost ? { proxy: { '/api': { target: `ws://${devHost}`, ws: true, headers: devToken ? { Authorization: `Bearer ${devToken}` } : {} } } } : undefined,
+  server: devHost
+    ? { proxy: { '/api': { target: `ws://${devHost}`, ws: true, headers: devToken ? { Authorization: `Bearer ${devToken}` } : {} } } }
+    : undefined,
 });

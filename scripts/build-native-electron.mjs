@@ -65,16 +65,28 @@ function main() {
     const built = path.join(copy, 'build', 'Release', 'better_sqlite3.node');
     const node = process.execPath;
 
-    const prebuilt = runLogged(log, node, [
-      require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', version, '--arch', arch, '--platform', process.platform, '--verbose',
-    ], { cwd: copy, timeout: 120_000 });
+    const prebuilt = runLogged(
+      log,
+      node,
+      [require.resolve('prebuild-install/bin.js'), '--runtime', 'electron', '--target', version, '--arch', arch, '--platform', process.platform, '--verbose'],
+      { cwd: copy, timeout: 120_000 },
+    );
     if (!(prebuilt && fs.existsSync(built))) {
-      runLogged(log, node, [
-        require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--release', `--target=${version}`, `--arch=${arch}`,
-        '--dist-url=https://electronjs.org/headers',
-        // Electron's headers in their own cache, never mixed with Node's.
-        `--devdir=${path.join(os.homedir(), '.electron-gyp')}`,
-      ], { cwd: copy, timeout: 20 * 60_000 });
+      runLogged(
+        log,
+        node,
+        [
+          require.resolve('node-gyp/bin/node-gyp.js'),
+          'rebuild',
+          '--release',
+          `--target=${version}`,
+          `--arch=${arch}`,
+          '--dist-url=https://electronjs.org/headers',
+          // Electron's headers in their own cache, never mixed with Node's.
+          `--devdir=${path.join(os.homedir(), '.electron-gyp')}`,
+        ],
+        { cwd: copy, timeout: 20 * 60_000 },
+      );
     }
     if (!fs.existsSync(built)) {
       const offline = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|network connectivity/.test(fs.readFileSync(log, 'utf8'));
@@ -86,7 +98,9 @@ function main() {
     }
     fs.mkdirSync(outDir, { recursive: true });
     fs.copyFileSync(built, out);
-    process.stdout.write(`${PREFIX}: ${path.relative(ROOT, out)} (better-sqlite3 ${sqliteVersion}, Electron ${version}, ${process.platform}-${arch}${prebuilt ? ', prebuilt' : ', compiled'})\n`);
+    process.stdout.write(
+      `${PREFIX}: ${path.relative(ROOT, out)} (better-sqlite3 ${sqliteVersion}, Electron ${version}, ${process.platform}-${arch}${prebuilt ? ', prebuilt' : ', compiled'})\n`,
+    );
     return 0;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -57,11 +57,17 @@ for (let py = 0; py < SIZE; py++) {
   const row = py * (SIZE * 4 + 1);
   raw[row] = 0;
   for (let px = 0; px < SIZE; px++) {
-    let r = 0, g = 0, b = 0, a = 0;
+    let r = 0,
+      g = 0,
+      b = 0,
+      a = 0;
     for (let sy = 0; sy < SS; sy++) {
       for (let sx = 0; sx < SS; sx++) {
         const s = sample(px + (sx + 0.5) / SS, py + (sy + 0.5) / SS);
-        r += s[0] * s[3]; g += s[1] * s[3]; b += s[2] * s[3]; a += s[3];
+        r += s[0] * s[3];
+        g += s[1] * s[3];
+        b += s[2] * s[3];
+        a += s[3];
       }
     }
     const o = row + 1 + px * 4;

@@ -56,38 +56,53 @@ export const methods = {
   'workers.restart': method<void>()(z.strictObject({ id: z.string().min(1).max(300) })),
   'workers.stop': method<void>()(z.strictObject({ id: z.string().min(1).max(300) })),
   'workers.start': method<void>()(z.strictObject({ id: z.string().min(1).max(300) })),
-  'logs.recent': method<LogLine[]>()(z.strictObject({
-    afterSeq: z.number().int().min(0).optional(),
-    limit: z.number().int().min(1).max(100_000).optional(),
-  })),
-  'tasks.enqueue': method<{ ids: string[] }>()(z.strictObject({
-    type: taskType,
-    data: z.unknown().optional(),
-    count: z.number().int().min(1).max(100_000).default(1),
-    postback: taskType.nullable().optional(),
-    priority: z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1).optional(),
-    maxAttempts: z.number().int().min(1).max(1000).optional(),
-  }).superRefine((a, ctx) => {
-    const each = jsonBytes(a.data);
-    if (each !== null && each * a.count > MAX_ENQUEUE_BYTES) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['count'],
-        message: `${a.count} copies of data of ${each} bytes (as JSON) make ${mib(each * a.count)}; one call enqueues at most ${mib(MAX_ENQUEUE_BYTES)} of data: lower count or make data smaller`,
-      });
-    }
-  })),
+  'logs.recent': method<LogLine[]>()(
+    z.strictObject({
+      afterSeq: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(100_000).optional(),
+    }),
+  ),
+  'tasks.enqueue': method<{ ids: string[] }>()(
+    z
+      .strictObject({
+        type: taskType,
+        data: z.unknown().optional(),
+        count: z.number().int().min(1).max(100_000).default(1),
+        postback: taskType.nullable().optional(),
+        priority: z
+          .number()
+          .int()
+          .min(-(2 ** 31))
+          .max(2 ** 31 - 1)
+          .optional(),
+        maxAttempts: z.number().int().min(1).max(1000).optional(),
+      })
+      .superRefine((a, ctx) => {
+        const each = jsonBytes(a.data);
+        if (each !== null && each * a.count > MAX_ENQUEUE_BYTES) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['count'],
+            message: `${a.count} copies of data of ${each} bytes (as JSON) make ${mib(each * a.count)}; one call enqueues at most ${mib(MAX_ENQUEUE_BYTES)} of data: lower count or make data smaller`,
+          });
+        }
+      }),
+  ),
   /** Enqueue with a unique postback and wait for the answer ("send and wait"). */
-  'tasks.request': method<{ id: string; result: unknown; ms: number }>()(z.strictObject({
-    type: taskType,
-    data: z.unknown().optional(),
-    timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
-  })),
-  'failed.list': method<FailedTask[]>()(z.strictObject({
-    type: taskType.optional(),
-    afterId: taskId.optional(),
-    limit: z.number().int().min(1).max(1000).default(100),
-  })),
+  'tasks.request': method<{ id: string; result: unknown; ms: number }>()(
+    z.strictObject({
+      type: taskType,
+      data: z.unknown().optional(),
+      timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    }),
+  ),
+  'failed.list': method<FailedTask[]>()(
+    z.strictObject({
+      type: taskType.optional(),
+      afterId: taskId.optional(),
+      limit: z.number().int().min(1).max(1000).default(100),
+    }),
+  ),
   'failed.retry': method<{ count: number }>()(failedSelection),
   'failed.delete': method<{ count: number }>()(failedSelection),
   'config.get': method<ConfigView>()(noArgs),
@@ -101,21 +116,28 @@ export const methods = {
    * the history (a few thousand steps): fewer than `limit` rows with a `next` that is not null means
    * the search goes on from there. A row's error is a preview (the trace has the recorded error).
    */
-  'tasks.search': method<{ rows: TaskRow[]; next: number | null }>()(z.strictObject({
-    type: taskType.optional(),
-    state: taskState.optional(),
-    /** Only tasks with a step on this edge of the pipeline graph (its id). */
-    edge: z.string().min(1).max(500).optional(),
-    from: z.number().int().min(0).optional(),
-    to: z.number().int().min(0).optional(),
-    where: z.strictObject({
-      path: z.string().regex(/^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]{1,9}\])*$/, 'a JSON path such as $.user.id or $.items[0]').max(500),
-      op: z.enum(['=', '!=', '<', '<=', '>', '>=', 'exists', 'contains']),
-      value: z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]).optional(),
-    }).optional(),
-    before: stepId.optional(),
-    limit: z.number().int().min(1).max(500).default(50),
-  })),
+  'tasks.search': method<{ rows: TaskRow[]; next: number | null }>()(
+    z.strictObject({
+      type: taskType.optional(),
+      state: taskState.optional(),
+      /** Only tasks with a step on this edge of the pipeline graph (its id). */
+      edge: z.string().min(1).max(500).optional(),
+      from: z.number().int().min(0).optional(),
+      to: z.number().int().min(0).optional(),
+      where: z
+        .strictObject({
+          path: z
+            .string()
+            .regex(/^\$(\.[A-Za-z_][A-Za-z0-9_]*|\[[0-9]{1,9}\])*$/, 'a JSON path such as $.user.id or $.items[0]')
+            .max(500),
+          op: z.enum(['=', '!=', '<', '<=', '>', '>=', 'exists', 'contains']),
+          value: z.union([z.string().max(10_000), z.number(), z.boolean(), z.null()]).optional(),
+        })
+        .optional(),
+      before: stepId.optional(),
+      limit: z.number().int().min(1).max(500).default(50),
+    }),
+  ),
   /** Every step of one task in this drone, with inputs, outputs, errors, timings and logs; null when not (or no longer) kept. */
   'tasks.trace': method<Trace | null>()(z.strictObject({ traceId: taskId })),
   /**

@@ -13,7 +13,10 @@ const isMethod = (m: unknown): m is MethodName => typeof m === 'string' && Objec
 export function createDispatcher(handlers: Handlers, onError?: (method: string, err: unknown) => void): Dispatch {
   return async (method, args) => {
     if (!isMethod(method)) {
-      return { ok: false, error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(typeof method === 'string' ? method.slice(0, 100) : method)}` } };
+      return {
+        ok: false,
+        error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(typeof method === 'string' ? method.slice(0, 100) : method)}` },
+      };
     }
     const parsed = methods[method].args.safeParse(args ?? {});
     if (!parsed.success) {

@@ -24,15 +24,17 @@ const COMMANDS: Record<string, Command & { summary: string }> = {
   status: { ...status, summary: 'counts per task type and the drones alive' },
   migrate: { ...migrate, summary: 'create or update the database schema' },
   db: { ...db, summary: 'start, stop or locate the embedded Postgres' },
-  schema: { ...schema, summary: 'print the config file\'s JSON Schema' },
-  ui: { ...ui, summary: 'list the login URLs of this user\'s running drone UIs' },
+  schema: { ...schema, summary: "print the config file's JSON Schema" },
+  ui: { ...ui, summary: "list the login URLs of this user's running drone UIs" },
 };
 
 const HELP = `swarmage — a distributed job queue on PostgreSQL
 
 Usage: swarmage COMMAND [options]     (swarmage COMMAND --help for more)
 
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+  .join('\n')}
 
 Quick start:
   swarmage init demo && cd demo

@@ -8,7 +8,11 @@ export class UsageError extends Error {
 /** parseArgs with its errors turned into one plain line. */
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parse<T extends Options>(args: string[], options: T, allowPositionals = true): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>> {
+export function parse<T extends Options>(
+  args: string[],
+  options: T,
+  allowPositionals = true,
+): ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>> {
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {

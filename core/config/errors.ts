@@ -2,7 +2,11 @@ import type { z } from 'zod';
 
 /** An error a user can fix: the message names the file, field path and what was expected. */
 export class ConfigError extends Error {
-  constructor(message: string, readonly issues: string[] = [message], readonly problems: Problem[] = []) {
+  constructor(
+    message: string,
+    readonly issues: string[] = [message],
+    readonly problems: Problem[] = [],
+  ) {
     super(message);
     this.name = 'ConfigError';
   }

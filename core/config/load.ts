@@ -35,9 +35,11 @@ export function loadConfigFile(file: string): ResolvedConfig {
     text = fs.readFileSync(abs, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT'
-      ? `${abs}: config file not found (run "swarmage init" to create one, or pass --config FILE)`
-      : `${abs}: cannot read config file: ${(err as Error).message}`);
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? `${abs}: config file not found (run "swarmage init" to create one, or pass --config FILE)`
+        : `${abs}: cannot read config file: ${(err as Error).message}`,
+    );
   }
   // Some editors start UTF-8 files with a byte order mark; it is not part of the JSON.
   const parsed = parseJson(text.replace(/^\uFEFF/, ''));

@@ -23,71 +23,110 @@ export const taskTypeName = z
 
 const workerSpec = z.strictObject({
   module: z.string().min(1).describe('Path of the worker module (an ES module), relative to the config file.'),
-  config: z.record(z.string(), z.unknown()).default({}).describe('Passed to the module\'s init(config) or class constructor.'),
-  timeoutMs: z.number().int().positive().default(300_000)
+  config: z.record(z.string(), z.unknown()).default({}).describe("Passed to the module's init(config) or class constructor."),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(300_000)
     .describe('A task running longer than this kills and respawns the worker instance; the attempt fails.'),
-  concurrency: z.number().int().min(1).max(1000).default(1)
-    .describe('Tasks one instance runs at the same time (async work).'),
-  prefetch: z.number().int().min(1).max(1000).default(8)
-    .describe('Tasks handed to one instance ahead of time, so the IPC channel carries batches.'),
-  maxMemoryMb: z.number().int().min(16).optional()
+  concurrency: z.number().int().min(1).max(1000).default(1).describe('Tasks one instance runs at the same time (async work).'),
+  prefetch: z.number().int().min(1).max(1000).default(8).describe('Tasks handed to one instance ahead of time, so the IPC channel carries batches.'),
+  maxMemoryMb: z
+    .number()
+    .int()
+    .min(16)
+    .optional()
     .describe('Heap limit of the worker process (--max-old-space-size); over it the instance dies and is respawned.'),
-  batchResults: z.boolean().default(false)
-    .describe('Report results once per event-loop turn instead of one write per task: less CPU for tiny tasks. '
-      + 'The price: when the process is killed outright (SIGKILL, a timeout, out of memory, a native crash), '
-      + 'tasks it had finished since its last report run again.'),
+  batchResults: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Report results once per event-loop turn instead of one write per task: less CPU for tiny tasks. ' +
+        'The price: when the process is killed outright (SIGKILL, a timeout, out of memory, a native crash), ' +
+        'tasks it had finished since its last report run again.',
+    ),
 });
 
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
-  alias: z.string().min(1).max(200).optional()
-    .describe('This drone\'s id; by default hostname-pid-random, kept in the local queue file.'),
-  queue: z.strictObject({
-    module: z.literal('postgres').default('postgres'),
-    config: z.strictObject({
-      connectionString: z.string().min(1).optional()
-        .describe('postgres://… ; when absent (and no SWARMAGE_DATABASE_URL) an embedded Postgres is used.'),
-      schema: z.string()
-        .max(SCHEMA_MAX, `at most ${SCHEMA_MAX} characters, so that the notification channel "<schema>_tasks" fits Postgres's 63`)
-        .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier such as "swarmage"').default('swarmage'),
-      poolSize: z.number().int().min(2).max(100).default(4),
-      asyncClaimCommit: z.boolean().default(false)
-        .describe('Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk, '
-          + 'on a connection of their own (synchronous_commit = off): an idle drone starts a new task about half a millisecond sooner. '
-          + 'The price: should Postgres itself crash, claims it committed in its last fraction of a second may be lost, so those tasks may run again. '
-          + 'Nothing is lost, and a crash of the drone changes nothing. Off by default.'),
-      embedded: z.strictObject({
-        port: z.number().int().min(1024).max(65535).default(54329),
-        dataDir: z.string().min(1).optional()
-          .describe('Where the embedded server keeps its data; default: the user data directory.'),
-      }).prefault({}),
-    }).prefault({}),
-  }).prefault({}),
-  workers: z.record(taskTypeName, z.union([workerSpec, z.array(workerSpec).min(1)]))
-    .describe('Task type → worker (or array of worker instances) serving it.'),
+  alias: z.string().min(1).max(200).optional().describe("This drone's id; by default hostname-pid-random, kept in the local queue file."),
+  queue: z
+    .strictObject({
+      module: z.literal('postgres').default('postgres'),
+      config: z
+        .strictObject({
+          connectionString: z.string().min(1).optional().describe('postgres://… ; when absent (and no SWARMAGE_DATABASE_URL) an embedded Postgres is used.'),
+          schema: z
+            .string()
+            .max(SCHEMA_MAX, `at most ${SCHEMA_MAX} characters, so that the notification channel "<schema>_tasks" fits Postgres's 63`)
+            .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier such as "swarmage"')
+            .default('swarmage'),
+          poolSize: z.number().int().min(2).max(100).default(4),
+          asyncClaimCommit: z
+            .boolean()
+            .default(false)
+            .describe(
+              'Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk, ' +
+                'on a connection of their own (synchronous_commit = off): an idle drone starts a new task about half a millisecond sooner. ' +
+                'The price: should Postgres itself crash, claims it committed in its last fraction of a second may be lost, so those tasks may run again. ' +
+                'Nothing is lost, and a crash of the drone changes nothing. Off by default.',
+            ),
+          embedded: z
+            .strictObject({
+              port: z.number().int().min(1024).max(65535).default(54329),
+              dataDir: z.string().min(1).optional().describe('Where the embedded server keeps its data; default: the user data directory.'),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  workers: z.record(taskTypeName, z.union([workerSpec, z.array(workerSpec).min(1)])).describe('Task type → worker (or array of worker instances) serving it.'),
   pollIntervalMs: z.number().int().min(10).default(2000),
-  maxPerWorker: z.number().int().min(1).max(100_000).default(15)
-    .describe('Capacity per worker instance: tasks of a type buffered locally at most.'),
-  leaseMs: z.number().int().min(1000).max(MAX_INT32).default(30_000)
+  maxPerWorker: z.number().int().min(1).max(100_000).default(15).describe('Capacity per worker instance: tasks of a type buffered locally at most.'),
+  leaseMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(MAX_INT32)
+    .default(30_000)
     .describe('How long a claim lasts without a heartbeat before other drones may take the task.'),
-  retry: z.strictObject({
-    baseMs: z.number().int().min(0).max(MAX_INT32).default(1000),
-    maxMs: z.number().int().min(0).max(MAX_INT32).default(3_600_000),
-  }).prefault({}),
+  retry: z
+    .strictObject({
+      baseMs: z.number().int().min(0).max(MAX_INT32).default(1000),
+      maxMs: z.number().int().min(0).max(MAX_INT32).default(3_600_000),
+    })
+    .prefault({}),
   shutdownGraceMs: z.number().int().min(0).default(10_000),
-  localQueue: z.strictObject({
-    path: z.string().min(1).default('swarmage-local.sqlite'),
-    history: z.strictObject({
-      keepSteps: z.number().int().min(0).max(100_000_000).default(100_000)
-        .describe('Acknowledged steps kept as history (traces, task explorer), newest first; 0 keeps none.'),
-      keepHours: z.number().min(0).max(24 * 365).default(24)
-        .describe('Acknowledged steps older than this are dropped, whatever keepSteps says.'),
-    }).prefault({}),
-  }).prefault({}),
-  log: z.strictObject({
-    level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-    file: z.string().min(1).optional().describe('Also write JSON lines here (relative to the config file).'),
-  }).prefault({}),
+  localQueue: z
+    .strictObject({
+      path: z.string().min(1).default('swarmage-local.sqlite'),
+      history: z
+        .strictObject({
+          keepSteps: z
+            .number()
+            .int()
+            .min(0)
+            .max(100_000_000)
+            .default(100_000)
+            .describe('Acknowledged steps kept as history (traces, task explorer), newest first; 0 keeps none.'),
+          keepHours: z
+            .number()
+            .min(0)
+            .max(24 * 365)
+            .default(24)
+            .describe('Acknowledged steps older than this are dropped, whatever keepSteps says.'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+      file: z.string().min(1).optional().describe('Also write JSON lines here (relative to the config file).'),
+    })
+    .prefault({}),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -6,7 +6,10 @@ import { configJsonSchema } from './schema.js';
 /** writeStarter would overwrite these files. */
 export class StarterExistsError extends Error {
   override name = 'StarterExistsError';
-  constructor(message: string, readonly existing: string[]) {
+  constructor(
+    message: string,
+    readonly existing: string[],
+  ) {
     super(message);
   }
 }

@@ -37,7 +37,9 @@ async function binaries(): Promise<{ pg_ctl: string; initdb: string; postgres: s
     const real = (p: string) => p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
     return { pg_ctl: real(b.pg_ctl), initdb: real(b.initdb), postgres: real(b.postgres) };
   } catch (err) {
-    throw new EmbeddedError(`no embedded Postgres for ${process.platform}-${process.arch} (${pkg}: ${(err as Error).message}); set SWARMAGE_DATABASE_URL or queue.config.connectionString instead`);
+    throw new EmbeddedError(
+      `no embedded Postgres for ${process.platform}-${process.arch} (${pkg}: ${(err as Error).message}); set SWARMAGE_DATABASE_URL or queue.config.connectionString instead`,
+    );
   }
 }
 
@@ -79,15 +81,19 @@ export function embeddedUrl(creds: Credentials, dataDir: string, port: number): 
  */
 function checkPaths(dataDir: string, port: number): void {
   if (process.platform !== 'win32' && /["$`\\,]/.test(dataDir)) {
-    throw new EmbeddedError(`the embedded Postgres cannot use ${dataDir}: its path holds one of " $ \` \\ (which pg_ctl's shell would interpret) or , ` +
-      `(which psql reads as a list of hosts); set SWARMAGE_HOME (or queue.config.embedded.dataDir) to another folder`);
+    throw new EmbeddedError(
+      `the embedded Postgres cannot use ${dataDir}: its path holds one of " $ \` \\ (which pg_ctl's shell would interpret) or , ` +
+        `(which psql reads as a list of hosts); set SWARMAGE_HOME (or queue.config.embedded.dataDir) to another folder`,
+    );
   }
   if (!OVER_SOCKET) return;
   const socket = embeddedSocket({ dataDir, port });
   const bytes = Buffer.byteLength(socket);
   if (bytes > SOCKET_PATH_MAX) {
-    throw new EmbeddedError(`the embedded Postgres's socket ${socket} would be ${bytes} bytes long, over the ${SOCKET_PATH_MAX} bytes a Unix socket path may have; ` +
-      `set SWARMAGE_HOME (or queue.config.embedded.dataDir) to a shorter folder`);
+    throw new EmbeddedError(
+      `the embedded Postgres's socket ${socket} would be ${bytes} bytes long, over the ${SOCKET_PATH_MAX} bytes a Unix socket path may have; ` +
+        `set SWARMAGE_HOME (or queue.config.embedded.dataDir) to a shorter folder`,
+    );
   }
 }
 
@@ -122,11 +128,15 @@ function checkRunningServer(dataDir: string, port: number): void {
   if (!running) return;
   const stop = `run "swarmage db stop" once (with --config FILE when the data directory comes from a config), and it starts again on ${embeddedAddress({ dataDir, port })} the next time it is needed`;
   if (OVER_SOCKET && (!running.socketDir || path.resolve(running.socketDir) !== dataDir)) {
-    throw new EmbeddedError(`the embedded Postgres in ${dataDir} (process ${running.pid}) was started by an older swarmage, listening on TCP ` +
-      `${running.listen || '127.0.0.1'}:${running.port}, where another local process can pose as it and receive the password; ${stop}`);
+    throw new EmbeddedError(
+      `the embedded Postgres in ${dataDir} (process ${running.pid}) was started by an older swarmage, listening on TCP ` +
+        `${running.listen || '127.0.0.1'}:${running.port}, where another local process can pose as it and receive the password; ${stop}`,
+    );
   }
   if (running.port !== port) {
-    throw new EmbeddedError(`the embedded Postgres in ${dataDir} (process ${running.pid}) runs on port ${running.port}, not on port ${port} as configured; ${stop}`);
+    throw new EmbeddedError(
+      `the embedded Postgres in ${dataDir} (process ${running.pid}) runs on port ${running.port}, not on port ${port} as configured; ${stop}`,
+    );
   }
 }
 
@@ -147,8 +157,10 @@ function prepareDataDir(dataDir: string, owner: { uid: number; gid: number } | n
   }
   const runAs = owner?.uid ?? process.getuid?.();
   if (runAs !== undefined && st.uid !== runAs) {
-    throw new EmbeddedError(`the embedded Postgres's data directory ${dataDir} exists and belongs to uid ${st.uid}, not to ${owner ? 'the "postgres" user' : 'you'} (uid ${runAs}), ` +
-      `and swarmage changes the owner only of a folder it created; remove it so that swarmage creates it, or set queue.config.embedded.dataDir to a new folder`);
+    throw new EmbeddedError(
+      `the embedded Postgres's data directory ${dataDir} exists and belongs to uid ${st.uid}, not to ${owner ? 'the "postgres" user' : 'you'} (uid ${runAs}), ` +
+        `and swarmage changes the owner only of a folder it created; remove it so that swarmage creates it, or set queue.config.embedded.dataDir to a new folder`,
+    );
   }
   if (owner) checkReachable(dataDir, owner);
 }
@@ -162,17 +174,24 @@ function checkDataDir(dataDir: string): fs.Stats | null {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  if (!st.isDirectory()) throw new EmbeddedError(`the embedded Postgres's data directory ${dataDir} exists and is not a directory; set queue.config.embedded.dataDir to a new folder`);
+  if (!st.isDirectory())
+    throw new EmbeddedError(
+      `the embedded Postgres's data directory ${dataDir} exists and is not a directory; set queue.config.embedded.dataDir to a new folder`,
+    );
   let entries: string[];
   try {
     entries = fs.readdirSync(dataDir);
   } catch (err) {
-    throw new EmbeddedError(`the embedded Postgres's data directory ${dataDir} cannot be read (${(err as NodeJS.ErrnoException).code}; it belongs to uid ${st.uid}): ` +
-      `run swarmage as that user, or set queue.config.embedded.dataDir to a folder of yours`);
+    throw new EmbeddedError(
+      `the embedded Postgres's data directory ${dataDir} cannot be read (${(err as NodeJS.ErrnoException).code}; it belongs to uid ${st.uid}): ` +
+        `run swarmage as that user, or set queue.config.embedded.dataDir to a folder of yours`,
+    );
   }
   if (entries.length > 0) {
-    throw new EmbeddedError(`the embedded Postgres's data directory ${dataDir} exists, is not empty and holds no Postgres cluster (no PG_VERSION): ` +
-      `refusing to initialise a cluster in it or to change its owner; set queue.config.embedded.dataDir to a new or empty folder`);
+    throw new EmbeddedError(
+      `the embedded Postgres's data directory ${dataDir} exists, is not empty and holds no Postgres cluster (no PG_VERSION): ` +
+        `refusing to initialise a cluster in it or to change its owner; set queue.config.embedded.dataDir to a new or empty folder`,
+    );
   }
   return st;
 }
@@ -301,7 +320,10 @@ export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
       await initdb(bin.initdb, dataDir, creds, owner);
       writeFileAtomic(credFile, JSON.stringify(creds), 0o600);
     }
-    if (!creds) throw new EmbeddedError(`${credFile} is missing or unreadable, so the embedded Postgres in ${dataDir} cannot be used; stop it and remove ${dataDir} to start afresh`);
+    if (!creds)
+      throw new EmbeddedError(
+        `${credFile} is missing or unreadable, so the embedded Postgres in ${dataDir} cannot be used; stop it and remove ${dataDir} to start afresh`,
+      );
     const address = embeddedAddress({ dataDir, port: opts.port });
     opts.onProgress?.(`starting the embedded Postgres on ${address}…`);
     const logFile = path.join(dataDir, 'server.log');
@@ -310,14 +332,15 @@ export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
     const listen = OVER_SOCKET
       ? `-c listen_addresses= -c ${shellQuote(`unix_socket_directories="${dataDir.replaceAll('"', '""')}"`)}`
       : '-c listen_addresses=127.0.0.1 -c unix_socket_directories=';
-    await pgCtl(bin.pg_ctl, dataDir, owner, [
-      'start', '-w', '-t', '60', '-l', logFile,
-      '-o', `-p ${opts.port} ${listen} -c max_connections=200`,
-    ]).catch((err: Error) => {
-      const tail = readTail(logFile, logStart);
-      throw new EmbeddedError(`could not start the embedded Postgres in ${dataDir} on ${address}: ${err.message}${tail ? `\n${logFile}:\n${tail}` : ''}` +
-        (/address already in use|could not bind/i.test(tail) ? `\nanother server uses port ${opts.port}: set queue.config.embedded.port` : ''));
-    });
+    await pgCtl(bin.pg_ctl, dataDir, owner, ['start', '-w', '-t', '60', '-l', logFile, '-o', `-p ${opts.port} ${listen} -c max_connections=200`]).catch(
+      (err: Error) => {
+        const tail = readTail(logFile, logStart);
+        throw new EmbeddedError(
+          `could not start the embedded Postgres in ${dataDir} on ${address}: ${err.message}${tail ? `\n${logFile}:\n${tail}` : ''}` +
+            (/address already in use|could not bind/i.test(tail) ? `\nanother server uses port ${opts.port}: set queue.config.embedded.port` : ''),
+        );
+      },
+    );
     const url = embeddedUrl(creds, dataDir, opts.port);
     if (!(await canConnect(url))) throw new EmbeddedError(`the embedded Postgres started but refuses ${redactUrl(url)}`);
     return url;
@@ -330,8 +353,10 @@ function checkReachable(dataDir: string, owner: { uid: number; gid: number }): v
     const st = fs.statSync(dir);
     const ok = st.mode & 0o001 || (st.uid === owner.uid && st.mode & 0o100) || (st.gid === owner.gid && st.mode & 0o010);
     if (!ok) {
-      throw new EmbeddedError(`the "postgres" user (which runs the embedded Postgres when swarmage runs as root) cannot enter ${dir} ` +
-        `(mode ${(st.mode & 0o777).toString(8)}); run "chmod o+x ${dir}" or set SWARMAGE_HOME to a folder it can reach`);
+      throw new EmbeddedError(
+        `the "postgres" user (which runs the embedded Postgres when swarmage runs as root) cannot enter ${dir} ` +
+          `(mode ${(st.mode & 0o777).toString(8)}); run "chmod o+x ${dir}" or set SWARMAGE_HOME to a folder it can reach`,
+      );
     }
     if (dir === path.dirname(dir)) return;
   }
@@ -349,7 +374,8 @@ async function initdb(initdbBin: string, dataDir: string, creds: Credentials, ow
   try {
     if (owner) fs.chownSync(pwfile, owner.uid, owner.gid);
     await run(initdbBin, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${creds.user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], {
-      ...(owner ?? {}), env: { ...process.env, LC_ALL: 'C' },
+      ...(owner ?? {}),
+      env: { ...process.env, LC_ALL: 'C' },
     });
   } catch (err) {
     throw new EmbeddedError(`initdb failed in ${dataDir}: ${(err as { stderr?: string }).stderr?.trim() || (err as Error).message}`);

@@ -7,10 +7,7 @@ export interface DatabaseChoice {
 }
 
 /** The database, in this order: SWARMAGE_DATABASE_URL, the config's connectionString, else the embedded server. */
-export async function resolveDatabase(
-  config: Pick<ResolvedConfig, 'queue'> | null,
-  onProgress?: (msg: string) => void,
-): Promise<DatabaseChoice> {
+export async function resolveDatabase(config: Pick<ResolvedConfig, 'queue'> | null, onProgress?: (msg: string) => void): Promise<DatabaseChoice> {
   const env = process.env.SWARMAGE_DATABASE_URL;
   if (env) return { connectionString: env, source: 'SWARMAGE_DATABASE_URL' };
   const fromConfig = config?.queue.config.connectionString;

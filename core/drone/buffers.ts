@@ -21,7 +21,10 @@ export class Buffers {
   /** Types whose last claim came back short: asked again after a wake-up or the poll. */
   readonly exhausted = new Set<string>();
 
-  constructor(private readonly pool: WorkerPoolLike, private readonly maxPerWorker: number) {
+  constructor(
+    private readonly pool: WorkerPoolLike,
+    private readonly maxPerWorker: number,
+  ) {
     for (const type of pool.types()) {
       this.waiting.set(type, []);
       this.counters.set(type, { done: 0, failed: 0, rate: new RateMeter() });
@@ -53,7 +56,11 @@ export class Buffers {
 
   rooms(): TypeRoom[] {
     return this.types().map((type) => ({
-      type, buffered: this.buffered(type), capacity: this.capacity(type), prefetch: this.pool.prefetchTotal(type), exhausted: this.exhausted.has(type),
+      type,
+      buffered: this.buffered(type),
+      capacity: this.capacity(type),
+      prefetch: this.pool.prefetchTotal(type),
+      exhausted: this.exhausted.has(type),
     }));
   }
 
@@ -123,8 +130,15 @@ export class Buffers {
     return this.types().map((type) => {
       const c = this.counters.get(type)!;
       return {
-        type, rate: c.rate.perSecond(5, now), history: c.rate.history(60, now), instances: this.pool.instanceCount(type), capacity: this.capacity(type),
-        buffered: this.buffered(type), running: this.pool.runningCount(type), done: c.done, failed: c.failed,
+        type,
+        rate: c.rate.perSecond(5, now),
+        history: c.rate.history(60, now),
+        instances: this.pool.instanceCount(type),
+        capacity: this.capacity(type),
+        buffered: this.buffered(type),
+        running: this.pool.runningCount(type),
+        done: c.done,
+        failed: c.failed,
       };
     });
   }

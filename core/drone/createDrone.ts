@@ -27,8 +27,13 @@ export function createDrone(opts: CreateDroneOptions): Drone<PgQueue> {
     onError: (err) => drone?.health.down(err),
   });
   drone = new Drone({
-    config, logger: opts.logger, queue, pool: new WorkerPool(config.workers, opts.logger), openLocalQueue,
-    databaseLabel: redactUrl(opts.connectionString), hotReload: opts.hotReload,
+    config,
+    logger: opts.logger,
+    queue,
+    pool: new WorkerPool(config.workers, opts.logger),
+    openLocalQueue,
+    databaseLabel: redactUrl(opts.connectionString),
+    hotReload: opts.hotReload,
   });
   return drone;
 }

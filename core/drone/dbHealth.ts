@@ -13,7 +13,12 @@ export class DatabaseHealth {
   private loggedAt = 0;
 
   /** `url` without its password; `log` is read at each use (the drone's logger gains its id at start). */
-  constructor(private readonly url: string, private readonly log: () => Logger, private readonly defaultRetryMs: number, private readonly changed: () => void) {}
+  constructor(
+    private readonly url: string,
+    private readonly log: () => Logger,
+    private readonly defaultRetryMs: number,
+    private readonly changed: () => void,
+  ) {}
 
   up(): void {
     if (this.connected) return;
@@ -69,6 +74,12 @@ export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (!e) return false;
   // ENOENT: a Unix socket (the embedded server's) that is gone while its server is down.
-  if (typeof e.code === 'string' && (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|ENOENT)$/.test(e.code) || /^(08|57P0)/.test(e.code))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(e.message ?? '');
+  if (
+    typeof e.code === 'string' &&
+    (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN|ENOENT)$/.test(e.code) || /^(08|57P0)/.test(e.code))
+  )
+    return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Client has encountered a connection error/i.test(
+    e.message ?? '',
+  );
 }

@@ -75,7 +75,12 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
     this.queue = opts.queue;
     this.pool = opts.pool;
     this.buffers = new Buffers(this.pool, this.config.maxPerWorker);
-    this.health = new DatabaseHealth(opts.databaseLabel, () => this.log, this.config.pollIntervalMs, () => this.changed());
+    this.health = new DatabaseHealth(
+      opts.databaseLabel,
+      () => this.log,
+      this.config.pollIntervalMs,
+      () => this.changed(),
+    );
     this.sync = new SyncLoop(this);
     this.outcomes = new OutcomeRecorder(this, (finished) => this.sync.add(finished));
     this.heartbeat = new Heartbeat(this, this.startedAt, () => this.wake());
@@ -102,10 +107,13 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
     this.log.info(`drone ${this.id} starting: types ${this.buffers.types().join(', ') || '(none)'}; local queue ${this.local.path}`);
     try {
       await this.pool.start();
-      await this.health.retryUntilUp(async () => {
-        await this.queue.migrate();
-        await this.queue.heartbeat(this.heartbeat.row(), cfg.leaseMs);
-      }, () => this.state === 'stopping');
+      await this.health.retryUntilUp(
+        async () => {
+          await this.queue.migrate();
+          await this.queue.heartbeat(this.heartbeat.row(), cfg.leaseMs);
+        },
+        () => this.state === 'stopping',
+      );
       await this.recover();
     } catch (err) {
       await this.abandon();
@@ -118,7 +126,9 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
       this.sync.trigger();
     });
     wakeups.on('connected', () => this.wake());
-    wakeups.on('disconnected', (err) => this.log.warn(`lost the wake-up connection (${reason(err)}); reconnecting, polling every ${cfg.pollIntervalMs} ms meanwhile`));
+    wakeups.on('disconnected', (err) =>
+      this.log.warn(`lost the wake-up connection (${reason(err)}); reconnecting, polling every ${cfg.pollIntervalMs} ms meanwhile`),
+    );
     wakeups.start();
     this.every(cfg.pollIntervalMs, () => {
       this.wake();
@@ -240,8 +250,17 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
   snapshot(): DroneSnapshot {
     const now = Date.now();
     return {
-      id: this.id, host: os.hostname(), pid: process.pid, state: this.state, startedAt: this.startedAt, database: this.health.view(),
-      types: this.buffers.stats(now), workers: this.pool.instances(), outbox: this.sync.outboxSize, edges: this.edges.snapshot(now), hotReload: this.hotReloader !== null,
+      id: this.id,
+      host: os.hostname(),
+      pid: process.pid,
+      state: this.state,
+      startedAt: this.startedAt,
+      database: this.health.view(),
+      types: this.buffers.stats(now),
+      workers: this.pool.instances(),
+      outbox: this.sync.outboxSize,
+      edges: this.edges.snapshot(now),
+      hotReload: this.hotReloader !== null,
     };
   }
 

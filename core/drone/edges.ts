@@ -24,7 +24,12 @@ class Edge {
   private readonly latencies = new Float64Array(LATENCIES);
   private seen = 0;
 
-  constructor(readonly id: string, readonly kind: PipelineEdge['kind'], readonly from: string, readonly to: string) {}
+  constructor(
+    readonly id: string,
+    readonly kind: PipelineEdge['kind'],
+    readonly from: string,
+    readonly to: string,
+  ) {}
 
   latency(ms: number): void {
     this.latencies[this.seen++ % LATENCIES] = Math.max(0, ms);
@@ -86,7 +91,13 @@ export class EdgeMeter {
 
   snapshot(now = Date.now()): PipelineEdge[] {
     return [...this.edges.values()].map((e) => ({
-      id: e.id, kind: e.kind, from: e.from, to: e.to, count: e.count, rate: e.rate.perSecond(5, now), latencyMs: e.median(),
+      id: e.id,
+      kind: e.kind,
+      from: e.from,
+      to: e.to,
+      count: e.count,
+      rate: e.rate.perSecond(5, now),
+      latencyMs: e.median(),
     }));
   }
 }

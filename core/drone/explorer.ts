@@ -58,7 +58,13 @@ export class DroneExplorer {
     const rows = await local.trace(traceId, TRACE_LIMITS);
     if (rows.length === 0) return null;
     const root = rows.find((r) => r.parentId === null) ?? rows[0];
-    const [logs, replays] = await Promise.all([local.logsOf(rows.map((r) => r.id), TRACE_MAX_LOG_LINES), local.replaysOf(traceId)]);
+    const [logs, replays] = await Promise.all([
+      local.logsOf(
+        rows.map((r) => r.id),
+        TRACE_MAX_LOG_LINES,
+      ),
+      local.replaysOf(traceId),
+    ]);
     const schema = this.drone.pool.schema(root.type);
     // The schema is checked against the whole data, which a cut input is not (at most 1 MiB, one step).
     const data = schema === null ? root.dataJson : ((await local.stepAsync(root.id))?.dataJson ?? root.dataJson);
@@ -111,12 +117,20 @@ export class DroneExplorer {
     const step = local.step(stepId);
     if (!step) throw new Error(`stepId: no step ${stepId} in this drone's local queue (never here, or no longer kept)`);
     if (!pool.serves(step.type)) throw new Error(`stepId: step ${stepId} is of type ${JSON.stringify(step.type)}, which this drone has no worker for any more`);
-    const root = step.parentId === null ? step : (await local.trace(step.rootId, TRACE_LIMITS)).find((r) => r.parentId === null) ?? step;
-    const [id] = await queue.enqueue([{
-      type: step.type, data: data === undefined ? JSON.parse(step.dataJson) : data, postback: root.postback, replayOf: `${step.rootId}:${step.id}`,
-    }]);
+    const root = step.parentId === null ? step : ((await local.trace(step.rootId, TRACE_LIMITS)).find((r) => r.parentId === null) ?? step);
+    const [id] = await queue.enqueue([
+      {
+        type: step.type,
+        data: data === undefined ? JSON.parse(step.dataJson) : data,
+        postback: root.postback,
+        replayOf: `${step.rootId}:${step.id}`,
+      },
+    ]);
     local.addReplay(id, step.rootId, step.id);
-    log.info(`replaying step ${step.id} (${step.type}) of task ${step.rootId} as task ${id}${data === undefined ? '' : ', with edited data'}`, { task: id, type: step.type });
+    log.info(`replaying step ${step.id} (${step.type}) of task ${step.rootId} as task ${id}${data === undefined ? '' : ', with edited data'}`, {
+      task: id,
+      type: step.type,
+    });
     return { id };
   }
 
@@ -154,7 +168,12 @@ export class DroneExplorer {
 export function debugSession(type: string, instance: string, a: InspectorAddress, taskId: string | null): DebugSession {
   const ws = a.webSocketUrl.slice('ws://'.length);
   return {
-    type, instance, host: a.host, port: a.port, webSocketUrl: a.webSocketUrl,
-    devtoolsUrl: `devtools://devtools/bundled/js_app.html?ws=${ws}`, taskId,
+    type,
+    instance,
+    host: a.host,
+    port: a.port,
+    webSocketUrl: a.webSocketUrl,
+    devtoolsUrl: `devtools://devtools/bundled/js_app.html?ws=${ws}`,
+    taskId,
   };
 }

@@ -16,7 +16,11 @@ export class Heartbeat {
   private beating = false;
   private lastRescue = 0;
 
-  constructor(private readonly drone: DroneContext, private readonly startedAt: number, private readonly rescued: () => void) {}
+  constructor(
+    private readonly drone: DroneContext,
+    private readonly startedAt: number,
+    private readonly rescued: () => void,
+  ) {}
 
   row(): DroneRow {
     return droneRow(this.drone.id, this.drone.buffers.types(), this.startedAt);

@@ -11,7 +11,10 @@ import type { DroneContext } from './ports.js';
 /** A failure of `step`, bounded whoever wrote it (it is recorded locally and sent to Postgres), with its retry delay. */
 export function failureOf(step: Step, error: string, stack: string | null, retry: ResolvedConfig['retry']): Outcome {
   return {
-    kind: 'failed', step, error: cutText(error, MAX_ERROR_BYTES), stack: cutNullable(stack, MAX_STACK_BYTES),
+    kind: 'failed',
+    step,
+    error: cutText(error, MAX_ERROR_BYTES),
+    stack: cutNullable(stack, MAX_STACK_BYTES),
     retryInMs: retryDelayMs(step.attempt, retry.baseMs, retry.maxMs),
   };
 }
@@ -21,7 +24,12 @@ export function outcomeOf(step: Step, result: ChildResult, serves: (type: string
   if (!result.ok) return failureOf(step, result.error, result.stack, retry);
   if (result.next === undefined) return { kind: 'done', step, resultJson: result.json };
   if (serves(result.next)) return { kind: 'hop', step, nextType: result.next, nextDataJson: result.json };
-  return failureOf(step, `the ${step.type} worker chained to local:${result.next}, but this drone has no worker for ${JSON.stringify(result.next)}`, null, retry);
+  return failureOf(
+    step,
+    `the ${step.type} worker chained to local:${result.next}, but this drone has no worker for ${JSON.stringify(result.next)}`,
+    null,
+    retry,
+  );
 }
 
 /**
@@ -38,7 +46,10 @@ export class OutcomeRecorder {
   private inFlight = 0;
   private lastRecordAt = 0;
 
-  constructor(private readonly drone: DroneContext, private readonly finished: (chains: Finished[]) => void) {}
+  constructor(
+    private readonly drone: DroneContext,
+    private readonly finished: (chains: Finished[]) => void,
+  ) {}
 
   /** Nothing scheduled and nothing on its way to the local queue. */
   get idle(): boolean {

@@ -6,7 +6,10 @@ export class RateMeter {
   private readonly buckets: Float64Array;
   private head: number;
 
-  constructor(private readonly seconds = 300, now = Date.now()) {
+  constructor(
+    private readonly seconds = 300,
+    now = Date.now(),
+  ) {
     this.buckets = new Float64Array(seconds);
     this.head = Math.floor(now / 1000);
   }

@@ -9,7 +9,7 @@ const compiled = new WeakMap<object, ValidateFunction | string>();
  * there is no schema). A schema Ajv cannot compile is reported as the problem.
  */
 export function schemaProblem(schema: unknown, dataJson: string): string | null {
-  if (schema === null || typeof schema !== 'object' && typeof schema !== 'boolean') return null;
+  if (schema === null || (typeof schema !== 'object' && typeof schema !== 'boolean')) return null;
   if (typeof schema === 'boolean') return schema ? null : 'the schema accepts nothing (false)';
   let validate = compiled.get(schema);
   if (validate === undefined) {

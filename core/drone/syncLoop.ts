@@ -79,9 +79,19 @@ export class SyncLoop {
     let claimed;
     try {
       // With nothing to claim, the plain delete: a statement far cheaper to plan than the claim.
-      claimed = wants.length === 0
-        ? (await d.queue.complete(d.id, acks.map((f) => ({ id: f.rootId, resultJson: 'null', postback: null }))), [])
-        : await d.queue.claim(d.id, wants, d.config.leaseMs, acks.map((f) => f.rootId));
+      claimed =
+        wants.length === 0
+          ? (await d.queue.complete(
+              d.id,
+              acks.map((f) => ({ id: f.rootId, resultJson: 'null', postback: null })),
+            ),
+            [])
+          : await d.queue.claim(
+              d.id,
+              wants,
+              d.config.leaseMs,
+              acks.map((f) => f.rootId),
+            );
       d.health.up();
     } catch (err) {
       // The connection may have broken after Postgres committed the claim: settle that first next
@@ -164,7 +174,10 @@ export class SyncLoop {
       const problem = schema === null ? null : schemaProblem(schema, s.dataJson);
       if (problem === null) continue;
       this.schemaChecked.set(s.type, Infinity);
-      this.drone.log.warn(`a ${s.type} task does not match the type's payload schema: ${problem} (task ${s.rootId}; said once per type)`, { task: s.rootId, type: s.type });
+      this.drone.log.warn(`a ${s.type} task does not match the type's payload schema: ${problem} (task ${s.rootId}; said once per type)`, {
+        task: s.rootId,
+        type: s.type,
+      });
     }
   }
 
@@ -203,7 +216,9 @@ export class SyncLoop {
     for (const f of entries) if (f.state === 'done' && f.postback !== null) d.edges.postback(f.type, f.postback, now - f.finishedAt, now);
     // History is trimmed as fast as it grows. Nothing waits for this commit: should the drone die
     // first, it sends the acknowledgement again after its restart, which changes nothing.
-    d.local.ack(entries, d.config.localQueue.history.keepSteps).catch((err) => d.log.warn(`could not mark ${entries.length} acknowledged outcome(s) in the local queue: ${reason(err)}`));
+    d.local
+      .ack(entries, d.config.localQueue.history.keepSteps)
+      .catch((err) => d.log.warn(`could not mark ${entries.length} acknowledged outcome(s) in the local queue: ${reason(err)}`));
     const gone = new Set(entries);
     this.outbox = this.outbox.filter((f) => !gone.has(f));
   }

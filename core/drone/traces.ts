@@ -14,15 +14,32 @@ export function parseReplayOf(text: string | null): { traceId: string; stepId: n
 function traceStep(s: StepRow, logs: StepLog[], running: RunningLookup): TraceStep {
   const started = s.state === 'queued' ? running(s) : undefined;
   return {
-    stepId: s.id, parentId: s.parentId, type: s.type, state: typeof started === 'number' ? 'running' : s.state, attempt: s.attempt,
-    input: s.dataJson, output: s.resultJson, error: s.error, stack: s.stack, queuedAt: s.queuedAt,
-    startedAt: typeof started === 'number' ? started : s.startedAt, finishedAt: s.finishedAt, ackedAt: s.ackedAt,
+    stepId: s.id,
+    parentId: s.parentId,
+    type: s.type,
+    state: typeof started === 'number' ? 'running' : s.state,
+    attempt: s.attempt,
+    input: s.dataJson,
+    output: s.resultJson,
+    error: s.error,
+    stack: s.stack,
+    queuedAt: s.queuedAt,
+    startedAt: typeof started === 'number' ? started : s.startedAt,
+    finishedAt: s.finishedAt,
+    ackedAt: s.ackedAt,
     logs: logs.filter((l) => l.stepId === s.id).map(({ time, level, msg }) => ({ time, level, msg })),
   };
 }
 
 /** A trace from the steps of one global task (every attempt, oldest first). A `local:` hop's output is the next step's input. */
-export function buildTrace(traceId: string, rows: StepRow[], logs: StepLog[], running: RunningLookup, replays: string[], schemaProblem: string | null): Trace | null {
+export function buildTrace(
+  traceId: string,
+  rows: StepRow[],
+  logs: StepLog[],
+  running: RunningLookup,
+  replays: string[],
+  schemaProblem: string | null,
+): Trace | null {
   if (rows.length === 0) return null;
   const steps = rows.map((r) => traceStep(r, logs, running));
   const byParent = new Map(rows.filter((r) => r.parentId !== null).map((r) => [r.parentId!, r]));
@@ -37,8 +54,16 @@ export function taskRow(root: StepHead, chain: StepHead[], running: RunningLooku
   const ended = last.state === 'done' || last.state === 'failed';
   const state: TaskRow['state'] = ended ? (last.state as 'done' | 'failed') : typeof running(last) === 'number' ? 'running' : 'queued';
   return {
-    traceId: root.rootId, stepId: root.id, type: root.type, lastType: last.type, state, steps: chain.length,
-    createdAt: root.createdAt, queuedAt: root.queuedAt, finishedAt: ended ? last.finishedAt : null, error: last.error,
+    traceId: root.rootId,
+    stepId: root.id,
+    type: root.type,
+    lastType: last.type,
+    state,
+    steps: chain.length,
+    createdAt: root.createdAt,
+    queuedAt: root.queuedAt,
+    finishedAt: ended ? last.finishedAt : null,
+    error: last.error,
   };
 }
 

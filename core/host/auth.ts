@@ -74,7 +74,8 @@ export function checkAccess(req: IncomingMessage, url: URL, policy: AccessPolicy
   const wrongHost = checkHost(req, policy);
   if (wrongHost) return wrongHost;
   if (isSocket) {
-    if (url.searchParams.has('token')) return 'a token in the /api URL is not accepted (proxies and logs keep URLs); send the login cookie or Authorization: Bearer';
+    if (url.searchParams.has('token'))
+      return 'a token in the /api URL is not accepted (proxies and logs keep URLs); send the login cookie or Authorization: Bearer';
     const origin = req.headers.origin;
     // Non-browser clients send no Origin; browsers always do, and it must be this server.
     if (origin !== undefined) {

@@ -62,11 +62,19 @@ export function attachConnection(ws: WebSocket, service: ApiService, log: Logger
       text = JSON.stringify({ id, ...out } as Response);
     } catch (err) {
       // A result JSON cannot hold (a cycle, a BigInt, a string past V8's limit): say so instead.
-      text = JSON.stringify({ id, ok: false, error: { code: 'failed', message: `${method}: the answer could not be sent as JSON: ${(err as Error).message}` } });
+      text = JSON.stringify({
+        id,
+        ok: false,
+        error: { code: 'failed', message: `${method}: the answer could not be sent as JSON: ${(err as Error).message}` },
+      });
     }
     if (text.length > limits.maxResponseBytes / 3 && Buffer.byteLength(text) > limits.maxResponseBytes) {
       const size = Buffer.byteLength(text);
-      text = JSON.stringify({ id, ok: false, error: { code: 'failed', message: `${method}: the answer is ${MiB(size)}; the UI host sends at most ${MiB(limits.maxResponseBytes)} per answer` } });
+      text = JSON.stringify({
+        id,
+        ok: false,
+        error: { code: 'failed', message: `${method}: the answer is ${MiB(size)}; the UI host sends at most ${MiB(limits.maxResponseBytes)} per answer` },
+      });
     }
     sendText(text);
   };
@@ -100,11 +108,15 @@ export function attachConnection(ws: WebSocket, service: ApiService, log: Logger
     }
     const method = typeof req.method === 'string' ? req.method.slice(0, 100) : String(req.method);
     if (inFlight >= limits.maxInFlight) {
-      answer(req.id, method, { ok: false, error: { code: 'busy', message: `${method}: this connection already has ${limits.maxInFlight} calls running; wait for their answers and call again` } });
+      answer(req.id, method, {
+        ok: false,
+        error: { code: 'busy', message: `${method}: this connection already has ${limits.maxInFlight} calls running; wait for their answers and call again` },
+      });
       return;
     }
     inFlight++;
-    service.dispatch(req.method, req.args)
+    service
+      .dispatch(req.method, req.args)
       .catch((err: unknown) => ({ ok: false as const, error: { code: 'failed' as const, message: `${method}: ${(err as Error)?.message ?? String(err)}` } }))
       .then((out) => {
         inFlight--;

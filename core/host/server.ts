@@ -76,7 +76,9 @@ let exitHook = false;
 export async function startHost(service: ApiService & { readonly log: Logger }, opts: HostOptions): Promise<RunningHost> {
   const loopback = isLoopbackHost(opts.host);
   if (!loopback && !opts.tls) {
-    throw new Error(`--ui ${opts.host}: off loopback the UI is served over TLS only (the token would cross the network in clear): give --certfile FILE and --keyfile FILE, or bind to 127.0.0.1`);
+    throw new Error(
+      `--ui ${opts.host}: off loopback the UI is served over TLS only (the token would cross the network in clear): give --certfile FILE and --keyfile FILE, or bind to 127.0.0.1`,
+    );
   }
   const token = opts.token ?? newToken();
   if (token.length < MIN_TOKEN_LENGTH || /[^\x21-\x7e]/.test(token)) {
@@ -99,11 +101,15 @@ export async function startHost(service: ApiService & { readonly log: Logger }, 
     const isPage = req.method === 'GET' || req.method === 'HEAD';
     // The login: the printed URL carries the token once; it becomes a cookie and leaves the address bar.
     const offered = isPage ? url.searchParams.get('token') : null;
-    const denied = offered === null
-      ? checkAccess(req, url, policy, false)
-      : checkHost(req, policy) ?? (sameToken(offered, token) ? null : 'wrong token in the login URL');
+    const denied =
+      offered === null ? checkAccess(req, url, policy, false) : (checkHost(req, policy) ?? (sameToken(offered, token) ? null : 'wrong token in the login URL'));
     if (denied) {
-      res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8', 'WWW-Authenticate': 'Bearer realm="swarmage"', 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+      res.writeHead(401, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'WWW-Authenticate': 'Bearer realm="swarmage"',
+        'Cache-Control': 'no-store',
+        ...SECURITY_HEADERS,
+      });
       res.end(`Unauthorized: ${denied}.\n\n${HOW_TO_GET_IN}\n`);
       return;
     }
@@ -165,7 +171,14 @@ export async function startHost(service: ApiService & { readonly log: Logger }, 
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'EADDRINUSE' ? `--ui: ${opts.host}:${opts.port} is already in use; choose another port` : `--ui: cannot listen on ${opts.host}:${opts.port}: ${err.message}`)));
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `--ui: ${opts.host}:${opts.port} is already in use; choose another port`
+            : `--ui: cannot listen on ${opts.host}:${opts.port}: ${err.message}`,
+        ),
+      ),
+    );
     server.listen(opts.port, opts.host, () => resolve());
   });
   server.on('error', (err) => log.error(`UI server: ${err.message}`));
@@ -179,9 +192,18 @@ export async function startHost(service: ApiService & { readonly log: Logger }, 
   let infoFile: string | null = null;
   if (opts.serverInfo !== false) {
     try {
-      infoFile = writeServerInfo({
-        pid: process.pid, url, loginUrl, token, configFile: opts.serverInfo?.configFile ?? null, started: new Date().toISOString(),
-      }, address.port, opts.serverInfo?.dir);
+      infoFile = writeServerInfo(
+        {
+          pid: process.pid,
+          url,
+          loginUrl,
+          token,
+          configFile: opts.serverInfo?.configFile ?? null,
+          started: new Date().toISOString(),
+        },
+        address.port,
+        opts.serverInfo?.dir,
+      );
       liveInfoFiles.add(infoFile);
       if (!exitHook) {
         exitHook = true;

@@ -36,7 +36,10 @@ export class LogRing implements LogSink {
   private dropped = 0;
   private sizes: number[] = [];
   private listeners = new Set<(line: LogLine) => void>();
-  constructor(readonly capacity = 5000, readonly maxBytes = 16 * 1024 * 1024) {}
+  constructor(
+    readonly capacity = 5000,
+    readonly maxBytes = 16 * 1024 * 1024,
+  ) {}
   write(line: LogLine): void {
     const size = lineBytes(line);
     this.lines.push(line);
@@ -136,10 +139,18 @@ export class Logger {
     const line: LogLine = { ...this.fields, ...fields, seq: ++root.seq, time: Date.now(), level, msg: cutText(msg, MAX_LOG_LINE_BYTES) };
     for (const sink of this.sinks) sink.write(line);
   }
-  debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.log('info', msg, fields); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.log('warn', msg, fields); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.log('error', msg, fields); }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.log('debug', msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.log('info', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.log('warn', msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.log('error', msg, fields);
+  }
   close(): void {
     for (const sink of this.sinks) sink.close?.();
   }

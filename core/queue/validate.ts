@@ -11,7 +11,8 @@ export class TaskInputError extends Error {
 /** Validates a task before it reaches the database; returns its data as JSON text. */
 export function checkNewTask(t: NewTask, where = 'task'): string {
   checkTypeName(t?.type, `${where}.type`);
-  if (t.type.startsWith('local:')) throw new TaskInputError(`${where}.type: "local:" only chains inside a drone; enqueue ${JSON.stringify(t.type.slice(6))} instead`);
+  if (t.type.startsWith('local:'))
+    throw new TaskInputError(`${where}.type: "local:" only chains inside a drone; enqueue ${JSON.stringify(t.type.slice(6))} instead`);
   if (t.postback != null) checkTypeName(t.postback, `${where}.postback`);
   if (t.priority != null && !Number.isSafeInteger(t.priority)) throw new TaskInputError(`${where}.priority: expected an integer, got ${String(t.priority)}`);
   if (t.priority != null && (t.priority < -(2 ** 31) || t.priority > 2 ** 31 - 1)) throw new TaskInputError(`${where}.priority: out of range (${t.priority})`);

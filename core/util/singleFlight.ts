@@ -6,7 +6,10 @@ export class SingleFlight {
   private running = false;
   private again = false;
 
-  constructor(private readonly fn: () => Promise<void>, private readonly canStart: () => boolean = () => true) {}
+  constructor(
+    private readonly fn: () => Promise<void>,
+    private readonly canStart: () => boolean = () => true,
+  ) {}
 
   get busy(): boolean {
     return this.running;

@@ -81,14 +81,24 @@ function log(level: 'debug' | 'info' | 'warn' | 'error', t: ChildTask, args: unk
 
 /** What a task's failure records; cut here so the results pipe carries no megabyte error lines. */
 function errorOf(err: unknown): { error: string; stack: string | null } {
-  if (err instanceof Error) return { error: cutText(String(err.message || err.name), MAX_ERROR_BYTES), stack: typeof err.stack === 'string' ? cutText(err.stack, MAX_STACK_BYTES) : null };
+  if (err instanceof Error)
+    return {
+      error: cutText(String(err.message || err.name), MAX_ERROR_BYTES),
+      stack: typeof err.stack === 'string' ? cutText(err.stack, MAX_STACK_BYTES) : null,
+    };
   return { error: cutText(typeof err === 'string' ? err : format(err), MAX_ERROR_BYTES), stack: null };
 }
 
 async function runOne(t: ChildTask): Promise<void> {
   const task = {
-    id: t.id, stepId: t.s, type: t.type, data: JSON.parse(t.d), attempt: t.attempt,
-    maxAttempts: t.maxAttempts, postback: t.postback, prev: t.prev,
+    id: t.id,
+    stepId: t.s,
+    type: t.type,
+    data: JSON.parse(t.d),
+    attempt: t.attempt,
+    maxAttempts: t.maxAttempts,
+    postback: t.postback,
+    prev: t.prev,
   };
   const ctx = {
     instance,
@@ -131,8 +141,10 @@ function encodeResult(s: number, out: unknown): ChildResult {
   }
   if (json === undefined) return { s, ok: false, error: `the worker returned a value that is not JSON-serialisable (${typeof value})`, stack: null };
   const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_PAYLOAD_BYTES) return { s, ok: false, error: `the worker returned ${bytes} bytes of JSON; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`, stack: null };
-  if (json.includes('\\u0000')) return { s, ok: false, error: 'the worker returned text containing the NUL character (\\u0000), which Postgres cannot store', stack: null };
+  if (bytes > MAX_PAYLOAD_BYTES)
+    return { s, ok: false, error: `the worker returned ${bytes} bytes of JSON; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`, stack: null };
+  if (json.includes('\\u0000'))
+    return { s, ok: false, error: 'the worker returned text containing the NUL character (\\u0000), which Postgres cannot store', stack: null };
   if (next !== undefined && next.length === 0) return { s, ok: false, error: 'the worker returned type "local:" with no task type after it', stack: null };
   return next === undefined ? { s, ok: true, json } : { s, ok: true, next, json };
 }
@@ -178,7 +190,10 @@ async function load(msg: Extract<ToChild, { t: 'init' }>): Promise<void> {
       worker = exp as UserWorker;
     }
     if (!worker || typeof worker.work !== 'function') {
-      send({ t: 'init-error', error: `${msg.modulePath}: the default export must be an object with a work(task, ctx) function, or a class whose instances have one` });
+      send({
+        t: 'init-error',
+        error: `${msg.modulePath}: the default export must be an object with a work(task, ctx) function, or a class whose instances have one`,
+      });
       return;
     }
     await worker.init?.(msg.config);

@@ -55,7 +55,11 @@ export function chargeExit(held: readonly Inflight[], exit: ExitContext, suspect
   const waiting: Step[] = [];
   for (const f of held) {
     if (f.startedAt !== null && unknown.length === 0) {
-      failures.push({ step: f.step, startedAt: f.startedAt, result: { s: f.step.id, ok: false, error: `${exit.instance}: ${exit.how} while running this task`, stack: null } });
+      failures.push({
+        step: f.step,
+        startedAt: f.startedAt,
+        result: { s: f.step.id, ok: false, error: `${exit.instance}: ${exit.how} while running this task`, stack: null },
+      });
     } else waiting.push(f.step);
   }
   const suspect = unknown.map((f) => f.step.id);

@@ -36,21 +36,27 @@ class DebugSession {
   private waiters: Array<() => void> = [];
 
   constructor(type: string, spec: ResolvedWorker, host: InstanceHost) {
-    this.instance = new Instance(`${type}~debug`, type, spec, {
-      ...host,
-      // Each process gets an inspector of its own (a restart picks another port).
-      spawning: () => {
-        this.inspector = null;
+    this.instance = new Instance(
+      `${type}~debug`,
+      type,
+      spec,
+      {
+        ...host,
+        // Each process gets an inspector of its own (a restart picks another port).
+        spawning: () => {
+          this.inspector = null;
+        },
+        stderrLine: (line) => {
+          const address = parseInspectorLine(line);
+          if (address) {
+            this.inspector = address;
+            for (const w of this.waiters.splice(0)) w();
+          }
+          return isInspectorNote(line);
+        },
       },
-      stderrLine: (line) => {
-        const address = parseInspectorLine(line);
-        if (address) {
-          this.inspector = address;
-          for (const w of this.waiters.splice(0)) w();
-        }
-        return isInspectorNote(line);
-      },
-    }, true);
+      true,
+    );
   }
 
   /** Resolves once the inspector said where it listens, or after `ms`. */

@@ -21,7 +21,11 @@ export class HotReloader {
   private readonly busy = new Map<string, Promise<void>>();
   private closed = false;
 
-  constructor(private readonly pool: Pick<WorkerPoolLike, 'modules' | 'restartType'>, private readonly log: Logger, private readonly graceMs: number) {}
+  constructor(
+    private readonly pool: Pick<WorkerPoolLike, 'modules' | 'restartType'>,
+    private readonly log: Logger,
+    private readonly graceMs: number,
+  ) {}
 
   start(): void {
     const modules = this.pool.modules();
@@ -48,12 +52,15 @@ export class HotReloader {
 
   private changed(file: string): void {
     clearTimeout(this.timers.get(file));
-    this.timers.set(file, setTimeout(() => {
-      this.timers.delete(file);
-      const prev = this.busy.get(file) ?? Promise.resolve();
-      const next = prev.then(() => this.reload(file));
-      this.busy.set(file, next);
-    }, DEBOUNCE_MS));
+    this.timers.set(
+      file,
+      setTimeout(() => {
+        this.timers.delete(file);
+        const prev = this.busy.get(file) ?? Promise.resolve();
+        const next = prev.then(() => this.reload(file));
+        this.busy.set(file, next);
+      }, DEBOUNCE_MS),
+    );
   }
 
   private async reload(file: string): Promise<void> {

@@ -5,7 +5,17 @@ import { fileURLToPath } from 'node:url';
 import type { ResolvedWorker } from '../config/load.js';
 import type { Step, StepLog } from '../queue/local/types.js';
 import type { Logger } from '../log/logger.js';
-import { EXIT_LINE, MAX_RESULT_LINE_CHARS, MAX_STEP_LOG_CHARS, RESULTS_FD, isFromChild, parseResultLine, type ChildTask, type FromChild, type ToChild } from './protocol.js';
+import {
+  EXIT_LINE,
+  MAX_RESULT_LINE_CHARS,
+  MAX_STEP_LOG_CHARS,
+  RESULTS_FD,
+  isFromChild,
+  parseResultLine,
+  type ChildTask,
+  type FromChild,
+  type ToChild,
+} from './protocol.js';
 import { readBoundedLines } from './lineReader.js';
 import { chargeExit, describeExit, respawnDelayMs } from './crashCharge.js';
 import type { Inflight, RunResult } from './runResult.js';
@@ -64,7 +74,13 @@ export class Instance {
   private reportedExit = false;
 
   /** `debug`: a "debug this type" instance, with the Node inspector on loopback. */
-  constructor(readonly id: string, readonly type: string, readonly spec: ResolvedWorker, private readonly host: InstanceHost, readonly debug = false) {}
+  constructor(
+    readonly id: string,
+    readonly type: string,
+    readonly spec: ResolvedWorker,
+    private readonly host: InstanceHost,
+    readonly debug = false,
+  ) {}
 
   get limit(): number {
     // A debug instance takes one task at a time: the user sits at its breakpoints.
@@ -165,7 +181,10 @@ export class Instance {
       this.kill(`did not finish loading within ${limitMs} ms`);
     }, limitMs);
     loading.unref();
-    void ready.then(() => clearTimeout(loading), () => clearTimeout(loading));
+    void ready.then(
+      () => clearTimeout(loading),
+      () => clearTimeout(loading),
+    );
     this.send({ t: 'init', modulePath: this.spec.modulePath, config: this.spec.config, type: this.type, instance: this.id });
     return ready;
   }
@@ -259,7 +278,16 @@ export class Instance {
   assign(steps: Step[]): void {
     const tasks: ChildTask[] = steps.map((s) => {
       this.inflight.set(s.id, { step: s, startedAt: null });
-      const t: ChildTask = { s: s.id, id: s.rootId, type: s.type, d: s.dataJson, attempt: s.attempt, maxAttempts: s.maxAttempts, postback: s.postback, prev: s.parentId };
+      const t: ChildTask = {
+        s: s.id,
+        id: s.rootId,
+        type: s.type,
+        d: s.dataJson,
+        attempt: s.attempt,
+        maxAttempts: s.maxAttempts,
+        postback: s.postback,
+        prev: s.parentId,
+      };
       if (this.host.suspects.has(s.id)) t.alone = true;
       return t;
     });
@@ -304,9 +332,11 @@ export class Instance {
     this.state = 'crashed';
     this.crashesInARow++;
     const delay = respawnDelayMs(this.crashesInARow, charge);
-    const charged = charge.failures.length ? 'failing the running task, '
-      : charge.suspect.length ? `${charge.suspect.length} task(s) it held may have run (batchResults: results unreported); they run again one at a time to find the one that crashed it; `
-      : '';
+    const charged = charge.failures.length
+      ? 'failing the running task, '
+      : charge.suspect.length
+        ? `${charge.suspect.length} task(s) it held may have run (batchResults: results unreported); they run again one at a time to find the one that crashed it; `
+        : '';
     this.log().warn(`${how}; ${charged}restarting in ${delay} ms`);
     if (charge.failures.length) this.host.results(charge.failures);
     if (charge.giveBack.length) this.host.requeue(charge.giveBack);
@@ -348,11 +378,18 @@ export class Instance {
   info(now: number): InstanceInfo {
     const first = this.inflight.values().next().value as Inflight | undefined;
     return {
-      id: this.id, type: this.type, pid: this.proc?.pid ?? null, state: this.state,
+      id: this.id,
+      type: this.type,
+      pid: this.proc?.pid ?? null,
+      state: this.state,
       currentTask: first?.startedAt != null ? first.step.rootId : null,
       runningForMs: first?.startedAt != null ? now - first.startedAt : null,
-      done: this.done, failed: this.failed, restarts: this.restarts, lastExit: this.lastExit,
-      codeVersion: this.codeVersion, debug: this.debug,
+      done: this.done,
+      failed: this.failed,
+      restarts: this.restarts,
+      lastExit: this.lastExit,
+      codeVersion: this.codeVersion,
+      debug: this.debug,
     };
   }
 

@@ -19,7 +19,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> implements WorkerPoolLi
   readonly suspects = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(workers: Record<string, ResolvedWorker[]>, public log: Logger) {
+  constructor(
+    workers: Record<string, ResolvedWorker[]>,
+    public log: Logger,
+  ) {
     super();
     const host: InstanceHost = {
       log: () => this.log,
@@ -33,7 +36,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> implements WorkerPoolLi
       stepLog: (line) => this.emit('stepLog', line),
     };
     for (const [type, specs] of Object.entries(workers)) {
-      this.byType.set(type, specs.map((spec, i) => new Instance(specs.length > 1 ? `${type}#${i + 1}` : type, type, spec, host)));
+      this.byType.set(
+        type,
+        specs.map((spec, i) => new Instance(specs.length > 1 ? `${type}#${i + 1}` : type, type, spec, host)),
+      );
     }
     this.debugging = new DebugSessions(host);
   }

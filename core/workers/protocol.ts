@@ -32,15 +32,13 @@ export interface ChildTask {
   alone?: true;
 }
 
-export type ToChild =
-  | { t: 'init'; modulePath: string; config: unknown; type: string; instance: string }
-  | { t: 'run'; tasks: ChildTask[] }
-  | { t: 'stop' };
+export type ToChild = { t: 'init'; modulePath: string; config: unknown; type: string; instance: string } | { t: 'run'; tasks: ChildTask[] } | { t: 'stop' };
 
 /** `at`: when the step began running in the worker (ms since epoch), for its trace's waterfall. */
 export type ChildResult = { at?: number } & (
   | { s: number; ok: true; /** set when the result chains to a local type */ next?: string; json: string }
-  | { s: number; ok: false; error: string; stack: string | null });
+  | { s: number; ok: false; error: string; stack: string | null }
+);
 
 export type FromChild =
   /** schema: the module's exported JSON Schema for its task data, when it has one. */
@@ -66,10 +64,14 @@ export function isFromChild(m: unknown): m is FromChild {
   if (typeof m !== 'object' || m === null) return false;
   const msg = m as Record<string, unknown>;
   switch (msg.t) {
-    case 'ready': return true;
-    case 'init-error': return typeof msg.error === 'string';
-    case 'log': return typeof msg.msg === 'string' && LEVELS.has(msg.level as string) && (msg.s === undefined || typeof msg.s === 'number');
-    default: return false;
+    case 'ready':
+      return true;
+    case 'init-error':
+      return typeof msg.error === 'string';
+    case 'log':
+      return typeof msg.msg === 'string' && LEVELS.has(msg.level as string) && (msg.s === undefined || typeof msg.s === 'number');
+    default:
+      return false;
   }
 }
 

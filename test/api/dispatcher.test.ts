@@ -6,11 +6,16 @@ import { METHOD_NAMES, type Handlers } from '../../core/api/contract.js';
 /** Handlers that record what reached them: the dispatcher must let only valid calls through. */
 function recording() {
   const calls: Array<[string, unknown]> = [];
-  const handlers = Object.fromEntries(METHOD_NAMES.map((m) => [m, async (args: unknown) => {
-    calls.push([m, args]);
-    if (m === 'drone.pause') throw new Error('the drone is not running');
-    return { echoed: args };
-  }])) as unknown as Handlers;
+  const handlers = Object.fromEntries(
+    METHOD_NAMES.map((m) => [
+      m,
+      async (args: unknown) => {
+        calls.push([m, args]);
+        if (m === 'drone.pause') throw new Error('the drone is not running');
+        return { echoed: args };
+      },
+    ]),
+  ) as unknown as Handlers;
   return { calls, dispatch: createDispatcher(handlers) };
 }
 

@@ -20,7 +20,11 @@ import { listServerInfo, serverInfoDir, type ServerInfo } from '../../core/host/
 import { swarmageHome } from '../../core/db/paths.js';
 import type { DroneService } from '../../core/service/droneService.js';
 
-interface Got { status: number; body: string; headers: http.IncomingHttpHeaders }
+interface Got {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+}
 
 /** `rawPath` goes on the request line as it is (a URL string would be normalised first). */
 function request(url: string, opts: { method?: string; headers?: Record<string, string>; ca?: Buffer; rawPath?: string } = {}): Promise<Got> {
@@ -128,7 +132,7 @@ describe('the headless host: access', () => {
     const s = await ApiSocket.open(apiUrl(h), { Cookie, Origin: h.url.replace(/\/$/, '') });
     assert.equal((await s.call('drone.snapshot', {})).ok, true);
     s.close();
-    assert.equal(await ApiSocket.closedWith(apiUrl(h), { Cookie, Origin: 'http://evil.example' }), 4401, 'another site\'s page, even with the cookie');
+    assert.equal(await ApiSocket.closedWith(apiUrl(h), { Cookie, Origin: 'http://evil.example' }), 4401, "another site's page, even with the cookie");
   });
 
   it('admits tools with Authorization: Bearer, and keeps refusing foreign Host names on loopback (DNS rebinding)', async () => {
@@ -171,10 +175,21 @@ describe('the headless host: access', () => {
       assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
       assert.equal(fs.statSync(h.infoFile).mode & 0o777, 0o600);
       const info = JSON.parse(fs.readFileSync(h.infoFile, 'utf8')) as ServerInfo;
-      assert.deepEqual({ ...info, started: typeof info.started }, {
-        pid: process.pid, url: h.url, loginUrl: h.loginUrl, token: h.token, configFile, started: 'string',
-      });
-      assert.deepEqual(listServerInfo(dir).map((i) => i.loginUrl), [h.loginUrl]);
+      assert.deepEqual(
+        { ...info, started: typeof info.started },
+        {
+          pid: process.pid,
+          url: h.url,
+          loginUrl: h.loginUrl,
+          token: h.token,
+          configFile,
+          started: 'string',
+        },
+      );
+      assert.deepEqual(
+        listServerInfo(dir).map((i) => i.loginUrl),
+        [h.loginUrl],
+      );
     } finally {
       await h.close();
     }
@@ -186,15 +201,31 @@ describe('the headless host: access', () => {
     const dir = tmpDir();
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     const stale = path.join(dir, `ui-${dead}-7420.json`);
-    fs.writeFileSync(stale, JSON.stringify({ pid: dead, url: 'http://127.0.0.1:7420/', loginUrl: 'http://127.0.0.1:7420/?token=t', token: 't', configFile: null, started: 'x' }));
+    fs.writeFileSync(
+      stale,
+      JSON.stringify({ pid: dead, url: 'http://127.0.0.1:7420/', loginUrl: 'http://127.0.0.1:7420/?token=t', token: 't', configFile: null, started: 'x' }),
+    );
     const live = path.join(dir, `ui-${process.pid}-7421.json`);
-    fs.writeFileSync(live, JSON.stringify({ pid: process.pid, url: 'http://127.0.0.1:7421/', loginUrl: 'http://127.0.0.1:7421/?token=u', token: 'u', configFile: null, started: 'y' }));
-    assert.deepEqual(listServerInfo(dir).map((i) => i.url), ['http://127.0.0.1:7421/']);
+    fs.writeFileSync(
+      live,
+      JSON.stringify({
+        pid: process.pid,
+        url: 'http://127.0.0.1:7421/',
+        loginUrl: 'http://127.0.0.1:7421/?token=u',
+        token: 'u',
+        configFile: null,
+        started: 'y',
+      }),
+    );
+    assert.deepEqual(
+      listServerInfo(dir).map((i) => i.url),
+      ['http://127.0.0.1:7421/'],
+    );
     assert.equal(fs.existsSync(stale), false);
     assert.equal(fs.existsSync(live), true);
   });
 
-  it('keeps server files in $XDG_RUNTIME_DIR/swarmage where there is one, else in the swarmage home\'s run folder', () => {
+  it("keeps server files in $XDG_RUNTIME_DIR/swarmage where there is one, else in the swarmage home's run folder", () => {
     const saved = process.env.XDG_RUNTIME_DIR;
     try {
       process.env.XDG_RUNTIME_DIR = '/run/user/1234';

@@ -39,10 +39,21 @@ function neverReadingClient(h: RunningHost): Promise<{ socket: net.Socket; close
     let head = '';
     socket.on('error', () => (closed = true)); // EPIPE / ECONNRESET: the server closed it
     socket.on('close', () => (closed = true));
-    socket.once('connect', () => socket.write([
-      'GET /api HTTP/1.1', `Host: ${hostname}:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
-      `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13', `Authorization: Bearer ${h.token}`, '', '',
-    ].join('\r\n')));
+    socket.once('connect', () =>
+      socket.write(
+        [
+          'GET /api HTTP/1.1',
+          `Host: ${hostname}:${port}`,
+          'Upgrade: websocket',
+          'Connection: Upgrade',
+          `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}`,
+          'Sec-WebSocket-Version: 13',
+          `Authorization: Bearer ${h.token}`,
+          '',
+          '',
+        ].join('\r\n'),
+      ),
+    );
     const onData = (d: Buffer) => {
       head += d.toString('latin1');
       if (!head.includes('\r\n\r\n')) return;
@@ -101,9 +112,19 @@ describe('the headless host: no call takes the drone down', () => {
     const answers = await Promise.all(Array.from({ length: 200 }, () => s.call('tasks.request', { type: 'flood-unserved', data: 1, timeoutMs: 3000 })));
     const busy = answers.filter((a) => !a.ok && a.error.code === 'busy');
     assert.equal(busy.length, 200 - n);
-    assert.deepEqual(busy.map((a) => a.id), Array.from({ length: 200 - n }, (_, i) => i + n + 1), 'the first ones ran, every later one was refused');
-    assert.match(!busy[0].ok ? busy[0].error.message : '', /^tasks\.request: this connection already has 8 calls running; wait for their answers and call again$/);
-    assert.ok(answers.slice(0, n).every((a) => !a.ok && a.error.code === 'failed' && /no answer/.test(a.error.message)), 'the ones that ran timed out as such');
+    assert.deepEqual(
+      busy.map((a) => a.id),
+      Array.from({ length: 200 - n }, (_, i) => i + n + 1),
+      'the first ones ran, every later one was refused',
+    );
+    assert.match(
+      !busy[0].ok ? busy[0].error.message : '',
+      /^tasks\.request: this connection already has 8 calls running; wait for their answers and call again$/,
+    );
+    assert.ok(
+      answers.slice(0, n).every((a) => !a.ok && a.error.code === 'failed' && /no answer/.test(a.error.message)),
+      'the ones that ran timed out as such',
+    );
     assert.equal(await count('flood-unserved'), n, 'the refused calls enqueued nothing');
     assert.equal((await s.call('drone.snapshot', {})).ok, true, 'the same socket is served again');
   });
@@ -116,7 +137,10 @@ describe('the headless host: no call takes the drone down', () => {
     assert.equal(res.ok, false);
     if (!res.ok) {
       assert.equal(res.error.code, 'invalid_args');
-      assert.equal(res.error.message, 'tasks.enqueue: count: 2000 copies of data of 1048576 bytes (as JSON) make 2000.0 MiB; one call enqueues at most 32.0 MiB of data: lower count or make data smaller');
+      assert.equal(
+        res.error.message,
+        'tasks.enqueue: count: 2000 copies of data of 1048576 bytes (as JSON) make 2000.0 MiB; one call enqueues at most 32.0 MiB of data: lower count or make data smaller',
+      );
     }
     assert.equal(await count('big-enqueue'), 0);
     const fits = await s.call('tasks.enqueue', { type: 'big-enqueue', data, count: 3 });
@@ -163,11 +187,16 @@ describe('the headless host: no call takes the drone down', () => {
       sent += DEFAULT_LIMITS.maxInFlight;
       await sleep(20);
     }
-    assert.ok(slow.closed(), `the host closed the connection (after ${sent} calls for ${(sent * bytes / 1024 / 1024).toFixed(0)} MiB of answers)`);
+    assert.ok(slow.closed(), `the host closed the connection (after ${sent} calls for ${((sent * bytes) / 1024 / 1024).toFixed(0)} MiB of answers)`);
     const grown = (process.memoryUsage().rss - before) / 1024 / 1024;
     assert.ok(grown < 300, `RSS grew by ${grown.toFixed(0)} MB`);
     const logs = await other.call('logs.recent', {});
-    assert.ok(logs.ok && (logs.result as LogLine[]).some((l) => /closed the UI connection from .*: it is not reading \(\d+\.\d MiB waiting, the bound is 32\.0 MiB\)/.test(l.msg)));
+    assert.ok(
+      logs.ok &&
+        (logs.result as LogLine[]).some((l) =>
+          /closed the UI connection from .*: it is not reading \(\d+\.\d MiB waiting, the bound is 32\.0 MiB\)/.test(l.msg),
+        ),
+    );
     assert.equal((await other.call('drone.snapshot', {})).ok, true, 'another client is still served');
     slow.socket.destroy();
   });
@@ -175,17 +204,20 @@ describe('the headless host: no call takes the drone down', () => {
   it('a request line whose target is no URL path ("//") is answered 400, not thrown; the host keeps serving', async () => {
     const h = await host();
     const { hostname, port } = new URL(h.url);
-    const raw = (text: string) => new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(port), hostname, () => socket.write(text));
-      let got = '';
-      socket.on('data', (d) => (got += d));
-      socket.on('end', () => resolve(got));
-      socket.on('error', reject);
-      socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(text.split('\r\n')[0])}`)));
-    });
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), hostname, () => socket.write(text));
+        let got = '';
+        socket.on('data', (d) => (got += d));
+        socket.on('end', () => resolve(got));
+        socket.on('error', reject);
+        socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(text.split('\r\n')[0])}`)));
+      });
     for (const target of ['//', '//[::', '//@']) {
       assert.match(await raw(`GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: close\r\n\r\n`), /^HTTP\/1\.1 400 /, target);
-      const upgrade = await raw(`GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const upgrade = await raw(
+        `GET ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
       assert.match(upgrade, /^HTTP\/1\.1 404 /, `upgrade to ${target}`);
     }
     const s = await open(h);

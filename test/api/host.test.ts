@@ -13,11 +13,13 @@ import type { Snapshot } from '../../core/api/contract.js';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -63,12 +65,22 @@ describe('the headless host', () => {
     assert.equal(snap.ok, true);
     const data = (snap as { result: Snapshot }).result;
     assert.equal(data.app.state, 'running');
-    assert.deepEqual(data.drone!.types.map((t) => [t.type, t.capacity]), [['factorial', 15], ['hexadecimal', 30]]);
+    assert.deepEqual(
+      data.drone!.types.map((t) => [t.type, t.capacity]),
+      [
+        ['factorial', 15],
+        ['hexadecimal', 30],
+      ],
+    );
     const answer = await s.call('tasks.request', { type: 'factorial', data: 5, timeoutMs: 20_000 });
     assert.equal(answer.ok && (answer.result as { result: unknown }).result, '78');
-    await waitFor('a snapshot showing the work', () => s.events.some((e) => e.event === 'snapshot' && (e.data as Snapshot).drone?.types.find((t) => t.type === 'hexadecimal')?.done));
+    await waitFor('a snapshot showing the work', () =>
+      s.events.some((e) => e.event === 'snapshot' && (e.data as Snapshot).drone?.types.find((t) => t.type === 'hexadecimal')?.done),
+    );
     await s.call('tasks.enqueue', { type: 'nobody-serves-this', data: 1 });
-    await waitFor('its log line pushed', () => s.events.some((e) => e.event === 'logs' && (e.data as Array<{ msg: string }>).some((l) => /enqueued 1 nobody-serves-this task/.test(l.msg))));
+    await waitFor('its log line pushed', () =>
+      s.events.some((e) => e.event === 'logs' && (e.data as Array<{ msg: string }>).some((l) => /enqueued 1 nobody-serves-this task/.test(l.msg))),
+    );
   });
 
   it('refuses bad messages and bad arguments with a clear error', async () => {
@@ -117,7 +129,12 @@ describe('the headless host', () => {
     const snap = (await s.call('drone.snapshot', {})) as { result: Snapshot };
     assert.equal(snap.result.drone!.types[0].capacity, 5);
     // Every task enqueued before the restart is answered exactly once: none lost.
-    await waitFor('50 answers', async () => (await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE type = 'answers'`)).rows[0].n === 50, 60_000, 100);
+    await waitFor(
+      '50 answers',
+      async () => (await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE type = 'answers'`)).rows[0].n === 50,
+      60_000,
+      100,
+    );
     const answers = (await sql.query(`SELECT data FROM ${schema}.tasks WHERE type = 'answers'`)).rows;
     assert.ok(answers.every((r) => r.data === (5040).toString(16)));
   });

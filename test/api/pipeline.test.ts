@@ -47,7 +47,10 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
       const trace = await finishedTrace(service, id);
       for (const s of trace.steps) {
         assert.ok(s.startedAt !== null, `step ${s.stepId} (${s.type}) of task ${id} has no start time`);
-        assert.ok(s.queuedAt <= s.startedAt && s.startedAt <= s.finishedAt!, `step ${s.stepId}: queued ${s.queuedAt}, started ${s.startedAt}, finished ${s.finishedAt}`);
+        assert.ok(
+          s.queuedAt <= s.startedAt && s.startedAt <= s.finishedAt!,
+          `step ${s.stepId}: queued ${s.queuedAt}, started ${s.startedAt}, finished ${s.finishedAt}`,
+        );
       }
     }
   });
@@ -58,17 +61,24 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
     const trace = await finishedTrace(service, id);
     assert.equal(trace.traceId, id);
     assert.match(trace.postback!, /./, 'a request has a postback');
-    assert.deepEqual(trace.steps.map((s) => [s.type, s.state, s.input, s.output]), [
-      ['factorial', 'hopped', '5', '"120"'],
-      ['hexadecimal', 'done', '"120"', '"78"'],
-    ]);
+    assert.deepEqual(
+      trace.steps.map((s) => [s.type, s.state, s.input, s.output]),
+      [
+        ['factorial', 'hopped', '5', '"120"'],
+        ['hexadecimal', 'done', '"120"', '"78"'],
+      ],
+    );
     const [first, last] = trace.steps;
     assert.equal(last.parentId, first.stepId);
     for (const s of trace.steps) {
       assert.ok(s.queuedAt <= s.startedAt! && s.startedAt! <= s.finishedAt!, 'waiting, then running, then finished');
       assert.equal(s.attempt, 1);
     }
-    assert.deepEqual(first.logs.map((l) => [l.level, l.msg]), [['debug', '5! = 120']], 'the worker\'s ctx.log line is kept with its step');
+    assert.deepEqual(
+      first.logs.map((l) => [l.level, l.msg]),
+      [['debug', '5! = 120']],
+      "the worker's ctx.log line is kept with its step",
+    );
     assert.deepEqual(last.logs, []);
     assert.equal(trace.replayOf, null);
     assert.deepEqual(trace.replays, []);
@@ -106,7 +116,11 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
     for (const id of ids) await finishedTrace(service, id);
     const search = (q: Record<string, unknown>) => call(service, 'tasks.search', q) as Promise<{ rows: TaskRow[]; next: number | null }>;
     const threes = await search({ where: { path: '$', op: '=', value: 3 } });
-    assert.deepEqual(threes.rows.map((r) => r.traceId), [...ids].reverse(), 'newest first');
+    assert.deepEqual(
+      threes.rows.map((r) => r.traceId),
+      [...ids].reverse(),
+      'newest first',
+    );
     assert.equal(threes.next, null);
     const row = threes.rows[0];
     assert.deepEqual([row.type, row.lastType, row.state, row.steps, row.error], ['factorial', 'hexadecimal', 'done', 2, null]);
@@ -115,7 +129,7 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
     const failed = await search({ state: 'failed' });
     assert.ok(failed.rows.some((r) => r.traceId === bad && r.lastType === 'factorial' && /integer from 0 to 10000/.test(r.error!)));
     assert.ok(failed.rows.every((r) => r.state === 'failed'));
-    assert.ok((await search({ type: 'hexadecimal' })).rows.length === 0, 'type is the first step\'s');
+    assert.ok((await search({ type: 'hexadecimal' })).rows.length === 0, "type is the first step's");
     const onHop = await search({ edge: 'local:factorial>hexadecimal', limit: 500 });
     assert.ok(onHop.rows.length >= 24 && onHop.rows.every((r) => r.steps === 2));
     assert.ok(!onHop.rows.some((r) => r.traceId === bad), 'a failed first step never crossed the hop');
@@ -136,7 +150,10 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
       before = page.next;
     }
     assert.deepEqual(paged, all);
-    assert.deepEqual(all, [...all].sort((a, b) => b - a));
+    assert.deepEqual(
+      all,
+      [...all].sort((a, b) => b - a),
+    );
   });
 
   it('replay with an edited payload creates a new task linked to the original, with the new result; a later step replays from its recorded input', async () => {
@@ -154,16 +171,23 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
 
     const { id: fromStep2 } = await call(service, 'tasks.replay', { stepId: hex.stepId });
     const second = await finishedTrace(service, fromStep2);
-    assert.deepEqual(second.steps.map((s) => [s.type, s.input, s.output]), [['hexadecimal', '"120"', '"78"']], 'step 2 alone, from step 1\'s recorded output');
+    assert.deepEqual(
+      second.steps.map((s) => [s.type, s.input, s.output]),
+      [['hexadecimal', '"120"', '"78"']],
+      "step 2 alone, from step 1's recorded output",
+    );
     assert.deepEqual(second.replayOf, { traceId: id, stepId: hex.stepId });
 
     const again = await call(service, 'tasks.trace', { traceId: id });
     assert.deepEqual(again!.replays, [replayId, fromStep2], 'the original lists its replays; its own history is unchanged');
-    assert.deepEqual(again!.steps.map((s) => s.output), ['"120"', '"78"']);
+    assert.deepEqual(
+      again!.steps.map((s) => s.output),
+      ['"120"', '"78"'],
+    );
   });
 
   it('types.schema returns the schema a worker module exports (or null); a task that does not match is flagged in its trace', async () => {
-    const factorial = await call(service, 'types.schema', { type: 'factorial' }) as { type: string; maximum: number };
+    const factorial = (await call(service, 'types.schema', { type: 'factorial' })) as { type: string; maximum: number };
     assert.equal(factorial.type, 'integer');
     assert.equal(factorial.maximum, 10000);
     assert.equal(await call(service, 'types.schema', { type: 'hexadecimal' }), null);
@@ -172,10 +196,15 @@ describe('pipeline debugging: edges, traces, the task explorer, replay, schemas 
     assert.match(trace.schemaProblem!, /must be integer/);
     // Claimed tasks are sampled (one per type and second): one warning per type, once one is seen.
     const warned = () => service.ring.recent().filter((l) => /^a factorial task does not match the type's payload schema: .*must be integer/.test(l.msg));
-    await waitFor('the warning', async () => {
-      if (warned().length === 0) await call(service, 'tasks.enqueue', { type: 'factorial', data: 'five', maxAttempts: 1 });
-      return warned().length > 0;
-    }, 30_000, 300);
+    await waitFor(
+      'the warning',
+      async () => {
+        if (warned().length === 0) await call(service, 'tasks.enqueue', { type: 'factorial', data: 'five', maxAttempts: 1 });
+        return warned().length > 0;
+      },
+      30_000,
+      300,
+    );
     const [more] = (await call(service, 'tasks.enqueue', { type: 'factorial', data: [], maxAttempts: 1 })).ids;
     await finishedTrace(service, more);
     assert.equal(warned().length, 1, 'said once per type');
@@ -224,8 +253,14 @@ describe('traces of running and chatty steps', () => {
   });
 
   it('a step a worker is running shows as running (trace and explorer); a step keeps its first 200 log lines of at most 4 KB', async () => {
-    const [hung, chatty] = await d.drone.queue.enqueue([{ type: 'chatty', data: { hang: true } }, { type: 'chatty', data: { lines: 250, chars: 5000 } }]);
-    const running = await waitFor('the hung step running', async () => { const t = await d.drone.explorer.trace(hung); return t?.steps[0].state === 'running' ? t : null; });
+    const [hung, chatty] = await d.drone.queue.enqueue([
+      { type: 'chatty', data: { hang: true } },
+      { type: 'chatty', data: { lines: 250, chars: 5000 } },
+    ]);
+    const running = await waitFor('the hung step running', async () => {
+      const t = await d.drone.explorer.trace(hung);
+      return t?.steps[0].state === 'running' ? t : null;
+    });
     assert.ok(running.steps[0].startedAt! >= running.steps[0].queuedAt);
 
     const trace = await waitFor('the chatty step done with its logs', async () => {
@@ -237,14 +272,23 @@ describe('traces of running and chatty steps', () => {
     assert.ok(logs.every((l) => l.msg.length === 4096 && l.level === 'info'));
     assert.equal(logs[199].msg.split(':')[0], '199', 'the first 200, in order');
     await waitFor('every line in the live log', () => d.ring.recent().filter((l) => l.task === chatty).length === 250);
-    assert.deepEqual((await d.drone.explorer.searchTasks({ state: 'running', limit: 10 })).rows.map((r) => r.traceId), [hung]);
-    assert.deepEqual((await d.drone.explorer.searchTasks({ state: 'done', limit: 10 })).rows.map((r) => r.traceId), [chatty]);
+    assert.deepEqual(
+      (await d.drone.explorer.searchTasks({ state: 'running', limit: 10 })).rows.map((r) => r.traceId),
+      [hung],
+    );
+    assert.deepEqual(
+      (await d.drone.explorer.searchTasks({ state: 'done', limit: 10 })).rows.map((r) => r.traceId),
+      [chatty],
+    );
 
     // History is in the local queue: it survives a restart of the drone.
     await d.drone.stop();
     d = await startDrone(url, schema, config);
     const after = (await d.drone.explorer.trace(chatty))!;
-    assert.deepEqual(after.steps.map((s) => [s.stepId, s.state, s.output, s.logs.length]), [[trace.steps[0].stepId, 'done', '{"lines":250,"chars":5000}', 200]]);
+    assert.deepEqual(
+      after.steps.map((s) => [s.stepId, s.state, s.output, s.logs.length]),
+      [[trace.steps[0].stepId, 'done', '{"lines":250,"chars":5000}', 200]],
+    );
     assert.ok(after.steps[0].ackedAt! >= after.steps[0].finishedAt!);
   });
 });

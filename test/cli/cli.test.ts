@@ -36,7 +36,12 @@ describe('the swarmage CLI', () => {
       const ids = await runCli(['enqueue', 'nobody-serves', '{"a":1}', '--count', '3'], { cwd: demo, env });
       assert.equal(ids.code, 0, ids.stderr);
       assert.equal(ids.stdout.trim().split('\n').length, 3);
-      assert.ok(ids.stdout.trim().split('\n').every((l) => /^\d+$/.test(l)));
+      assert.ok(
+        ids.stdout
+          .trim()
+          .split('\n')
+          .every((l) => /^\d+$/.test(l)),
+      );
 
       const status = await runCli(['status'], { cwd: demo, env });
       assert.equal(status.code, 0, status.stderr);
@@ -98,7 +103,10 @@ describe('the swarmage CLI', () => {
 
     it('a module that never finishes loading stops the drone after timeoutMs (at least 10 s), naming it', async () => {
       const schema = freshSchema();
-      const file = configIn(tmpDir(), { queue: { config: { schema } }, workers: { slowpoke: { module: path.join(FIXTURES, 'workers/never-loads.js'), timeoutMs: 1500 } } });
+      const file = configIn(tmpDir(), {
+        queue: { config: { schema } },
+        workers: { slowpoke: { module: path.join(FIXTURES, 'workers/never-loads.js'), timeoutMs: 1500 } },
+      });
       const res = await runCli(['drone', '--config', file], { env: { SWARMAGE_DATABASE_URL: url } });
       assert.equal(res.code, 1);
       assert.match(res.stderr, /workers\.slowpoke\.module: did not finish loading within 10000 ms \(timeoutMs of workers\.slowpoke, at least 10000 ms\)/);

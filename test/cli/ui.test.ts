@@ -18,10 +18,12 @@ const TOKEN = 'a-token-from-a-file-0123456789';
 
 function status(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      })
+      .on('error', reject);
   });
 }
 
@@ -35,7 +37,10 @@ describe('swarmage drone --ui and swarmage ui', () => {
   it('refuses a token on the command line, naming the ways that do not show in ps', async () => {
     const r = await runCli(['drone', '--ui', '7420', '--token', 'x'.repeat(32)]);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, 'swarmage drone: --token is not accepted: a command line shows in "ps" to every user of the machine; put the token in a file and give --token-file FILE, or set SWARMAGE_UI_TOKEN (see swarmage drone --help)\n');
+    assert.equal(
+      r.stderr,
+      'swarmage drone: --token is not accepted: a command line shows in "ps" to every user of the machine; put the token in a file and give --token-file FILE, or set SWARMAGE_UI_TOKEN (see swarmage drone --help)\n',
+    );
   });
 
   it('refuses bad UI options with one line each', async () => {
@@ -45,8 +50,16 @@ describe('swarmage drone --ui and swarmage ui', () => {
     fs.writeFileSync(short, 'abc\n');
     const cert = selfSignedCert();
     const cases: Array<[string[], number, RegExp]> = [
-      [['--ui', '0.0.0.0:0'], 1, /^swarmage drone: --ui 0\.0\.0\.0: off loopback the UI is served over TLS only \(the token would cross the network in clear\): give --certfile FILE and --keyfile FILE, or bind to 127\.0\.0\.1\n$/],
-      [['--ui', '0', '--token-file', short], 2, /^swarmage drone: --token-file .*short\.txt: the token must be at least 16 printable characters without spaces \(got 3\)/],
+      [
+        ['--ui', '0.0.0.0:0'],
+        1,
+        /^swarmage drone: --ui 0\.0\.0\.0: off loopback the UI is served over TLS only \(the token would cross the network in clear\): give --certfile FILE and --keyfile FILE, or bind to 127\.0\.0\.1\n$/,
+      ],
+      [
+        ['--ui', '0', '--token-file', short],
+        2,
+        /^swarmage drone: --token-file .*short\.txt: the token must be at least 16 printable characters without spaces \(got 3\)/,
+      ],
       [['--ui', '0', '--token-file', path.join(dir, 'missing.txt')], 2, /^swarmage drone: --token-file: cannot read .*missing\.txt: ENOENT/],
       [['--ui', '0', '--certfile', cert?.certFile ?? 'cert.pem'], 2, /^swarmage drone: --certfile and --keyfile go together: give both/],
       [['--token-file', short], 2, /^swarmage drone: --token-file goes with --ui \[HOST:\]PORT/],
@@ -64,7 +77,10 @@ describe('swarmage drone --ui and swarmage ui', () => {
     const env = { XDG_RUNTIME_DIR: runtime };
     const tokenFile = path.join(dir, 'ui-token');
     fs.writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
-    const d = spawnDrone(String((config.queue as { config: { connectionString: string } }).config.connectionString), dir, config, { env, args: ['--ui', '127.0.0.1:0', '--token-file', tokenFile] });
+    const d = spawnDrone(String((config.queue as { config: { connectionString: string } }).config.connectionString), dir, config, {
+      env,
+      args: ['--ui', '127.0.0.1:0', '--token-file', tokenFile],
+    });
     try {
       const m = await waitFor('the login URL', () => /swarmage: operator UI on (http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+))\n/.exec(d.output()), 60_000);
       const [, loginUrl, port, token] = m;
@@ -75,10 +91,16 @@ describe('swarmage drone --ui and swarmage ui', () => {
 
       const list = await runCli(['ui'], { env });
       assert.equal(list.code, 0, list.stderr);
-      assert.match(list.stdout, new RegExp(`^${loginUrl.replace(/[.?]/g, '\\$&')}  pid ${d.proc.pid}, since \\S+, ${path.join(dir, 'swarmage.config.json').replace(/\./g, '\\.')}\\n$`));
+      assert.match(
+        list.stdout,
+        new RegExp(`^${loginUrl.replace(/[.?]/g, '\\$&')}  pid ${d.proc.pid}, since \\S+, ${path.join(dir, 'swarmage.config.json').replace(/\./g, '\\.')}\\n$`),
+      );
       const json = await runCli(['ui', '--json'], { env });
       const [info] = JSON.parse(json.stdout);
-      assert.deepEqual({ pid: info.pid, loginUrl: info.loginUrl, token: info.token, url: info.url }, { pid: d.proc.pid, loginUrl, token: TOKEN, url: `http://127.0.0.1:${port}/` });
+      assert.deepEqual(
+        { pid: info.pid, loginUrl: info.loginUrl, token: info.token, url: info.url },
+        { pid: d.proc.pid, loginUrl, token: TOKEN, url: `http://127.0.0.1:${port}/` },
+      );
       const others = await runCli(['ui'], { env: { XDG_RUNTIME_DIR: tmpDir() } });
       assert.match(others.stdout, /^No running drone UI of this user \(looked in .*\)/, 'found through its folder only');
       await waitFor('the drone to run', () => /drone \S+ running on/.test(d.output()), 60_000);

@@ -41,7 +41,10 @@ describe('drones across crashes', () => {
   /** Every enqueued task has exactly one postback and nothing else is left on the queue. */
   async function assertAllDoneOnce(schema: string, ids: string[]) {
     const rows = (await sql.query(`SELECT type, state, data FROM ${schema}.tasks`)).rows;
-    assert.ok(rows.every((r) => r.type === 'done' && r.state === 'available'), `left over: ${JSON.stringify(rows.filter((r) => r.type !== 'done').slice(0, 3))}`);
+    assert.ok(
+      rows.every((r) => r.type === 'done' && r.state === 'available'),
+      `left over: ${JSON.stringify(rows.filter((r) => r.type !== 'done').slice(0, 3))}`,
+    );
     const answered = rows.map((r) => r.data.id as string);
     assert.equal(new Set(answered).size, answered.length, 'no task answered twice');
     assert.deepEqual([...answered].sort(), [...ids].sort(), 'every task answered');
@@ -101,7 +104,10 @@ describe('drones across crashes', () => {
     const ids = await enqueue(schema, 40);
     const slow = { leaseMs: 1500, workers: { rec: { module: path.join(FIXTURES, 'workers/record.js'), config: { file: runs, delayMs: 200 }, prefetch: 1 } } };
     const a = drone(tmpDir(), schema, runs, slow);
-    const aId = await waitFor('A to claim', async () => (await sql.query(`SELECT claimed_by FROM ${schema}.tasks WHERE state = 'claimed' LIMIT 1`)).rows[0]?.claimed_by);
+    const aId = await waitFor(
+      'A to claim',
+      async () => (await sql.query(`SELECT claimed_by FROM ${schema}.tasks WHERE state = 'claimed' LIMIT 1`)).rows[0]?.claimed_by,
+    );
     a.proc.kill('SIGKILL');
     await a.exited;
     const b = drone(tmpDir(), schema, runs, { leaseMs: 1500 });

@@ -22,10 +22,15 @@ describe('the drone against a global queue in memory', () => {
 
   function start(maxPerWorker = 50) {
     const dir = tmpDir();
-    const config = resolveConfig({
-      workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js'), prefetch: 5 } },
-      maxPerWorker, pollIntervalMs: 100, localQueue: { path: path.join(dir, 'local.sqlite') },
-    }, { dir });
+    const config = resolveConfig(
+      {
+        workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js'), prefetch: 5 } },
+        maxPerWorker,
+        pollIntervalMs: 100,
+        localQueue: { path: path.join(dir, 'local.sqlite') },
+      },
+      { dir },
+    );
     const ring = new LogRing(10_000);
     const logger = new Logger('debug', [ring]);
     const queue = new MemoryQueue();
@@ -46,7 +51,10 @@ describe('the drone against a global queue in memory', () => {
     assert.equal(ackedInClaims + completes.reduce((n, c) => n + c.n, 0), 600);
     assert.ok(ackedInClaims > 0, 'acknowledgements ride on claims');
     assert.ok(claims.length + completes.length < 600 / 2, `${claims.length} claims and ${completes.length} completes for 600 tasks`);
-    assert.ok(claims.every((c) => c.n <= 50), 'no claim asks for more than the buffer holds');
+    assert.ok(
+      claims.every((c) => c.n <= 50),
+      'no claim asks for more than the buffer holds',
+    );
   });
 
   it('keeps its buffer within capacity while tasks wait', async () => {
@@ -56,10 +64,14 @@ describe('the drone against a global queue in memory', () => {
     await queue.enqueue(Array.from({ length: 200 }, () => ({ type: 'echo', data: null })));
     drone.resume();
     let most = 0;
-    await waitFor('all done', () => {
-      most = Math.max(most, drone.buffered('echo'));
-      return queue.done.length === 200;
-    }, 30_000);
+    await waitFor(
+      'all done',
+      () => {
+        most = Math.max(most, drone.buffered('echo'));
+        return queue.done.length === 200;
+      },
+      30_000,
+    );
     assert.ok(most <= 20, `buffered ${most} of a capacity of 20`);
   });
 
@@ -76,7 +88,10 @@ describe('the drone against a global queue in memory', () => {
     // The queue counts a task done inside the call; the drone marks the database reachable when the answer is in.
     await waitFor('all 50 acknowledged, the database reachable again', () => queue.done.length === 50 && drone.snapshot().database.connected, 20_000);
     const said = ring.recent().map((l) => l.msg);
-    assert.ok(said.some((m) => m.startsWith('database unreachable: memory')), said.join('\n'));
+    assert.ok(
+      said.some((m) => m.startsWith('database unreachable: memory')),
+      said.join('\n'),
+    );
     assert.ok(said.includes('database reachable again: memory'), said.join('\n'));
   });
 

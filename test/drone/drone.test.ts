@@ -50,7 +50,7 @@ describe('drone', () => {
   it('follows the local: chain and posts the final result back: factorial 5 → "78"', async () => {
     const { client, drone } = await setup({ workers: demoWorkers });
     assert.equal(await client.request('factorial', 5, { timeoutMs: 20_000 }), '78');
-    assert.equal(await client.request('factorial', 20, { timeoutMs: 20_000 }), (2432902008176640000n).toString(16));
+    assert.equal(await client.request('factorial', 20, { timeoutMs: 20_000 }), 2432902008176640000n.toString(16));
     const types = Object.fromEntries(drone.snapshot().types.map((t) => [t.type, t]));
     assert.ok(types.factorial.done >= 2 && types.hexadecimal.done >= 2, 'both steps ran in this drone');
   });
@@ -78,7 +78,11 @@ describe('drone', () => {
     const [bad] = await client.enqueueMany([{ type: 'faulty', data: { mode: 'throw' }, maxAttempts: 3 }]);
     const good = await client.request('faulty', { mode: 'ok', n: 1 }, { timeoutMs: 20_000 });
     assert.deepEqual(good, { ok: { mode: 'ok', n: 1 } });
-    const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [bad])).rows[0], 30_000);
+    const row = await waitFor(
+      'the failed state',
+      async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [bad])).rows[0],
+      30_000,
+    );
     assert.equal(row.attempts, 3);
     assert.match(row.last_error, /asked to throw \(attempt 3\)/);
     assert.match(row.last_error_stack, /faulty\.js/);
@@ -91,7 +95,11 @@ describe('drone', () => {
         retry: { baseMs: 20, maxMs: 100 },
       });
       const [bad] = await client.enqueueMany([{ type: 'faulty', data: { mode }, maxAttempts: 2 }]);
-      const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [bad])).rows[0], 30_000);
+      const row = await waitFor(
+        'the failed state',
+        async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [bad])).rows[0],
+        30_000,
+      );
       assert.equal(row.attempts, 2);
       assert.match(row.last_error, mode === 'hang' ? /timed out after 500 ms/ : mode === 'exit' ? /exited \(code 3\)/ : /exited \(signal SIGABRT\)/);
       // The instance came back and does ordinary work again.
@@ -101,23 +109,37 @@ describe('drone', () => {
   }
 
   it('fails a chain to a type this drone has no worker for, saying so', async () => {
-    const { client, schema } = await setup({ workers: { start: { module: path.join(FIXTURES, 'workers/chain-to-nowhere.js') } }, retry: { baseMs: 10, maxMs: 10 } });
+    const { client, schema } = await setup({
+      workers: { start: { module: path.join(FIXTURES, 'workers/chain-to-nowhere.js') } },
+      retry: { baseMs: 10, maxMs: 10 },
+    });
     const [id] = await client.enqueueMany([{ type: 'start', data: 1, maxAttempts: 1 }]);
-    const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0]);
+    const row = await waitFor(
+      'the failed state',
+      async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0],
+    );
     assert.match(row.last_error, /local:nobody-serves-this.*no worker for "nobody-serves-this"/);
   });
 
   it('fails a task whose result is not JSON-serialisable, with a clear error', async () => {
     const { client, schema } = await setup({ workers: { big: { module: path.join(FIXTURES, 'workers/unserialisable.js') } } });
     const [id] = await client.enqueueMany([{ type: 'big', maxAttempts: 1 }]);
-    const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0]);
+    const row = await waitFor(
+      'the failed state',
+      async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0],
+    );
     assert.match(row.last_error, /not JSON-serialisable/);
   });
 
   it('fails a task whose result holds NUL (Postgres cannot store it), and keeps going', async () => {
-    const { client, schema } = await setup({ workers: { nul: { module: path.join(FIXTURES, 'workers/nul.js') }, echo: { module: path.join(FIXTURES, 'workers/echo.js') } } });
+    const { client, schema } = await setup({
+      workers: { nul: { module: path.join(FIXTURES, 'workers/nul.js') }, echo: { module: path.join(FIXTURES, 'workers/echo.js') } },
+    });
     const [id] = await client.enqueueMany([{ type: 'nul', maxAttempts: 1 }]);
-    const row = await waitFor('the failed state', async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0]);
+    const row = await waitFor(
+      'the failed state',
+      async () => (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0],
+    );
     assert.match(row.last_error, /NUL character/);
     assert.equal(await client.request('echo', 'still fine', { timeoutMs: 20_000 }), 'still fine');
   });
@@ -154,7 +176,8 @@ describe('drone', () => {
     const out = path.join(tmpDir(), 'runs.txt');
     const { client, schema, drone } = await setup({
       workers: { slow: { module: path.join(FIXTURES, 'workers/record.js'), config: { file: out, delayMs: 300 }, prefetch: 1 } },
-      maxPerWorker: 10, shutdownGraceMs: 5000,
+      maxPerWorker: 10,
+      shutdownGraceMs: 5000,
     });
     await client.enqueueMany(Array.from({ length: 10 }, (_, i) => ({ type: 'slow', data: i })));
     await waitFor('a full buffer', () => drone.buffered('slow') === 10);

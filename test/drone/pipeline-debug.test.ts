@@ -34,7 +34,7 @@ describe('debug this type (Node inspector on loopback)', () => {
   });
 
   it('starts an instance with the inspector on 127.0.0.1 reachable only by its ws:// URL; the next task goes to it; undebug stops it', async () => {
-    const session = await call(service, 'workers.debug', { type: 'factorial' }) as DebugSession;
+    const session = (await call(service, 'workers.debug', { type: 'factorial' })) as DebugSession;
     assert.equal(session.type, 'factorial');
     assert.equal(session.host, '127.0.0.1');
     assert.ok(session.port > 0);
@@ -58,13 +58,16 @@ describe('debug this type (Node inspector on loopback)', () => {
 
     const { id, result } = await call(service, 'tasks.request', { type: 'factorial', data: 4 });
     assert.equal(result, '18', '4! = 24 = 0x18');
-    const again = await call(service, 'workers.debug', { type: 'factorial' }) as DebugSession;
+    const again = (await call(service, 'workers.debug', { type: 'factorial' })) as DebugSession;
     assert.equal(again.port, session.port, 'one session per type: a second call returns it');
     assert.equal(again.taskId, id, 'the next task went to the debug instance');
     assert.equal((await workersOf(service, 'factorial')).find((w) => w.debug)!.done, 1);
 
     await call(service, 'workers.undebug', { type: 'factorial' });
-    assert.deepEqual((await workersOf(service, 'factorial')).map((w) => w.debug), [false]);
+    assert.deepEqual(
+      (await workersOf(service, 'factorial')).map((w) => w.debug),
+      [false],
+    );
     await assert.rejects(fetch(`http://127.0.0.1:${session.port}/json/version`), 'the inspector is gone with its instance');
     assert.equal((await call(service, 'tasks.request', { type: 'factorial', data: 5 })).result, '78', 'the other instances go on');
     await call(service, 'workers.undebug', { type: 'factorial' }); // no session: nothing to do
@@ -81,7 +84,7 @@ describe('debug this type: another OS user on the machine', () => {
   });
 
   it('learns no ws:// URL from the inspector (as uid 65534)', { skip: process.getuid?.() !== 0 && 'needs root to run a process as another user' }, async () => {
-    const session = await call(service, 'workers.debug', { type: 'factorial' }) as DebugSession;
+    const session = (await call(service, 'workers.debug', { type: 'factorial' })) as DebugSession;
     const script = `Promise.all(['/json/list', '/json', '/json/version'].map((r) => fetch('http://127.0.0.1:${session.port}' + r)
       .then(async (res) => r + ' ' + res.status + ' ' + await res.text(), (e) => r + ' ' + e.message))).then((a) => console.log(a.join('\\n')))`;
     const child = spawn(process.execPath, ['-e', script], { uid: 65534, gid: 65534, cwd: '/', env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -130,14 +133,24 @@ describe('debug this type: a task the debug instance holds when the session ends
     try {
       await d.drone.explorer.debug('chatty');
       const [id] = await d.drone.queue.enqueue([{ type: 'chatty', data: { hangIfDebugged: true, lines: 1 } }]);
-      await waitFor('the debug instance running it', async () => d.drone.explorer.debugSession('chatty')?.taskId === id && (await d.drone.explorer.trace(id))?.steps[0].state === 'running');
+      await waitFor(
+        'the debug instance running it',
+        async () => d.drone.explorer.debugSession('chatty')?.taskId === id && (await d.drone.explorer.trace(id))?.steps[0].state === 'running',
+      );
       await d.drone.explorer.undebug('chatty');
       const trace = await waitFor('the task done elsewhere', async () => {
         const t = await d.drone.explorer.trace(id);
         return t?.steps.at(-1)?.state === 'done' ? t : null;
       });
-      assert.deepEqual(trace.steps.map((s) => [s.attempt, s.state]), [[1, 'done']], 'the same step, requeued, not failed');
-      assert.deepEqual(d.drone.snapshot().workers.map((w) => [w.id, w.debug]), [['chatty', false]]);
+      assert.deepEqual(
+        trace.steps.map((s) => [s.attempt, s.state]),
+        [[1, 'done']],
+        'the same step, requeued, not failed',
+      );
+      assert.deepEqual(
+        d.drone.snapshot().workers.map((w) => [w.id, w.debug]),
+        [['chatty', false]],
+      );
     } finally {
       await d.drone.stop();
     }
@@ -162,10 +175,15 @@ describe('hot reload', () => {
 
   const logged = (re: RegExp) => service.ring.recent().some((l) => re.test(l.msg));
   /** Every instance of the type runs this code version and takes work. */
-  const onVersion = (type: string, version: string) => waitFor(`every ${type} instance on code ${version}`, async () => {
-    const w = await workersOf(service, type);
-    return w.every((x) => x.codeVersion === version && (x.state === 'idle' || x.state === 'busy')) ? w : null;
-  }, 60_000);
+  const onVersion = (type: string, version: string) =>
+    waitFor(
+      `every ${type} instance on code ${version}`,
+      async () => {
+        const w = await workersOf(service, type);
+        return w.every((x) => x.codeVersion === version && (x.state === 'idle' || x.state === 'busy')) ? w : null;
+      },
+      60_000,
+    );
 
   it('an edited worker file restarts that type with the new code (codeVersion changes), the next result reflects it, no task is lost', async () => {
     assert.equal((await snapshot(service)).drone!.hotReload, true);
@@ -186,9 +204,16 @@ describe('hot reload', () => {
     assert.equal((await workersOf(service, 'factorial'))[0].codeVersion, factorialVersion, 'other types keep running their code');
     assert.equal((await call(service, 'tasks.request', { type: 'factorial', data: 5 })).result, 'v2:78');
 
-    await waitFor('300 answers', async () => (await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE type = 'reloaded'`)).rows[0].n === ids.length, 60_000);
+    await waitFor(
+      '300 answers',
+      async () => (await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE type = 'reloaded'`)).rows[0].n === ids.length,
+      60_000,
+    );
     const answers = (await sql.query(`SELECT data FROM ${schema}.tasks WHERE type = 'reloaded'`)).rows.map((r) => r.data);
-    assert.ok(answers.every((a) => a === '375f00' || a === 'v2:375f00'), 'each answer from the old code or the new');
+    assert.ok(
+      answers.every((a) => a === '375f00' || a === 'v2:375f00'),
+      'each answer from the old code or the new',
+    );
     assert.equal((await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE state = 'failed'`)).rows[0].n, 0, 'nothing failed');
   });
 

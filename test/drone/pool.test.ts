@@ -19,8 +19,14 @@ function alive(pid: number): boolean {
 }
 
 const spec = (): ResolvedWorker => ({
-  module: 'echo.js', modulePath: path.join(FIXTURES, 'workers/echo.js'), where: 'workers.echo',
-  config: {}, timeoutMs: 30_000, concurrency: 1, prefetch: 8, batchResults: false,
+  module: 'echo.js',
+  modulePath: path.join(FIXTURES, 'workers/echo.js'),
+  where: 'workers.echo',
+  config: {},
+  timeoutMs: 30_000,
+  concurrency: 1,
+  prefetch: 8,
+  batchResults: false,
 });
 
 describe('worker pool', () => {
@@ -43,7 +49,9 @@ describe('worker pool', () => {
     // Hold the event loop while the new process loads and sends "ready", so that the stop below
     // crosses that message: the pool sees "stop" first, "ready" after.
     const until = Date.now() + 1500;
-    while (Date.now() < until) { /* busy on purpose */ }
+    while (Date.now() < until) {
+      /* busy on purpose */
+    }
     const stopped = pool.stop(5000);
     await stopped;
     await sleep(1500); // longer than a respawn delay
@@ -62,8 +70,13 @@ describe('worker pool', () => {
     const file = path.join(tmpDir(), 'runs.txt');
     const ring = new LogRing();
     const worker: ResolvedWorker = {
-      ...spec(), module: 'kill-or-record.js', modulePath: path.join(FIXTURES, 'workers/kill-or-record.js'), where: 'workers.k',
-      config: { file }, prefetch: n, batchResults,
+      ...spec(),
+      module: 'kill-or-record.js',
+      modulePath: path.join(FIXTURES, 'workers/kill-or-record.js'),
+      where: 'workers.k',
+      config: { file },
+      prefetch: n,
+      batchResults,
     };
     const pool = new WorkerPool({ k: [worker] }, new Logger('debug', [ring]));
     pools.push(pool);
@@ -80,8 +93,17 @@ describe('worker pool', () => {
     await pool.start();
     for (let i = 0; i < n; i++) {
       pending.push({
-        id: i + 1, rootId: String(1000 + i), parentId: null, chain: [], type: 'k', dataJson: JSON.stringify({ i, mode: modes[i] ?? 'ok' }),
-        postback: null, attempt: 1, maxAttempts: 3, createdAt: Date.now(), queuedAt: Date.now(),
+        id: i + 1,
+        rootId: String(1000 + i),
+        parentId: null,
+        chain: [],
+        type: 'k',
+        dataJson: JSON.stringify({ i, mode: modes[i] ?? 'ok' }),
+        postback: null,
+        attempt: 1,
+        maxAttempts: 3,
+        createdAt: Date.now(),
+        queuedAt: Date.now(),
       });
     }
     // One message: the child runs the whole batch in one turn of its event loop.
@@ -90,7 +112,10 @@ describe('worker pool', () => {
     await pool.stop(5000);
     const runs = new Map<number, number>();
     for (const line of fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)) runs.set(Number(line), (runs.get(Number(line)) ?? 0) + 1);
-    const warnings = ring.recent().filter((l) => l.level === 'warn').map((l) => l.msg);
+    const warnings = ring
+      .recent()
+      .filter((l) => l.level === 'warn')
+      .map((l) => l.msg);
     return { results, runs, warnings };
   }
 
@@ -116,8 +141,14 @@ describe('worker pool', () => {
       } else {
         // The tasks before the killer finished in the same turn, unreported: they ran again (alone);
         // those after it had not started, and ran once.
-        assert.deepEqual(twice, Array.from({ length: 12 }, (_, i) => i));
-        assert.ok(warnings.some((w) => /30 task\(s\) it held may have run/.test(w)), warnings.join('\n'));
+        assert.deepEqual(
+          twice,
+          Array.from({ length: 12 }, (_, i) => i),
+        );
+        assert.ok(
+          warnings.some((w) => /30 task\(s\) it held may have run/.test(w)),
+          warnings.join('\n'),
+        );
       }
     });
   }

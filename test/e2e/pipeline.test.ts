@@ -63,7 +63,10 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     await view('trace');
     await page.getByTestId('trace-id-input').fill(id);
     await page.getByTestId('trace-id-open').click();
-    await page.getByTestId('trace-id').filter({ hasText: new RegExp(`^${id}$`) }).waitFor({ timeout: 20_000 });
+    await page
+      .getByTestId('trace-id')
+      .filter({ hasText: new RegExp(`^${id}$`) })
+      .waitFor({ timeout: 20_000 });
   };
 
   it('pipeline: the factorial → hexadecimal edge and a postback edge show non-zero rates while tasks flow', async () => {
@@ -82,7 +85,8 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
       const postback = 'postback:hexadecimal>answers';
       await waitFor(
         'both edges with a rate above zero',
-        async () => Number(await text(`edge-rate-${local}`)) > 0 && Number(await text(`edge-rate-${postback}`)) > 0 && Number(await text('node-rate-factorial')) > 0,
+        async () =>
+          Number(await text(`edge-rate-${local}`)) > 0 && Number(await text(`edge-rate-${postback}`)) > 0 && Number(await text('node-rate-factorial')) > 0,
         60_000,
         100,
       );
@@ -101,7 +105,10 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
       const id = ((await first.textContent()) ?? '').trim();
       await first.click();
       await page.getByTestId('view-trace').waitFor();
-      await page.getByTestId('trace-id').filter({ hasText: new RegExp(`^${id}$`) }).waitFor({ timeout: 20_000 });
+      await page
+        .getByTestId('trace-id')
+        .filter({ hasText: new RegExp(`^${id}$`) })
+        .waitFor({ timeout: 20_000 });
     } finally {
       flowing = false;
       await feeder;
@@ -110,10 +117,14 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
 
   it('trace: a factorial 5 task, found in the task explorer, shows both steps and "78"', async () => {
     const [id] = await enqueue({ type: 'factorial', data: 5 });
-    await waitFor('the task to finish', async () => {
-      const r = await service.dispatch('tasks.trace', { traceId: id });
-      return r.ok && (r.result as Trace | null)?.steps.at(-1)?.output === '"78"';
-    }, 30_000);
+    await waitFor(
+      'the task to finish',
+      async () => {
+        const r = await service.dispatch('tasks.trace', { traceId: id });
+        return r.ok && (r.result as Trace | null)?.steps.at(-1)?.output === '"78"';
+      },
+      30_000,
+    );
     await view('tasks');
     await page.getByTestId('explorer-type').fill('factorial');
     await page.getByTestId('explorer-state').selectOption('done');
@@ -123,10 +134,16 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     await page.getByTestId('explorer-search').click();
     await page.getByTestId(`task-row-${id}`).waitFor({ timeout: 20_000 });
     const rows = await page.getByTestId('explorer-rows').locator('tbody tr').allTextContents();
-    assert.ok(rows.every((r) => r.includes('factorial')), rows.join('\n'));
+    assert.ok(
+      rows.every((r) => r.includes('factorial')),
+      rows.join('\n'),
+    );
     await screenshot(page, 'explorer-factorial-5');
     await page.getByTestId(`task-open-${id}`).click();
-    await page.getByTestId('trace-id').filter({ hasText: new RegExp(`^${id}$`) }).waitFor({ timeout: 20_000 });
+    await page
+      .getByTestId('trace-id')
+      .filter({ hasText: new RegExp(`^${id}$`) })
+      .waitFor({ timeout: 20_000 });
     await page.getByTestId('trace-step-2').waitFor();
     assert.match(await text('trace-step-1'), /factorial/);
     assert.match(await text('trace-step-2'), /hexadecimal/);
@@ -169,7 +186,11 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     await page.getByTestId('trace-schema-problem').waitFor({ timeout: 20_000 });
     await screenshot(page, 'trace-failed-schema');
     await view('pipeline');
-    await waitFor('factorial shown as failing', async () => /\bst-failing\b/.test((await page.getByTestId('node-factorial').getAttribute('class')) ?? ''), 20_000);
+    await waitFor(
+      'factorial shown as failing',
+      async () => /\bst-failing\b/.test((await page.getByTestId('node-factorial').getAttribute('class')) ?? ''),
+      20_000,
+    );
   });
 
   it('debugger: "Debug this type" shows the inspector\'s ws:// URL, which /json/list does not give away', async () => {
@@ -217,13 +238,17 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     const codes = page.locator('[data-testid^="worker-code-hexadecimal"]');
     const version = (content: string) => crypto.createHash('sha256').update(content).digest('hex').slice(0, 8);
     await waitFor('the code versions on screen', async () => (await codes.allTextContents()).every((c) => c.trim() === version(before)), 20_000);
-    const after = before.replace('return this.upper ? hex.toUpperCase() : hex;', "return `0x${this.upper ? hex.toUpperCase() : hex}`;");
+    const after = before.replace('return this.upper ? hex.toUpperCase() : hex;', 'return `0x${this.upper ? hex.toUpperCase() : hex}`;');
     assert.notEqual(after, before, 'the edit applies to the demo worker');
     fs.writeFileSync(file, after);
-    await waitFor('every hexadecimal instance on the new code', async () => {
-      const seen = (await codes.allTextContents()).map((c) => c.trim());
-      return seen.length > 0 && seen.every((c) => c === version(after));
-    }, 30_000);
+    await waitFor(
+      'every hexadecimal instance on the new code',
+      async () => {
+        const seen = (await codes.allTextContents()).map((c) => c.trim());
+        return seen.length > 0 && seen.every((c) => c === version(after));
+      },
+      30_000,
+    );
     await screenshot(page, 'hot-reload-new-code');
     await view('enqueue');
     await page.getByTestId('enqueue-type').fill('factorial');

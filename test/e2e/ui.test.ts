@@ -98,13 +98,18 @@ describe('the operator UI (headless host, Chromium)', () => {
     const ids = await service.dispatch('tasks.enqueue', { type: 'faulty', data: { mode: 'exit' }, count: 5, maxAttempts: 1 });
     assert.ok(ids.ok);
     const states = new Set<string>();
-    await waitFor('a crash on screen', async () => {
-      states.add(await text('worker-state-faulty'));
-      return states.has('crashed') || states.has('restarting');
-    }, 30_000, 20);
+    await waitFor(
+      'a crash on screen',
+      async () => {
+        states.add(await text('worker-state-faulty'));
+        return states.has('crashed') || states.has('restarting');
+      },
+      30_000,
+      20,
+    );
     await screenshot(page, 'worker-crashed');
     await waitFor('the worker back', async () => (await text('worker-state-faulty')) === 'idle', 30_000);
-    assert.match(await page.getByTestId('worker-faulty').textContent() ?? '', /exited \(code 3\)/);
+    assert.match((await page.getByTestId('worker-faulty').textContent()) ?? '', /exited \(code 3\)/);
   });
 
   it('logs: the filter narrows the lines', async () => {
@@ -145,13 +150,21 @@ describe('the operator UI (headless host, Chromium)', () => {
     const out = await service.dispatch('tasks.enqueue', { type: 'flaky', data: 'once', count: 1, maxAttempts: 1, postback: 'flaky-answers' });
     assert.ok(out.ok);
     const id = (out.result as { ids: string[] }).ids[0];
-    await waitFor('the task to fail', async () => (await sql.query(`SELECT 1 FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rowCount === 1, 30_000);
+    await waitFor(
+      'the task to fail',
+      async () => (await sql.query(`SELECT 1 FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rowCount === 1,
+      30_000,
+    );
     await view('failed');
     await page.getByTestId(`failed-row-${id}`).waitFor({ timeout: 10_000 });
-    assert.match(await page.getByTestId(`failed-row-${id}`).textContent() ?? '', /first attempts of "once" always fail/);
+    assert.match((await page.getByTestId(`failed-row-${id}`).textContent()) ?? '', /first attempts of "once" always fail/);
     await screenshot(page, 'failed-task');
     await page.getByTestId(`failed-retry-${id}`).click();
-    const answer = await waitFor('the retried task to succeed', async () => (await sql.query(`SELECT data FROM ${schema}.tasks WHERE type = 'flaky-answers'`)).rows[0], 30_000);
+    const answer = await waitFor(
+      'the retried task to succeed',
+      async () => (await sql.query(`SELECT data FROM ${schema}.tasks WHERE type = 'flaky-answers'`)).rows[0],
+      30_000,
+    );
     assert.deepEqual(answer.data, { recovered: 'once', attempt: 2 });
     await page.getByTestId(`failed-row-${id}`).waitFor({ state: 'detached', timeout: 15_000 });
   });

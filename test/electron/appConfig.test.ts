@@ -30,7 +30,13 @@ describe('the desktop app config choice', () => {
     assert.equal(first.file, path.join(appDir, 'swarmage.config.json'));
     assert.equal(first.source, 'app');
     assert.equal(first.error, null);
-    assert.deepEqual(first.created.sort(), ['swarmage.config.json', 'swarmage.schema.json', 'workers/factorial.js', 'workers/hexadecimal.js', 'workers/package.json']);
+    assert.deepEqual(first.created.sort(), [
+      'swarmage.config.json',
+      'swarmage.schema.json',
+      'workers/factorial.js',
+      'workers/hexadecimal.js',
+      'workers/package.json',
+    ]);
     // Byte for byte the demo from examples/, and a valid config.
     assert.equal(fs.readFileSync(first.file, 'utf8'), fs.readFileSync(path.join(EXAMPLES, 'swarmage.config.json'), 'utf8'));
     assert.equal(fs.readFileSync(path.join(appDir, 'workers/factorial.js'), 'utf8'), fs.readFileSync(path.join(EXAMPLES, 'workers/factorial.js'), 'utf8'));

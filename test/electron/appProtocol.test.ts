@@ -25,12 +25,28 @@ describe('the app scheme, swarmage://app/ (electron/appProtocol.ts)', () => {
     assert.equal(resolveAppFile('swarmage://app/', root), path.join(root, 'index.html'));
     assert.equal(resolveAppFile('swarmage://app/assets/app.js', root), path.join(root, 'assets', 'app.js'));
     assert.equal(resolveAppFile('swarmage://app/index.html#/logs', root), path.join(root, 'index.html'));
-    for (const url of ['swarmage://app/../secret.txt', 'swarmage://app/..%2fsecret.txt', 'swarmage://app/%2e%2e/secret.txt', 'swarmage://app/assets/..%2f..%2fsecret.txt']) {
+    for (const url of [
+      'swarmage://app/../secret.txt',
+      'swarmage://app/..%2fsecret.txt',
+      'swarmage://app/%2e%2e/secret.txt',
+      'swarmage://app/assets/..%2f..%2fsecret.txt',
+    ]) {
       const file = resolveAppFile(url, root);
       assert.ok(file === null || file.startsWith(root + path.sep), `${url} → ${file}`);
     }
-    for (const url of ['swarmage://evil/index.html', 'swarmage://app:99/index.html', 'swarmage://u:p@app/index.html', 'file:///etc/passwd', 'https://app/index.html',
-      'swarmage://app/%E0%A4%A', 'swarmage://app/a%00b', 'swarmage://app/..%5csecret.txt', '', 42, `swarmage://app/${'a'.repeat(5000)}`]) {
+    for (const url of [
+      'swarmage://evil/index.html',
+      'swarmage://app:99/index.html',
+      'swarmage://u:p@app/index.html',
+      'file:///etc/passwd',
+      'https://app/index.html',
+      'swarmage://app/%E0%A4%A',
+      'swarmage://app/a%00b',
+      'swarmage://app/..%5csecret.txt',
+      '',
+      42,
+      `swarmage://app/${'a'.repeat(5000)}`,
+    ]) {
       assert.equal(resolveAppFile(url, root), null, String(url));
     }
   });
@@ -41,8 +57,19 @@ describe('the app scheme, swarmage://app/ (electron/appProtocol.ts)', () => {
     const handlers: Handler[] = [];
     const read: string[] = [];
     serveAppProtocol(
-      { handle: (scheme, h) => { assert.equal(scheme, 'swarmage'); handlers.push(h); } },
-      { fetch: async (url) => { const f = fileURLToPath(url); read.push(f); return new Response(fs.readFileSync(f), { headers: { 'Content-Type': 'text/html' } }); } },
+      {
+        handle: (scheme, h) => {
+          assert.equal(scheme, 'swarmage');
+          handlers.push(h);
+        },
+      },
+      {
+        fetch: async (url) => {
+          const f = fileURLToPath(url);
+          read.push(f);
+          return new Response(fs.readFileSync(f), { headers: { 'Content-Type': 'text/html' } });
+        },
+      },
       root,
     );
     assert.equal(handlers.length, 1);
@@ -57,6 +84,9 @@ describe('the app scheme, swarmage://app/ (electron/appProtocol.ts)', () => {
     assert.equal((await serve({ url: 'swarmage://evil/index.html', method: 'GET' })).status, 404);
     assert.equal((await serve({ url: 'swarmage://app/../secret.txt', method: 'GET' })).status, 404);
     assert.equal((await serve({ url: APP_INDEX_URL, method: 'POST' })).status, 405);
-    assert.ok(read.every((f) => f.startsWith(root + path.sep)), `read outside the renderer: ${read.join(', ')}`);
+    assert.ok(
+      read.every((f) => f.startsWith(root + path.sep)),
+      `read outside the renderer: ${read.join(', ')}`,
+    );
   });
 });

@@ -29,7 +29,11 @@ function directives(policy: string): Map<string, string[]> {
   const map = new Map<string, string[]>();
   for (const part of policy.split(';')) {
     const [name, ...sources] = part.trim().split(/\s+/);
-    if (name && !map.has(name.toLowerCase())) map.set(name.toLowerCase(), sources.map((s) => s.toLowerCase()));
+    if (name && !map.has(name.toLowerCase()))
+      map.set(
+        name.toLowerCase(),
+        sources.map((s) => s.toLowerCase()),
+      );
   }
   return map;
 }

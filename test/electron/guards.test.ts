@@ -10,7 +10,10 @@ import { APP_INDEX_URL } from '../../electron/window.js';
 
 class FakeEvent {
   defaultPrevented = false;
-  constructor(readonly url?: string, readonly isMainFrame?: boolean) {}
+  constructor(
+    readonly url?: string,
+    readonly isMainFrame?: boolean,
+  ) {}
   preventDefault(): void {
     this.defaultPrevented = true;
   }
@@ -54,7 +57,14 @@ describe('electron guards (fake webContents and session)', () => {
 
   it('denies navigation to http, https, other file:// paths and javascript:, in the main frame and in subframes', async () => {
     const { contents, opened, blocked } = setup();
-    for (const url of ['http://example.com/', 'https://example.com/', 'file:///etc/passwd', APP_INDEX_URL.replace('index.html', 'x.html'), 'javascript:alert(1)', 'data:text/html,x']) {
+    for (const url of [
+      'http://example.com/',
+      'https://example.com/',
+      'file:///etc/passwd',
+      APP_INDEX_URL.replace('index.html', 'x.html'),
+      'javascript:alert(1)',
+      'data:text/html,x',
+    ]) {
       assert.equal(contents.navigate(url), false, url);
       assert.equal(contents.navigate(url, false), false, `subframe ${url}`);
     }
@@ -71,7 +81,12 @@ describe('electron guards (fake webContents and session)', () => {
     const e = new FakeEvent('https://example.com/');
     contents.emit('will-navigate', e, 'https://example.com/');
     assert.ok(e.defaultPrevented);
-    const legacy = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    const legacy = {
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
     contents.emit('will-navigate', legacy, 'http://example.com/'); // the URL only as the second argument
     assert.ok(legacy.defaultPrevented);
     await tick();
@@ -88,7 +103,15 @@ describe('electron guards (fake webContents and session)', () => {
   it('denies every new window; openExternal only for https', async () => {
     const { contents, opened } = setup();
     assert.ok(contents.openHandler, 'a window-open handler is installed');
-    for (const url of ['https://example.com/a', 'http://example.com/', 'javascript:alert(1)', 'file:///etc/passwd', APP_INDEX_URL, 'about:blank', 'smb://x/y']) {
+    for (const url of [
+      'https://example.com/a',
+      'http://example.com/',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      APP_INDEX_URL,
+      'about:blank',
+      'smb://x/y',
+    ]) {
       assert.deepEqual(contents.openHandler!({ url }), { action: 'deny' }, url);
     }
     await tick();
@@ -102,7 +125,10 @@ describe('electron guards (fake webContents and session)', () => {
     contents.openHandler!({ url: 'https://example.com/' });
     await tick();
     await tick();
-    assert.ok(blocked.some((b) => /could not open https:\/\/example\.com\/.*no handler/.test(b)), blocked.join('\n'));
+    assert.ok(
+      blocked.some((b) => /could not open https:\/\/example\.com\/.*no handler/.test(b)),
+      blocked.join('\n'),
+    );
   });
 
   it('never attaches a <webview>', () => {

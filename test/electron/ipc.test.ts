@@ -69,11 +69,14 @@ describe('registerApi (fake ipcMain, real dispatcher)', () => {
     calls = [];
     dispatched = 0;
     const handlers = Object.fromEntries(
-      METHOD_NAMES.map((m) => [m, async (args: unknown) => {
-        calls.push([m, args]);
-        if (m === 'drone.pause') throw new Error('the drone is not running (error)');
-        return { from: m };
-      }]),
+      METHOD_NAMES.map((m) => [
+        m,
+        async (args: unknown) => {
+          calls.push([m, args]);
+          if (m === 'drone.pause') throw new Error('the drone is not running (error)');
+          return { from: m };
+        },
+      ]),
     ) as unknown as Handlers;
     const real = createDispatcher(handlers);
     const dispatch: Dispatch = (method, args) => {
@@ -107,7 +110,15 @@ describe('registerApi (fake ipcMain, real dispatcher)', () => {
       ['a subframe of our own URL', subFrame(APP_INDEX_URL)],
       ['a subframe elsewhere', subFrame('https://evil.example/frame')],
       ['a frame that is gone', null],
-      ['a disposed frame', { get url(): string { throw new Error('Render frame was disposed'); }, parent: null }],
+      [
+        'a disposed frame',
+        {
+          get url(): string {
+            throw new Error('Render frame was disposed');
+          },
+          parent: null,
+        },
+      ],
     ];
     for (const [what, frame] of untrusted) {
       const out = await ipcMain.invoke(frame, CHANNELS.invoke, 'tasks.enqueue', { type: 'factorial', data: 5 });
@@ -145,10 +156,17 @@ describe('registerApi (fake ipcMain, real dispatcher)', () => {
   });
 
   it('a dispatch that throws (a bug) still answers', async () => {
-    const broken = Object.assign(new EventEmitter(), { dispatch: (() => { throw new Error('boom'); }) as unknown as Dispatch });
+    const broken = Object.assign(new EventEmitter(), {
+      dispatch: (() => {
+        throw new Error('boom');
+      }) as unknown as Dispatch,
+    });
     const ipc = new FakeIpcMain();
     registerApi(ipc, broken as IpcService & EventEmitter, () => null);
-    assert.deepEqual(await ipc.invoke(mainFrame(APP_INDEX_URL), CHANNELS.invoke, 'drone.snapshot', {}), { ok: false, error: { code: 'failed', message: 'boom' } });
+    assert.deepEqual(await ipc.invoke(mainFrame(APP_INDEX_URL), CHANNELS.invoke, 'drone.snapshot', {}), {
+      ok: false,
+      error: { code: 'failed', message: 'boom' },
+    });
   });
 
   it('forwards service events to our window on the event channel', () => {

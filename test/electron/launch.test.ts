@@ -31,11 +31,13 @@ function freePort(): Promise<number> {
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -95,10 +97,14 @@ describe('npm start without Electron (the launcher)', () => {
       assert.equal((await get(`http://127.0.0.1:${app.port}/`)).status, 401, 'not without the token, on loopback too');
       assert.equal(await ApiSocket.closedWith(`ws://127.0.0.1:${app.port}/api`), 4401);
       socket = await ApiSocket.open(`ws://127.0.0.1:${app.port}/api`, bearer(token));
-      const running = await waitFor('the drone to run', async () => {
-        const s = await snapshotOf(socket!);
-        return s.app.state === 'running' ? s : null;
-      }, 60_000);
+      const running = await waitFor(
+        'the drone to run',
+        async () => {
+          const s = await snapshotOf(socket!);
+          return s.app.state === 'running' ? s : null;
+        },
+        60_000,
+      );
       assert.equal(running.app.configFile, file);
 
       const r = await socket.call('tasks.request', { type: 'factorial', data: 5 });

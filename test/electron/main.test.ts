@@ -52,7 +52,10 @@ describe('the main process (fake electron module, everything else real)', () => 
     // Lifecycle: sandbox for all, single instance, one API handler, removed after the drone stopped.
     const calls: string[] = report.calls;
     assert.deepEqual(calls.slice(0, 3), ['app.enableSandbox', 'protocol.registerSchemesAsPrivileged', 'app.requestSingleInstanceLock']);
-    assert.deepEqual(calls.filter((c) => c.startsWith('ipcMain.')), ['ipcMain.handle(swarmage:invoke)', 'ipcMain.removeHandler(swarmage:invoke)']);
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith('ipcMain.')),
+      ['ipcMain.handle(swarmage:invoke)', 'ipcMain.removeHandler(swarmage:invoke)'],
+    );
     assert.match(stderr, /quitting: stopping the drone gracefully/);
     assert.match(stderr, /drone \S+ stopped/);
 
@@ -60,7 +63,12 @@ describe('the main process (fake electron module, everything else real)', () => 
     assert.deepEqual(report.window.options.webPreferences, { ...WEB_PREFERENCES });
     assert.deepEqual(report.window.loads, [['loadURL', APP_INDEX_URL]]);
     // Our scheme: privileged before 'ready', served only from the built renderer.
-    assert.deepEqual(report.schemes, [{ scheme: 'swarmage', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, bypassCSP: false, allowServiceWorkers: false, stream: true } }]);
+    assert.deepEqual(report.schemes, [
+      {
+        scheme: 'swarmage',
+        privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, bypassCSP: false, allowServiceWorkers: false, stream: true },
+      },
+    ]);
     assert.equal(report.served.index.status, 200);
     assert.equal(report.served.index.file, RENDERER_INDEX);
     assert.match(report.served.index.csp, /default-src 'self'/);
@@ -87,37 +95,46 @@ describe('the main process (fake electron module, everything else real)', () => 
     assert.equal(APP_INDEX_URL, 'swarmage://app/index.html');
   });
 
-  it('npm start with an Electron binary: the launcher runs it on main.js, and one Ctrl-C stops the drone gracefully', { skip: process.platform === 'win32' ? 'the stand-in binary is a shell script' : false }, async () => {
-    const { dir, file, reportFile } = await droneDir();
-    // The stand-in "Electron binary": Node running main.js on the fake 'electron' module.
-    const dist = tmpDir();
-    fs.writeFileSync(path.join(dist, 'electron'), `#!/bin/sh\nexec "${process.execPath}" --import "${REGISTER}" "$@"\n`, { mode: 0o755 });
-    const child = spawn(process.execPath, [LAUNCHER, 'app.json'], {
-      cwd: dir,
-      env: {
-        ...process.env, ELECTRON_OVERRIDE_DIST_PATH: dist, SWARMAGE_HEADLESS: '',
-        FAKE_ELECTRON_REPORT: reportFile, FAKE_ELECTRON_STAY: '1', SWARMAGE_HOME: tmpDir(), SWARMAGE_DATABASE_URL: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // its own process group, like a shell job: the "terminal" below signals all of it
-    });
-    const out = collect(child);
-    try {
-      await waitFor('the session to be played', () => fs.existsSync(reportFile) && JSON.parse(fs.readFileSync(reportFile, 'utf8')).played, 60_000);
-    } catch (err) {
-      child.kill('SIGKILL');
-      throw new Error(`${(err as Error).message}\n${out.stderr()}`);
-    }
-    const played = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
-    assert.deepEqual(played.snapshot, { state: 'running', configFile: file });
-    assert.doesNotMatch(out.stderr(), /not available/);
+  it(
+    'npm start with an Electron binary: the launcher runs it on main.js, and one Ctrl-C stops the drone gracefully',
+    { skip: process.platform === 'win32' ? 'the stand-in binary is a shell script' : false },
+    async () => {
+      const { dir, file, reportFile } = await droneDir();
+      // The stand-in "Electron binary": Node running main.js on the fake 'electron' module.
+      const dist = tmpDir();
+      fs.writeFileSync(path.join(dist, 'electron'), `#!/bin/sh\nexec "${process.execPath}" --import "${REGISTER}" "$@"\n`, { mode: 0o755 });
+      const child = spawn(process.execPath, [LAUNCHER, 'app.json'], {
+        cwd: dir,
+        env: {
+          ...process.env,
+          ELECTRON_OVERRIDE_DIST_PATH: dist,
+          SWARMAGE_HEADLESS: '',
+          FAKE_ELECTRON_REPORT: reportFile,
+          FAKE_ELECTRON_STAY: '1',
+          SWARMAGE_HOME: tmpDir(),
+          SWARMAGE_DATABASE_URL: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group, like a shell job: the "terminal" below signals all of it
+      });
+      const out = collect(child);
+      try {
+        await waitFor('the session to be played', () => fs.existsSync(reportFile) && JSON.parse(fs.readFileSync(reportFile, 'utf8')).played, 60_000);
+      } catch (err) {
+        child.kill('SIGKILL');
+        throw new Error(`${(err as Error).message}\n${out.stderr()}`);
+      }
+      const played = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+      assert.deepEqual(played.snapshot, { state: 'running', configFile: file });
+      assert.doesNotMatch(out.stderr(), /not available/);
 
-    process.kill(-child.pid!, 'SIGINT'); // Ctrl-C: the terminal signals the whole foreground process group
-    assert.equal(await out.exited, 0, out.stderr());
-    const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
-    assert.ok(report.calls.includes('app.quit'));
-    assert.ok(!report.calls.some((c: string) => c.startsWith('app.exit')), `exited at once instead of gracefully: ${report.calls.join(', ')}`);
-    assert.match(out.stderr(), /quitting: stopping the drone gracefully/);
-    assert.match(out.stderr(), /drone \S+ stopped/);
-  });
+      process.kill(-child.pid!, 'SIGINT'); // Ctrl-C: the terminal signals the whole foreground process group
+      assert.equal(await out.exited, 0, out.stderr());
+      const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+      assert.ok(report.calls.includes('app.quit'));
+      assert.ok(!report.calls.some((c: string) => c.startsWith('app.exit')), `exited at once instead of gracefully: ${report.calls.join(', ')}`);
+      assert.match(out.stderr(), /quitting: stopping the drone gracefully/);
+      assert.match(out.stderr(), /drone \S+ stopped/);
+    },
+  );
 });

@@ -24,7 +24,7 @@ describe('nativeBindingPath (better-sqlite3 for Electron)', () => {
     assert.equal(nativeBindingPath(), undefined, 'this Node process');
   });
 
-  it("inside Electron: build/native/electron-<ABI> of the package, for that ABI only", () => {
+  it('inside Electron: build/native/electron-<ABI> of the package, for that ABI only', () => {
     const root = tmpDir();
     const file = place(root, '150');
     assert.equal(nativeBindingPath({ electron: '45.5.0', modules: '150', packageRoot: root }), file);

@@ -143,7 +143,11 @@ describe('the preload (fake electron module)', () => {
     };
     walk(api, 'swarmage', 0);
     walk(await api.invoke('drone.snapshot', {}), 'invoke()', 0);
-    walk(api.subscribe(() => {}), 'subscribe()', 0);
+    walk(
+      api.subscribe(() => {}),
+      'subscribe()',
+      0,
+    );
     const heard: unknown[] = [];
     api.subscribe((m) => heard.push(m));
     electron.push(CHANNELS.event, { event: 'logs', data: [] });

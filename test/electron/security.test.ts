@@ -129,7 +129,19 @@ describe('electron security decisions (pure)', () => {
   });
 
   it('grants no permission and attaches no webview', () => {
-    for (const p of ['media', 'notifications', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'hid', 'serial', 'usb', 'openExternal', 'fullscreen', 'unknown']) {
+    for (const p of [
+      'media',
+      'notifications',
+      'geolocation',
+      'clipboard-read',
+      'clipboard-sanitized-write',
+      'hid',
+      'serial',
+      'usb',
+      'openExternal',
+      'fullscreen',
+      'unknown',
+    ]) {
       assert.equal(permissionDecision(p), false, p);
     }
     assert.equal(permissionDecision(), false);

@@ -73,7 +73,10 @@ describe('the window (fake BrowserWindow)', () => {
 
     assert.ok(!win.calls.some(([c]) => c === 'show'));
     win.ready();
-    assert.ok(win.calls.some(([c]) => c === 'show'), 'shown on ready-to-show');
+    assert.ok(
+      win.calls.some(([c]) => c === 'show'),
+      'shown on ready-to-show',
+    );
   });
 
   it('reports a failed load (the renderer not built) instead of throwing', async () => {

@@ -85,19 +85,30 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
       [{ workers: { x: W }, localQueue: { path: '' } }, /localQueue\.path: /],
     ];
     for (const [raw, expected] of cases) {
-      it(`rejects ${JSON.stringify(raw).slice(0, 90)}`, () => tried('config', () => {
-        assert.throws(() => resolveConfig(raw, { dir }), (err) => err instanceof ConfigError && expected.test(err.message) && err.message.split('\n').length === 1);
-      }));
+      it(`rejects ${JSON.stringify(raw).slice(0, 90)}`, () =>
+        tried('config', () => {
+          assert.throws(
+            () => resolveConfig(raw, { dir }),
+            (err) => err instanceof ConfigError && expected.test(err.message) && err.message.split('\n').length === 1,
+          );
+        }));
     }
 
-    it('rejects an empty config file, a blank one and a directory, naming the file', () => tried('config', async () => {
-      const file = path.join(dir, 'c.json');
-      for (const text of ['', '  \n']) {
-        fs.writeFileSync(file, text);
-        assert.throws(() => loadConfigFile(file), (e: Error) => e.message.startsWith(`${file}: invalid JSON at line`) && /expected a value/.test(e.message));
-      }
-      assert.throws(() => loadConfigFile(dir), (e: Error) => e.message.startsWith(`${dir}: cannot read config file: EISDIR`));
-    }));
+    it('rejects an empty config file, a blank one and a directory, naming the file', () =>
+      tried('config', async () => {
+        const file = path.join(dir, 'c.json');
+        for (const text of ['', '  \n']) {
+          fs.writeFileSync(file, text);
+          assert.throws(
+            () => loadConfigFile(file),
+            (e: Error) => e.message.startsWith(`${file}: invalid JSON at line`) && /expected a value/.test(e.message),
+          );
+        }
+        assert.throws(
+          () => loadConfigFile(dir),
+          (e: Error) => e.message.startsWith(`${dir}: cannot read config file: EISDIR`),
+        );
+      }));
 
     it('accepts a config file that starts with a UTF-8 byte order mark', () => {
       const file = path.join(dir, 'bom.json');
@@ -113,16 +124,17 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
       ['exits-on-import.js', /workers\.broken\.module: worker process exited \(code 0\)/],
     ];
     for (const [file, expected] of modules) {
-      it(`a worker module that fails to start (${file}) stops the drone before it claims anything`, () => tried('config', async () => {
-        const schema = freshSchema();
-        const client = await SwarmageClient.connect({ connectionString: sc.url, schema });
-        await client.enqueue('broken', 1);
-        await client.close();
-        await assert.rejects(startDrone(sc.url, schema, { workers: { broken: { module: path.join(FIXTURES, 'workers', file) } } }), expected);
-        assert.deepEqual((await sc.sql.query(`SELECT state, attempts FROM "${schema}".tasks`)).rows, [{ state: 'available', attempts: 0 }]);
-        assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".drones`)).rows[0].n, 0);
-        await sc.sql.query(`DROP SCHEMA "${schema}" CASCADE`);
-      }));
+      it(`a worker module that fails to start (${file}) stops the drone before it claims anything`, () =>
+        tried('config', async () => {
+          const schema = freshSchema();
+          const client = await SwarmageClient.connect({ connectionString: sc.url, schema });
+          await client.enqueue('broken', 1);
+          await client.close();
+          await assert.rejects(startDrone(sc.url, schema, { workers: { broken: { module: path.join(FIXTURES, 'workers', file) } } }), expected);
+          assert.deepEqual((await sc.sql.query(`SELECT state, attempts FROM "${schema}".tasks`)).rows, [{ state: 'available', attempts: 0 }]);
+          assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".drones`)).rows[0].n, 0);
+          await sc.sql.query(`DROP SCHEMA "${schema}" CASCADE`);
+        }));
     }
   });
 
@@ -133,15 +145,21 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
 
     before(async () => {
       schema = freshSchema();
-      drones.push(await startDrone(sc.url, schema, {
-        workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js') }, bad: { module: path.join(FIXTURES, 'workers/bad-results.js') } },
-        retry: { baseMs: 10, maxMs: 10 },
-      }));
+      drones.push(
+        await startDrone(sc.url, schema, {
+          workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js') }, bad: { module: path.join(FIXTURES, 'workers/bad-results.js') } },
+          retry: { baseMs: 10, maxMs: 10 },
+        }),
+      );
       client = await SwarmageClient.connect({ connectionString: sc.url, schema });
     });
     after(async () => {
       // Nothing lost: the good tasks enqueued between the bad ones were all answered.
-      await waitFor('every good task answered', async () => (await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'good-answers'`)).rows[0].n === good.length, 30_000);
+      await waitFor(
+        'every good task answered',
+        async () => (await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'good-answers'`)).rows[0].n === good.length,
+        30_000,
+      );
       await client.close();
     });
 
@@ -171,20 +189,27 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
       ['an invalid runAt', { type: 'echo', runAt: new Date('nope') }, /task\.runAt: expected a valid Date/],
     ];
     for (const [what, task, expected] of cases) {
-      it(`refuses ${what}, and a batch holding it inserts nothing`, () => tried('tasks', async () => {
-        await assert.rejects(client.enqueueMany([task]), (e: Error) => e instanceof TaskInputError && expected.test(e.message));
-        const before = (await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n;
-        await assert.rejects(client.enqueueMany([{ type: 'echo', data: 'fine' }, task]), (e: Error) => e instanceof TaskInputError && e.message.startsWith('tasks[1].'));
-        assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n, before);
-        good.push(...(await client.enqueueMany([{ type: 'echo', data: { after: what }, postback: 'good-answers' }])));
-      }));
+      it(`refuses ${what}, and a batch holding it inserts nothing`, () =>
+        tried('tasks', async () => {
+          await assert.rejects(client.enqueueMany([task]), (e: Error) => e instanceof TaskInputError && expected.test(e.message));
+          const before = (await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n;
+          await assert.rejects(
+            client.enqueueMany([{ type: 'echo', data: 'fine' }, task]),
+            (e: Error) => e instanceof TaskInputError && e.message.startsWith('tasks[1].'),
+          );
+          assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n, before);
+          good.push(...(await client.enqueueMany([{ type: 'echo', data: { after: what }, postback: 'good-answers' }])));
+        }));
     }
 
     it('stores and runs task types with quotes and semicolons verbatim; the SQL stays the SQL', async () => {
       const odd = [`it's`, `a"b`, `x'); DROP TABLE tasks; --`, `semi;colon`];
       const ids = await client.enqueueMany(odd.map((type) => ({ type, data: 1 })));
       const { rows } = await sc.sql.query(`SELECT type FROM "${schema}".tasks WHERE id = ANY($1) ORDER BY id`, [ids]);
-      assert.deepEqual(rows.map((r) => r.type), odd);
+      assert.deepEqual(
+        rows.map((r) => r.type),
+        odd,
+      );
       assert.equal((await sc.sql.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`"${schema}".tasks`])).rows[0].ok, true);
     });
 
@@ -198,14 +223,19 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
       ['chain-empty', /the worker returned type "local:" with no task type after it/],
     ];
     for (const [kind, expected] of results) {
-      it(`fails a task whose worker returns ${kind}, with its error, and carries on`, () => tried('results', async () => {
-        const [id] = await client.enqueueMany([{ type: 'bad', data: { kind }, maxAttempts: 2, postback: 'bad-answers' }]);
-        good.push(...(await client.enqueueMany([{ type: 'bad', data: 'fine', postback: 'good-answers' }])));
-        const row = await waitFor('the failed state', async () => (await sc.sql.query(`SELECT * FROM "${schema}".tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0], 30_000);
-        assert.equal(row.attempts, 2);
-        assert.match(row.last_error, expected);
-        assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'bad-answers'`)).rows[0].n, 0, 'no answer for it');
-      }));
+      it(`fails a task whose worker returns ${kind}, with its error, and carries on`, () =>
+        tried('results', async () => {
+          const [id] = await client.enqueueMany([{ type: 'bad', data: { kind }, maxAttempts: 2, postback: 'bad-answers' }]);
+          good.push(...(await client.enqueueMany([{ type: 'bad', data: 'fine', postback: 'good-answers' }])));
+          const row = await waitFor(
+            'the failed state',
+            async () => (await sc.sql.query(`SELECT * FROM "${schema}".tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0],
+            30_000,
+          );
+          assert.equal(row.attempts, 2);
+          assert.match(row.last_error, expected);
+          assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'bad-answers'`)).rows[0].n, 0, 'no answer for it');
+        }));
     }
   });
 
@@ -227,11 +257,12 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
       ['a type with NUL', ['a\u0000b'], /invalid byte sequence|0x00/],
     ];
     for (const [what, args, expected] of cases) {
-      it(`rejects ${what}, inserting nothing`, () => tried('sql', async () => {
-        const params = args.map((_, i) => `$${i + 1}`).join(', ');
-        await assert.rejects(sc.sql.query(`SELECT ${fn()}(${params})`, args), expected);
-        assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n, 0);
-      }));
+      it(`rejects ${what}, inserting nothing`, () =>
+        tried('sql', async () => {
+          const params = args.map((_, i) => `$${i + 1}`).join(', ');
+          await assert.rejects(sc.sql.query(`SELECT ${fn()}(${params})`, args), expected);
+          assert.equal((await sc.sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n, 0);
+        }));
     }
     it('takes quotes and semicolons in every text argument as data', async () => {
       const evil = `x'); DROP TABLE tasks; --`;
@@ -258,10 +289,13 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     });
 
     /** A call that fails (rather than hangs) when the server closes the connection instead of answering. */
-    const call = (s: ApiSocket, method: string, args: unknown) => Promise.race([
-      s.call(method, args),
-      waitFor('an answer', () => s.closeCode !== null, 30_000, 10).then(() => assert.fail(`${method}: the server closed the connection (${s.closeCode}) instead of answering`)),
-    ]);
+    const call = (s: ApiSocket, method: string, args: unknown) =>
+      Promise.race([
+        s.call(method, args),
+        waitFor('an answer', () => s.closeCode !== null, 30_000, 10).then(() =>
+          assert.fail(`${method}: the server closed the connection (${s.closeCode}) instead of answering`),
+        ),
+      ]);
     const stillServes = async (s = socket) => {
       const res = await call(s, 'drone.snapshot', {});
       assert.equal(res.ok, true, `a valid call still works: ${JSON.stringify(res).slice(0, 300)}`);
@@ -312,45 +346,60 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
       });
     }
 
-    it('unknown methods and malformed requests get an error; the socket stays open', () => tried('api', async () => {
-      for (const method of ['nope', '__proto__', 'constructor', 'hasOwnProperty', 'drone', 'drone.snapshot.x', 'm'.repeat(100_000), 42, null, { a: 1 }]) {
-        const res = await call(socket, method as string, {});
-        assert.equal(!res.ok && res.error.code, 'unknown_method');
-        assert.ok(!res.ok && res.error.message.length < 300);
-      }
-      await stillServes();
-    }));
+    it('unknown methods and malformed requests get an error; the socket stays open', () =>
+      tried('api', async () => {
+        for (const method of ['nope', '__proto__', 'constructor', 'hasOwnProperty', 'drone', 'drone.snapshot.x', 'm'.repeat(100_000), 42, null, { a: 1 }]) {
+          const res = await call(socket, method as string, {});
+          assert.equal(!res.ok && res.error.code, 'unknown_method');
+          assert.ok(!res.ok && res.error.message.length < 300);
+        }
+        await stillServes();
+      }));
 
-    it('frames that are not requests close only their own connection; the server keeps serving', () => tried('api', async () => {
-      const frames: Array<[string | Buffer, number]> = [
-        ['not json', 1003], ['{"id":"1","method":"drone.snapshot"}', 1003], ['[]', 1003], ['null', 1003], ['{"id":1.5}', 1003],
-        ['{"id":1e400,"method":"drone.snapshot"}', 1003], [Buffer.from([0xff, 0x00, 0x01]), 1003], ['x'.repeat(3 * 1024 * 1024), 1009],
-      ];
-      for (const [frame, code] of frames) {
-        const s = await ApiSocket.toHost(host);
-        s.ws.send(frame, { binary: Buffer.isBuffer(frame) });
-        await waitFor(`close ${code}`, () => s.closeCode === code, 10_000);
-      }
-      await stillServes();
-    }));
+    it('frames that are not requests close only their own connection; the server keeps serving', () =>
+      tried('api', async () => {
+        const frames: Array<[string | Buffer, number]> = [
+          ['not json', 1003],
+          ['{"id":"1","method":"drone.snapshot"}', 1003],
+          ['[]', 1003],
+          ['null', 1003],
+          ['{"id":1.5}', 1003],
+          ['{"id":1e400,"method":"drone.snapshot"}', 1003],
+          [Buffer.from([0xff, 0x00, 0x01]), 1003],
+          ['x'.repeat(3 * 1024 * 1024), 1009],
+        ];
+        for (const [frame, code] of frames) {
+          const s = await ApiSocket.toHost(host);
+          s.ws.send(frame, { binary: Buffer.isBuffer(frame) });
+          await waitFor(`close ${code}`, () => s.closeCode === code, 10_000);
+        }
+        await stillServes();
+      }));
 
-    it('calls without the token (or with a wrong one, or with it in the URL) are refused, loopback included; with it they work', () => tried('api', async () => {
-      const base = apiUrl(host);
-      const refused: Array<[string, Record<string, string>]> = [
-        ['', {}], ['?token=', {}], ['?token=wrong', {}], [`?token=${host.token}`, {}], ['', bearer(`${host.token}x`)], ['', bearer('')],
-        ['', { Cookie: `swarmage_${new URL(host.url).port}=wrong` }], [`?token=${host.token}`, bearer(host.token)],
-      ];
-      for (const [query, headers] of refused) {
-        const code = await new Promise<number>((resolve, reject) => {
-          const ws = new WebSocket(base + query, { headers });
-          ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'drone.pause', args: {} })));
-          ws.on('close', (c) => resolve(c));
-          ws.on('error', reject);
-        });
-        assert.equal(code, 4401, `${query} ${JSON.stringify(headers)}`);
-      }
-      assert.equal(service.snapshot().drone?.state, 'running', 'the refused drone.pause never ran');
-      await stillServes(await ApiSocket.toHost(host));
-    }));
+    it('calls without the token (or with a wrong one, or with it in the URL) are refused, loopback included; with it they work', () =>
+      tried('api', async () => {
+        const base = apiUrl(host);
+        const refused: Array<[string, Record<string, string>]> = [
+          ['', {}],
+          ['?token=', {}],
+          ['?token=wrong', {}],
+          [`?token=${host.token}`, {}],
+          ['', bearer(`${host.token}x`)],
+          ['', bearer('')],
+          ['', { Cookie: `swarmage_${new URL(host.url).port}=wrong` }],
+          [`?token=${host.token}`, bearer(host.token)],
+        ];
+        for (const [query, headers] of refused) {
+          const code = await new Promise<number>((resolve, reject) => {
+            const ws = new WebSocket(base + query, { headers });
+            ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'drone.pause', args: {} })));
+            ws.on('close', (c) => resolve(c));
+            ws.on('error', reject);
+          });
+          assert.equal(code, 4401, `${query} ${JSON.stringify(headers)}`);
+        }
+        assert.equal(service.snapshot().drone?.state, 'running', 'the refused drone.pause never ran');
+        await stillServes(await ApiSocket.toHost(host));
+      }));
   });
 });

@@ -28,10 +28,16 @@ describe('faults: SIGKILL the drone at random moments, restart it on the same lo
       const { r, schema, dir, ledger, droneConfig, settle } = sc.round(round);
       const config = droneConfig({
         workers: { a: [ledger({ next: 'b' }), ledger({ next: 'b' })], b: [ledger(), ledger()] },
-        pollIntervalMs: 200, leaseMs: 10_000, maxPerWorker: r.int(5, 20),
+        pollIntervalMs: 200,
+        leaseMs: 10_000,
+        maxPerWorker: r.int(5, 20),
         retry: { baseMs: 50, maxMs: 500 },
       });
-      const ids = await enqueueAll(url, schema, Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(0, 4) }, postback: 'done' })));
+      const ids = await enqueueAll(
+        url,
+        schema,
+        Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(0, 4) }, postback: 'done' })),
+      );
       const fleet = sc.fleet(`${SCENARIO}-round${round}`);
 
       // Two runs that end in a SIGKILL, each on the same local file as the one before.
@@ -64,7 +70,11 @@ describe('faults: SIGKILL the drone at random moments, restart it on the same lo
       const { ok, stopped, a } = await settle(fleet, ids, 120_000);
       console.log(`# ${SCENARIO} round ${round}: ${fleet.kills} kill(s); ${summary(a)}`);
       assert.ok(ok, `not every task settled:\n${last.output().slice(-3000)}`);
-      assert.deepEqual(stopped.map((s) => s.code), [0], 'the last drone stops cleanly');
+      assert.deepEqual(
+        stopped.map((s) => s.code),
+        [0],
+        'the last drone stops cleanly',
+      );
       assert.deepEqual(a.lost, [], 'lost');
       assert.deepEqual(a.stuck, [], 'stuck');
       assert.deepEqual(a.wrong, [], 'wrong outcomes');

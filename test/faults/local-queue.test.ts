@@ -44,12 +44,21 @@ describe('faults: the local queue cannot be written at start', () => {
   async function refusesToStart(localPath: string, expected: RegExp) {
     const { url, sql } = sc;
     const schema = freshSchema();
-    await enqueueAll(url, schema, Array.from({ length: 5 }, (_, i) => ({ type: 'a', data: { i }, postback: 'done' })));
+    await enqueueAll(
+      url,
+      schema,
+      Array.from({ length: 5 }, (_, i) => ({ type: 'a', data: { i }, postback: 'done' })),
+    );
     const fleet = sc.fleet(`${SCENARIO}-${sc.fleets.length + 1}`);
-    const d = fleet.start('local', tmpDir(), droneConfig(schema, {
-      workers: { a: ledgerWorker(path.join(tmpDir(), 'runs.txt')) },
-      pollIntervalMs: 100, localQueue: { path: localPath },
-    }));
+    const d = fleet.start(
+      'local',
+      tmpDir(),
+      droneConfig(schema, {
+        workers: { a: ledgerWorker(path.join(tmpDir(), 'runs.txt')) },
+        pollIntervalMs: 100,
+        localQueue: { path: localPath },
+      }),
+    );
     const end = await Promise.race([d.ended, new Promise((r) => setTimeout(r, 60_000, 'still running').unref())]);
     fig.badInputsTried++;
     assert.deepEqual(end, { code: 1, signal: null }, d.output());

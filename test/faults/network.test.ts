@@ -48,10 +48,15 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
       const { r, schema, ledger, droneConfig, settle } = sc.round(round);
       const proxy = await TcpProxy.forDatabase(url);
       proxies.push(proxy);
-      const config = (alias: string) => droneConfig({
-        alias, workers: { a: [ledger(), ledger()] },
-        pollIntervalMs: 500, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 20), retry: { baseMs: 50, maxMs: 500 },
-      });
+      const config = (alias: string) =>
+        droneConfig({
+          alias,
+          workers: { a: [ledger(), ledger()] },
+          pollIntervalMs: 500,
+          leaseMs: LEASE_MS,
+          maxPerWorker: r.int(5, 20),
+          retry: { baseMs: 50, maxMs: 500 },
+        });
       const rp = roundRng(seed, `${SCENARIO}:producer`, round); // its own sequence: it runs alongside
       const task = () => ({ type: 'a', data: { ms: rp.int(5, 25) }, postback: 'done' });
       const ids = await enqueueAll(url, schema, Array.from({ length: BACKLOG }, task));
@@ -73,7 +78,8 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
       await Promise.all(drones.map((d) => running(d)));
       const apis = await Promise.all(drones.map(sc.api));
       const answered = async () => (await sql.query(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE type = 'done'`)).rows[0].n;
-      const listening = async () => (await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${schema}_tasks"`])).rows[0].n;
+      const listening = async () =>
+        (await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${schema}_tasks"`])).rows[0].n;
 
       const plan = ['drop', 'stall', ...scaled([], [r.pick(['drop', 'stall'])])].sort(() => r() - 0.5);
       for (const kind of plan) {
@@ -95,10 +101,15 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
         proxy.resume();
         const backAt = Date.now();
         const before = await answered();
-        await waitFor('every drone connected, LISTENing and answering again', async () => {
-          for (const s of apis) if (!(await connected(s))) return false;
-          return (await listening()) === 2 && (await answered()) > before;
-        }, 60_000, 20);
+        await waitFor(
+          'every drone connected, LISTENing and answering again',
+          async () => {
+            for (const s of apis) if (!(await connected(s))) return false;
+            return (await listening()) === 2 && (await answered()) > before;
+          },
+          60_000,
+          20,
+        );
         const recoveryMs = Date.now() - backAt;
         fig.recoveryMs.push(recoveryMs);
         faults.push(`${kind} ${ms} ms${noticed ? ', reported unreachable' : ''}, recovered in ${recoveryMs} ms`);
@@ -114,7 +125,10 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
       assert.deepEqual(a.lost, [], 'lost');
       assert.deepEqual(a.stuck, [], 'stuck');
       assert.ok(ok, `not every task settled:\n${drones[0].output().slice(-3000)}`);
-      assert.deepEqual(stopped.map((s) => s.code), [0, 0]);
+      assert.deepEqual(
+        stopped.map((s) => s.code),
+        [0, 0],
+      );
       assert.deepEqual(a.wrong, [], 'wrong outcomes');
       assert.equal(a.duplicates, 0, 'no task ran twice');
       assert.equal(a.completedOnce, ids.length);

@@ -40,7 +40,19 @@ interface ScenarioFigures {
   machine: { arch: string; cpus: number; node: string };
 }
 
-const ORDER = ['kill-restart', 'rescue', 'swarm', 'pg-restart', 'pg-crash', 'pg-crash-async-claims', 'network', 'workers', 'local-queue', 'slow-consumer', 'bad-input'];
+const ORDER = [
+  'kill-restart',
+  'rescue',
+  'swarm',
+  'pg-restart',
+  'pg-crash',
+  'pg-crash-async-claims',
+  'network',
+  'workers',
+  'local-queue',
+  'slow-consumer',
+  'bad-input',
+];
 const DOC = path.resolve(import.meta.dirname, '../../../docs/reliability.md');
 const START = '<!-- figures:start (written by test/faults/report.ts; do not edit by hand) -->';
 const END = '<!-- figures:end -->';
@@ -63,16 +75,20 @@ export function render(all: ScenarioFigures[], command: string): string {
       `scale ${[...new Set(all.map((f) => f.scale))].join('/')}, ${[...new Set(all.map((f) => f.roundsAsked))].join('/')} rounds per scenario; ` +
       `${(sum('durationMs') / 60_000).toFixed(1)} minutes in all.`,
     '',
-    '| scenario | rounds | seed | tasks enqueued | completed once | failed as meant | duplicates (in flight at a kill; claims a crash took, with asyncClaimCommit) | lost | stuck | kills | recovery after Postgres / network came back | rescue of a dead drone\'s tasks | bad inputs tried / rejected |',
+    "| scenario | rounds | seed | tasks enqueued | completed once | failed as meant | duplicates (in flight at a kill; claims a crash took, with asyncClaimCommit) | lost | stuck | kills | recovery after Postgres / network came back | rescue of a dead drone's tasks | bad inputs tried / rejected |",
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|',
   ];
   for (const f of all) {
-    lines.push(`| ${f.title} | ${f.rounds} | ${f.seed} | ${n(f.tasksEnqueued)} | ${n(f.completedOnce)} | ${n(f.failedAsExpected)} | ${n(f.duplicates)} | ` +
-      `${f.lost} | ${f.stuck} | ${f.kills} | ${spread(f.recoveryMs)} | ${f.rescueMs.length ? `${spread(f.rescueMs)}, lease ${(Number(f.extra.leaseMs) / 1000).toFixed(1)} s` : '—'} | ` +
-      `${f.badInputsTried ? `${n(f.badInputsTried)} / ${n(f.badInputsRejected)}` : '—'} |`);
+    lines.push(
+      `| ${f.title} | ${f.rounds} | ${f.seed} | ${n(f.tasksEnqueued)} | ${n(f.completedOnce)} | ${n(f.failedAsExpected)} | ${n(f.duplicates)} | ` +
+        `${f.lost} | ${f.stuck} | ${f.kills} | ${spread(f.recoveryMs)} | ${f.rescueMs.length ? `${spread(f.rescueMs)}, lease ${(Number(f.extra.leaseMs) / 1000).toFixed(1)} s` : '—'} | ` +
+        `${f.badInputsTried ? `${n(f.badInputsTried)} / ${n(f.badInputsRejected)}` : '—'} |`,
+    );
   }
-  lines.push(`| **all** | ${sum('rounds')} | | ${n(sum('tasksEnqueued'))} | ${n(sum('completedOnce'))} | ${n(sum('failedAsExpected'))} | ${n(sum('duplicates'))} | ` +
-    `**${sum('lost')}** | **${sum('stuck')}** | ${sum('kills')} | | | ${n(sum('badInputsTried'))} / ${n(sum('badInputsRejected'))} |`);
+  lines.push(
+    `| **all** | ${sum('rounds')} | | ${n(sum('tasksEnqueued'))} | ${n(sum('completedOnce'))} | ${n(sum('failedAsExpected'))} | ${n(sum('duplicates'))} | ` +
+      `**${sum('lost')}** | **${sum('stuck')}** | ${sum('kills')} | | | ${n(sum('badInputsTried'))} / ${n(sum('badInputsRejected'))} |`,
+  );
   lines.push('', 'Details per scenario (from test-results/faults/<scale>/*.json):', '');
   for (const f of all) {
     const details: string[] = [];
@@ -81,10 +97,12 @@ export function render(all: ScenarioFigures[], command: string): string {
       if (k === 'leaseMs') continue;
       if (k === 'memory' && Array.isArray(v)) {
         const rows = v as Array<Record<string, number>>;
-        details.push(`drone RSS per round (start → peak of 2nd quarter → peak of 2nd half → end, MB): ${rows.map((m) => `${m.rssStartMb} → ${m.rssWarmPeakMb} → ${m.rssLatePeakMb} → ${m.rssEndMb}`).join('; ')}; ` +
-          `most tasks in the drone's buffer at once (its snapshot): ${Math.max(...rows.map((m) => m.maxBuffered))} for a capacity of ${f.extra.capacity}; ` +
-          `most outcomes waiting for their acknowledgement: ${Math.max(...rows.map((m) => m.maxOutbox))}; most tasks Postgres counted as claimed by the drone: ${Math.max(...rows.map((m) => m.maxHeld))} ` +
-          `(buffer + outbox); backlog left for the fast drone: ${rows.map((m) => m.backlogAtEnd).join(', ')}`);
+        details.push(
+          `drone RSS per round (start → peak of 2nd quarter → peak of 2nd half → end, MB): ${rows.map((m) => `${m.rssStartMb} → ${m.rssWarmPeakMb} → ${m.rssLatePeakMb} → ${m.rssEndMb}`).join('; ')}; ` +
+            `most tasks in the drone's buffer at once (its snapshot): ${Math.max(...rows.map((m) => m.maxBuffered))} for a capacity of ${f.extra.capacity}; ` +
+            `most outcomes waiting for their acknowledgement: ${Math.max(...rows.map((m) => m.maxOutbox))}; most tasks Postgres counted as claimed by the drone: ${Math.max(...rows.map((m) => m.maxHeld))} ` +
+            `(buffer + outbox); backlog left for the fast drone: ${rows.map((m) => m.backlogAtEnd).join(', ')}`,
+        );
       } else if (k === 'capacity' || k === 'seconds') continue;
       else details.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
@@ -98,7 +116,8 @@ export function render(all: ScenarioFigures[], command: string): string {
 function main(): void {
   const files = fs.existsSync(RESULTS_DIR) ? fs.readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.json')) : [];
   if (files.length === 0) throw new Error(`no figures in ${RESULTS_DIR}: run the suite first (npm run test:faults)`);
-  const all = files.map((f) => JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, f), 'utf8')) as ScenarioFigures)
+  const all = files
+    .map((f) => JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, f), 'utf8')) as ScenarioFigures)
     .sort((a, b) => (ORDER.indexOf(a.scenario) + 1 || 99) - (ORDER.indexOf(b.scenario) + 1 || 99));
   const command = process.env.FAULT_COMMAND ?? 'npm run test:faults';
   const block = render(all, command);

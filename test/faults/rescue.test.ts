@@ -14,8 +14,8 @@ const SCENARIO = 'rescue';
 const LEASE_MS = 4000;
 const TASKS = scaled(300, 2000);
 
-describe("faults: a killed drone is never restarted; a second drone finishes its work after the lease", () => {
-  const sc = faultScenario(SCENARIO, "SIGKILL a drone, never restart it: a second drone rescues its tasks after the lease");
+describe('faults: a killed drone is never restarted; a second drone finishes its work after the lease', () => {
+  const sc = faultScenario(SCENARIO, 'SIGKILL a drone, never restart it: a second drone rescues its tasks after the lease');
   const { fig } = sc;
   sc.atEnd(() => {
     fig.extra.leaseMs = LEASE_MS;
@@ -25,11 +25,19 @@ describe("faults: a killed drone is never restarted; a second drone finishes its
     it(`round ${round}: the survivor rescues the dead drone's tasks and every task is accounted for`, async () => {
       const { url, sql } = sc;
       const { r, schema, ledger, droneConfig, settle } = sc.round(round);
-      const config = (alias: string) => droneConfig({
-        alias, workers: { a: [ledger(), ledger()] },
-        pollIntervalMs: 200, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 20),
-      });
-      const ids = await enqueueAll(url, schema, Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(5, 40) }, postback: 'done' })));
+      const config = (alias: string) =>
+        droneConfig({
+          alias,
+          workers: { a: [ledger(), ledger()] },
+          pollIntervalMs: 200,
+          leaseMs: LEASE_MS,
+          maxPerWorker: r.int(5, 20),
+        });
+      const ids = await enqueueAll(
+        url,
+        schema,
+        Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(5, 40) }, postback: 'done' })),
+      );
       const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const victim = fleet.start('victim', tmpDir(), config('victim'));
       const survivor = fleet.start('survivor', tmpDir(), config('survivor'));
@@ -47,7 +55,10 @@ describe("faults: a killed drone is never restarted; a second drone finishes its
       const { ok, stopped, a } = await settle(fleet, ids, 120_000);
       console.log(`# ${SCENARIO} round ${round}: victim held ${held} task(s), rescued after ${rescueMs} ms; ${summary(a)}`);
       assert.ok(ok, `not every task settled:\n${survivor.output().slice(-3000)}`);
-      assert.deepEqual(stopped.map((s) => s.code), [0]);
+      assert.deepEqual(
+        stopped.map((s) => s.code),
+        [0],
+      );
       if (held > 0) assert.match(survivor.output(), /rescued \d+ task\(s\) whose drone stopped heartbeating/);
       assert.deepEqual(a.lost, [], 'lost');
       assert.deepEqual(a.stuck, [], 'stuck');

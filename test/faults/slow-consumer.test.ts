@@ -34,10 +34,14 @@ describe('faults: a slow consumer under a steady overload', () => {
       const { url, sql } = sc;
       const { r, schema, ledger, droneConfig, settle } = sc.round(round);
       const rp = roundRng(seed, `${SCENARIO}:producer`, round);
-      const config = (alias: string, delayScale: number) => droneConfig({
-        alias, workers: { slow: Array.from({ length: INSTANCES }, () => ledger({ delayScale })) },
-        pollIntervalMs: 200, leaseMs: 30_000, maxPerWorker: PER_WORKER,
-      });
+      const config = (alias: string, delayScale: number) =>
+        droneConfig({
+          alias,
+          workers: { slow: Array.from({ length: INSTANCES }, () => ledger({ delayScale })) },
+          pollIntervalMs: 200,
+          leaseMs: 30_000,
+          maxPerWorker: PER_WORKER,
+        });
       // Each task takes 30–50 ms: two instances do about 50 a second; about 100 a second arrive.
       const task = () => ({ type: 'slow', data: { ms: rp.int(30, 50) }, postback: 'done' });
       const ids = await enqueueAll(url, schema, Array.from({ length: 100 }, task));
@@ -83,8 +87,15 @@ describe('faults: a slow consumer under a steady overload', () => {
       const maxHeld = most('held');
       const maxBuffered = most('buffered');
       const m = {
-        round, rssStartMb: +samples[0].rss.toFixed(1), rssWarmPeakMb: +peak(mid).toFixed(1), rssLatePeakMb: +peak(late).toFixed(1),
-        rssEndMb: +samples.at(-1)!.rss.toFixed(1), maxBuffered, maxOutbox: most('outbox'), maxHeld, backlogAtEnd: backlog,
+        round,
+        rssStartMb: +samples[0].rss.toFixed(1),
+        rssWarmPeakMb: +peak(mid).toFixed(1),
+        rssLatePeakMb: +peak(late).toFixed(1),
+        rssEndMb: +samples.at(-1)!.rss.toFixed(1),
+        maxBuffered,
+        maxOutbox: most('outbox'),
+        maxHeld,
+        backlogAtEnd: backlog,
       };
       memory.push(m);
       console.log(`# ${SCENARIO} round ${round}: ${JSON.stringify(m)}; ${summary(a)}`);
@@ -93,13 +104,19 @@ describe('faults: a slow consumer under a steady overload', () => {
       // tasks that finished and wait in the outbox for their acknowledgement (one round trip).
       assert.ok(maxBuffered <= PER_WORKER * INSTANCES, `the drone buffered ${maxBuffered} tasks; its capacity is ${PER_WORKER * INSTANCES}`);
       assert.ok(maxBuffered === PER_WORKER * INSTANCES, `the buffer never filled up (at most ${maxBuffered}): not an overload`);
-      assert.ok(maxHeld <= 2 * PER_WORKER * INSTANCES, `Postgres counted ${maxHeld} tasks claimed by the drone; its capacity is ${PER_WORKER * INSTANCES} plus outcomes on their way`);
+      assert.ok(
+        maxHeld <= 2 * PER_WORKER * INSTANCES,
+        `Postgres counted ${maxHeld} tasks claimed by the drone; its capacity is ${PER_WORKER * INSTANCES} plus outcomes on their way`,
+      );
       assert.ok(peak(late) <= peak(mid) + 40, `memory grew from ${peak(mid)} MB to ${peak(late)} MB`);
       assert.deepEqual(a.lost, [], 'lost');
       assert.deepEqual(a.stuck, [], 'stuck');
       assert.deepEqual(a.wrong, [], 'wrong outcomes');
       assert.ok(ok, `not every task settled:\n${fast.output().slice(-3000)}`);
-      assert.deepEqual(stopped.map((s) => s.code), [0]);
+      assert.deepEqual(
+        stopped.map((s) => s.code),
+        [0],
+      );
       assert.equal(a.duplicates, 0, 'no task ran twice');
       assert.equal(a.completedOnce, ids.length);
       await sql.query(`DROP SCHEMA "${schema}" CASCADE`);

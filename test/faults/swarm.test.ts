@@ -25,12 +25,20 @@ describe('faults: four drones, random kills of two of them', () => {
     it(`round ${round}: ${TASKS} tasks, two of four drones killed at random; every task accounted for`, async () => {
       const { url, sql } = sc;
       const { r, schema, ledger, droneConfig, settle } = sc.round(round);
-      const config = (alias: string) => droneConfig({
-        alias,
-        workers: { a: [ledger({ next: 'b' }), ledger({ next: 'b' })], b: [ledger(), ledger()] },
-        pollIntervalMs: 250, leaseMs: LEASE_MS, maxPerWorker: r.int(5, 30), retry: { baseMs: 50, maxMs: 500 },
-      });
-      const ids = await enqueueAll(url, schema, Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(0, 2) }, postback: 'done' })));
+      const config = (alias: string) =>
+        droneConfig({
+          alias,
+          workers: { a: [ledger({ next: 'b' }), ledger({ next: 'b' })], b: [ledger(), ledger()] },
+          pollIntervalMs: 250,
+          leaseMs: LEASE_MS,
+          maxPerWorker: r.int(5, 30),
+          retry: { baseMs: 50, maxMs: 500 },
+        });
+      const ids = await enqueueAll(
+        url,
+        schema,
+        Array.from({ length: TASKS }, (_, i) => ({ type: 'a', data: { i, ms: r.int(0, 2) }, postback: 'done' })),
+      );
       const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const names = ['d1', 'd2', 'd3', 'd4'];
       const dirs = new Map(names.map((n) => [n, tmpDir()]));
@@ -55,18 +63,23 @@ describe('faults: four drones, random kills of two of them', () => {
           restarts.push(sleep(delay).then(() => running(fleet.start(`${name}-again`, dirs.get(name)!, config(name)))));
         } else {
           // Left dead: the others rescue what it held, after the lease.
-          restarts.push((async () => {
-            const held = await holds(name);
-            await waitFor(`the tasks of ${name} to be rescued`, async () => (await holds(name)) === 0, LEASE_MS * 3 + 60_000, 25);
-            if (held > 0) fig.rescueMs.push(Date.now() - killedAt);
-          })());
+          restarts.push(
+            (async () => {
+              const held = await holds(name);
+              await waitFor(`the tasks of ${name} to be rescued`, async () => (await holds(name)) === 0, LEASE_MS * 3 + 60_000, 25);
+              if (held > 0) fig.rescueMs.push(Date.now() - killedAt);
+            })(),
+          );
         }
       }
       await Promise.all(restarts);
       const { ok, stopped, a } = await settle(fleet, ids, 300_000);
       console.log(`# ${SCENARIO} round ${round}: ${plan.join('; ')}; ${summary(a)}`);
       assert.ok(ok, 'every task settled');
-      assert.ok(stopped.every((s) => s.code === 0), JSON.stringify(stopped));
+      assert.ok(
+        stopped.every((s) => s.code === 0),
+        JSON.stringify(stopped),
+      );
       assert.deepEqual(a.lost, [], 'lost');
       assert.deepEqual(a.stuck, [], 'stuck');
       assert.deepEqual(a.wrong, [], 'wrong outcomes');

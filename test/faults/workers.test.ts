@@ -31,7 +31,10 @@ const EXPECTED: Record<string, RegExp> = { poison: /exited \(signal SIGABRT\) wh
 for (const batchResults of [false, true]) {
   const scenario = batchResults ? `${SCENARIO}-batched` : SCENARIO;
   describe(`faults: workers that throw, exit, crash, hang or blow their memory, and poison tasks${batchResults ? ' (batchResults)' : ''}`, () => {
-    const sc = faultScenario(scenario, `worker throws / exits / aborts / hangs past timeoutMs / exceeds maxMemoryMb; poison tasks${batchResults ? '; workers report results in batches' : ''}`);
+    const sc = faultScenario(
+      scenario,
+      `worker throws / exits / aborts / hangs past timeoutMs / exceeds maxMemoryMb; poison tasks${batchResults ? '; workers report results in batches' : ''}`,
+    );
     const { fig } = sc;
     const mix = new Map<string, number>();
     sc.atEnd(() => {
@@ -43,14 +46,25 @@ for (const batchResults of [false, true]) {
       it(`round ${round}: transient faults complete, poison tasks fail after max_attempts, nothing stalls`, async () => {
         const { url, sql } = sc;
         const { r, schema, runs, ledger, droneConfig, settle } = sc.round(round);
-        const chaos = { module: path.join(FIXTURES, 'workers/chaos.js'), config: { file: runs }, timeoutMs: TIMEOUT_MS, maxMemoryMb: 48, prefetch: r.int(1, 8), batchResults };
+        const chaos = {
+          module: path.join(FIXTURES, 'workers/chaos.js'),
+          config: { file: runs },
+          timeoutMs: TIMEOUT_MS,
+          maxMemoryMb: 48,
+          prefetch: r.int(1, 8),
+          batchResults,
+        };
         const config = droneConfig({
           workers: { chaos: [chaos, chaos], steady: ledger() },
-          pollIntervalMs: 200, leaseMs: 30_000, maxPerWorker: r.int(4, 15), retry: { baseMs: 20, maxMs: 200 },
+          pollIntervalMs: 200,
+          leaseMs: 30_000,
+          maxPerWorker: r.int(4, 15),
+          retry: { baseMs: 20, maxMs: 200 },
         });
         // Every fault in every round, at random places among ordinary tasks of both types.
         const kinds: string[] = [
-          ...FAULTS.flatMap((f) => Array<string>(PER_FAULT).fill(f)), ...Array<string>(POISON).fill('poison'),
+          ...FAULTS.flatMap((f) => Array<string>(PER_FAULT).fill(f)),
+          ...Array<string>(POISON).fill('poison'),
           ...Array.from({ length: TASKS - FAULTS.length * PER_FAULT - POISON }, () => (r.chance(0.25) ? 'steady' : 'ok')),
         ];
         for (let i = kinds.length - 1; i > 0; i--) {
@@ -58,9 +72,16 @@ for (const batchResults of [false, true]) {
           [kinds[i], kinds[j]] = [kinds[j], kinds[i]];
         }
         for (const k of kinds) mix.set(k, (mix.get(k) ?? 0) + 1);
-        const tasks: NewTask[] = kinds.map((mode, i) => (mode === 'steady'
-          ? { type: 'steady', data: { i, ms: r.int(0, 5) }, postback: 'done' }
-          : { type: 'chaos', data: { i, mode, failures: mode === 'ok' ? 0 : mode === 'hang' ? 1 : r.int(1, 2), ms: r.int(0, 3) }, postback: 'done', maxAttempts: mode === 'poison' ? 3 : 4 }));
+        const tasks: NewTask[] = kinds.map((mode, i) =>
+          mode === 'steady'
+            ? { type: 'steady', data: { i, ms: r.int(0, 5) }, postback: 'done' }
+            : {
+                type: 'chaos',
+                data: { i, mode, failures: mode === 'ok' ? 0 : mode === 'hang' ? 1 : r.int(1, 2), ms: r.int(0, 3) },
+                postback: 'done',
+                maxAttempts: mode === 'poison' ? 3 : 4,
+              },
+        );
         const ids = await enqueueAll(url, schema, tasks);
         const expectFailed = new Map(ids.flatMap((id, i) => (EXPECTED[kinds[i]] ? [[id, EXPECTED[kinds[i]]] as const] : [])));
         const fleet = sc.fleet(`${scenario}-round${round}`);
@@ -71,7 +92,10 @@ for (const batchResults of [false, true]) {
         assert.deepEqual(a.stuck, [], 'stuck');
         assert.deepEqual(a.wrong, [], 'wrong outcomes');
         assert.ok(ok, `not every task settled:\n${d.output().slice(-3000)}`);
-        assert.deepEqual(stopped.map((s) => s.code), [0]);
+        assert.deepEqual(
+          stopped.map((s) => s.code),
+          [0],
+        );
         // No drone died: without batchResults a task that ran to the end was never run again.
         if (!batchResults) assert.equal(a.duplicates, 0, 'no task ran twice');
         else assert.match(d.output(), /may have run \(batchResults: results unreported\); they run again one at a time/);

@@ -6,7 +6,12 @@ import { EXAMPLES, tmpDir } from './tmp.js';
  * A temp dir holding the demo workers and a drone config (`file`) that runs them on the given
  * database and schema; `hexadecimalInstances` hexadecimal workers, `extra` merged into the config.
  */
-export function demoDroneDir(url: string, schema: string, file: string, opts: { hexadecimalInstances?: number; extra?: Record<string, unknown> } = {}): { dir: string; file: string } {
+export function demoDroneDir(
+  url: string,
+  schema: string,
+  file: string,
+  opts: { hexadecimalInstances?: number; extra?: Record<string, unknown> } = {},
+): { dir: string; file: string } {
   const dir = tmpDir();
   fs.cpSync(path.join(EXAMPLES, 'workers'), path.join(dir, 'workers'), { recursive: true });
   const hex = { module: './workers/hexadecimal.js' };

@@ -19,12 +19,15 @@ export interface TestDrone {
 export async function startDrone(url: string, schema: string, config: Omit<ConfigInput, 'queue'> & { dir?: string }): Promise<TestDrone> {
   const dir = config.dir ?? tmpDir();
   const { dir: _d, ...rest } = config;
-  const resolved = resolveConfig({
-    localQueue: { path: path.join(dir, 'local.sqlite') },
-    pollIntervalMs: 200,
-    ...rest,
-    queue: { config: { schema } },
-  }, { dir });
+  const resolved = resolveConfig(
+    {
+      localQueue: { path: path.join(dir, 'local.sqlite') },
+      pollIntervalMs: 200,
+      ...rest,
+      queue: { config: { schema } },
+    },
+    { dir },
+  );
   const ring = new LogRing(20_000);
   const sinks: LogSink[] = [ring];
   if (process.env.TEST_LOG) sinks.push(new StderrSink());
@@ -37,7 +40,12 @@ export async function startDrone(url: string, schema: string, config: Omit<Confi
  * Writes a config file and runs `swarmage drone` as its own process, as a user would. `opts.env`
  * adds variables (SWARMAGE_FAULTS for the fault suite), `opts.args` command-line options (--ui).
  */
-export function spawnDrone(url: string, dir: string, config: Record<string, unknown>, opts: { env?: Record<string, string>; args?: string[] } = {}): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
+export function spawnDrone(
+  url: string,
+  dir: string,
+  config: Record<string, unknown>,
+  opts: { env?: Record<string, string>; args?: string[] } = {},
+): { proc: ChildProcess; output: () => string; exited: Promise<number | null> } {
   fs.writeFileSync(path.join(dir, 'swarmage.config.json'), JSON.stringify(config, null, 2));
   const proc = spawn(process.execPath, [BIN, 'drone', '--config', path.join(dir, 'swarmage.config.json'), ...(opts.args ?? [])], {
     env: { ...process.env, SWARMAGE_DATABASE_URL: url, ...opts.env },
@@ -54,7 +62,10 @@ export function spawnDrone(url: string, dir: string, config: Record<string, unkn
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

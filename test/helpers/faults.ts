@@ -46,7 +46,9 @@ export function rng(seed: number): Rng {
 export function runSeed(scenario: string): number {
   const given = process.env.FAULT_SEED;
   const seed = given ? Number(given) >>> 0 : crypto.randomBytes(4).readUInt32BE(0);
-  console.log(`# fault scenario "${scenario}": FAULT_SEED=${seed} FAULT_ROUNDS=${ROUNDS} FAULT_SCALE=${SCALE} (replay: FAULT_SEED=${seed} FAULT_ROUNDS=${ROUNDS} FAULT_SCALE=${SCALE} node --test dist/test/faults/)`);
+  console.log(
+    `# fault scenario "${scenario}": FAULT_SEED=${seed} FAULT_ROUNDS=${ROUNDS} FAULT_SCALE=${SCALE} (replay: FAULT_SEED=${seed} FAULT_ROUNDS=${ROUNDS} FAULT_SCALE=${SCALE} node --test dist/test/faults/)`,
+  );
   return seed;
 }
 
@@ -92,9 +94,20 @@ export async function account(sql: pg.Client, schema: string, ids: string[], opt
   const answers = new Map<string, number>();
   const { rows: posted } = await sql.query(`SELECT data->>'id' AS id, count(*)::int AS n FROM "${schema}".tasks WHERE type = $1 GROUP BY 1`, [opts.postback]);
   for (const r of posted) answers.set(r.id, r.n);
-  const { rows: left } = await sql.query(`SELECT id, state, attempts, max_attempts, last_error, claimed_by FROM "${schema}".tasks WHERE type <> $1`, [opts.postback]);
+  const { rows: left } = await sql.query(`SELECT id, state, attempts, max_attempts, last_error, claimed_by FROM "${schema}".tasks WHERE type <> $1`, [
+    opts.postback,
+  ]);
   const rows = new Map(left.map((r) => [r.id as string, r]));
-  const out: Accounting = { enqueued: ids.length, completedOnce: 0, failedAsExpected: 0, duplicates: 0, lost: [], stuck: [], wrong: [], unexplainedDuplicates: [] };
+  const out: Accounting = {
+    enqueued: ids.length,
+    completedOnce: 0,
+    failedAsExpected: 0,
+    duplicates: 0,
+    lost: [],
+    stuck: [],
+    wrong: [],
+    unexplainedDuplicates: [],
+  };
   for (const id of ids) {
     const n = answers.get(id) ?? 0;
     const row = rows.get(id);
@@ -104,8 +117,14 @@ export async function account(sql: pg.Client, schema: string, ids: string[], opt
     else if (n === 1 && expected) out.wrong.push(`${id}: meant to fail, but answered`);
     else if (row && row.state === 'failed') {
       if (expected && row.attempts === row.max_attempts && expected.test(row.last_error ?? '')) out.failedAsExpected++;
-      else out.wrong.push(`${id}: failed after ${row.attempts}/${row.max_attempts} attempts with ${JSON.stringify(row.last_error)}${expected ? ` (expected ${expected})` : ' (not meant to fail)'}`);
-    } else if (row) out.stuck.push(`${id}: ${row.state}${row.claimed_by ? ` by ${row.claimed_by}` : ''} (attempts ${row.attempts}/${row.max_attempts}, last error ${JSON.stringify(row.last_error)})`);
+      else
+        out.wrong.push(
+          `${id}: failed after ${row.attempts}/${row.max_attempts} attempts with ${JSON.stringify(row.last_error)}${expected ? ` (expected ${expected})` : ' (not meant to fail)'}`,
+        );
+    } else if (row)
+      out.stuck.push(
+        `${id}: ${row.state}${row.claimed_by ? ` by ${row.claimed_by}` : ''} (attempts ${row.attempts}/${row.max_attempts}, last error ${JSON.stringify(row.last_error)})`,
+      );
     else out.lost.push(id);
   }
   if (opts.runsFile) {
@@ -136,8 +155,10 @@ export async function unsettled(sql: pg.Client, schema: string, postback: string
 }
 
 export function summary(a: Accounting): string {
-  return `${a.enqueued} enqueued: ${a.completedOnce} completed once, ${a.failedAsExpected} failed as meant, ${a.duplicates} duplicate run(s), ` +
-    `${a.lost.length} lost, ${a.stuck.length} stuck, ${a.wrong.length} wrong, ${a.unexplainedDuplicates.length} unexplained duplicate(s)`;
+  return (
+    `${a.enqueued} enqueued: ${a.completedOnce} completed once, ${a.failedAsExpected} failed as meant, ${a.duplicates} duplicate run(s), ` +
+    `${a.lost.length} lost, ${a.stuck.length} stuck, ${a.wrong.length} wrong, ${a.unexplainedDuplicates.length} unexplained duplicate(s)`
+  );
 }
 
 /** The figures of one scenario, written to test-results/faults/<scenario>.json for docs/reliability.md. */
@@ -159,7 +180,11 @@ export class Figures {
   extra: Record<string, unknown> = {};
   private readonly started = Date.now();
 
-  constructor(readonly scenario: string, readonly title: string, readonly seed: number) {}
+  constructor(
+    readonly scenario: string,
+    readonly title: string,
+    readonly seed: number,
+  ) {}
 
   add(a: Accounting): void {
     this.tasksEnqueued += a.enqueued;
@@ -174,12 +199,28 @@ export class Figures {
   save(): void {
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     const data = {
-      scenario: this.scenario, title: this.title, seed: this.seed, scale: SCALE, roundsAsked: ROUNDS,
-      rounds: this.rounds, tasksEnqueued: this.tasksEnqueued, completedOnce: this.completedOnce,
-      failedAsExpected: this.failedAsExpected, duplicates: this.duplicates, lost: this.lost, stuck: this.stuck,
-      wrong: this.wrong, kills: this.kills, recoveryMs: this.recoveryMs, rescueMs: this.rescueMs,
-      badInputsTried: this.badInputsTried, badInputsRejected: this.badInputsRejected,
-      notes: this.notes, extra: this.extra, durationMs: Date.now() - this.started, finishedAt: new Date().toISOString(),
+      scenario: this.scenario,
+      title: this.title,
+      seed: this.seed,
+      scale: SCALE,
+      roundsAsked: ROUNDS,
+      rounds: this.rounds,
+      tasksEnqueued: this.tasksEnqueued,
+      completedOnce: this.completedOnce,
+      failedAsExpected: this.failedAsExpected,
+      duplicates: this.duplicates,
+      lost: this.lost,
+      stuck: this.stuck,
+      wrong: this.wrong,
+      kills: this.kills,
+      recoveryMs: this.recoveryMs,
+      rescueMs: this.rescueMs,
+      badInputsTried: this.badInputsTried,
+      badInputsRejected: this.badInputsRejected,
+      notes: this.notes,
+      extra: this.extra,
+      durationMs: Date.now() - this.started,
+      finishedAt: new Date().toISOString(),
       machine: { arch: os.arch(), cpus: os.cpus().length, node: process.version },
     };
     fs.writeFileSync(path.join(RESULTS_DIR, `${this.scenario}.json`), JSON.stringify(data, null, 2) + '\n');

@@ -29,12 +29,20 @@ export class Fleet {
   kills = 0;
 
   /** `label` names its log files: test-results/faults/logs/<label>-<n>-<drone>.log. */
-  constructor(private readonly url: string, readonly label = 'fleet') {}
+  constructor(
+    private readonly url: string,
+    readonly label = 'fleet',
+  ) {}
 
   start(name: string, dir: string, config: Record<string, unknown>, opts: { env?: Record<string, string>; args?: string[]; url?: string } = {}): FleetDrone {
     const p = spawnDrone(opts.url ?? this.url, dir, config, opts);
     const d: FleetDrone = {
-      name, dir, proc: p.proc, pid: p.proc.pid!, output: p.output, alive: true,
+      name,
+      dir,
+      proc: p.proc,
+      pid: p.proc.pid!,
+      output: p.output,
+      alive: true,
       ended: new Promise((resolve) => p.proc.on('exit', (code, signal) => resolve({ code, signal }))),
     };
     void d.ended.then(({ signal }) => {
@@ -61,15 +69,17 @@ export class Fleet {
   async stopAll(timeoutMs = 120_000): Promise<Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>> {
     const alive = this.drones.filter((d) => d.alive);
     for (const d of alive) d.proc.kill('SIGTERM');
-    return Promise.all(alive.map(async (d) => {
-      const timer = setTimeout(() => {
-        d.stuck = true;
-        d.proc.kill('SIGKILL');
-      }, timeoutMs);
-      const end = await d.ended;
-      clearTimeout(timer);
-      return { name: d.name, ...end };
-    }));
+    return Promise.all(
+      alive.map(async (d) => {
+        const timer = setTimeout(() => {
+          d.stuck = true;
+          d.proc.kill('SIGKILL');
+        }, timeoutMs);
+        const end = await d.ended;
+        clearTimeout(timer);
+        return { name: d.name, ...end };
+      }),
+    );
   }
 
   /** Keeps every drone's output in test-results/faults/logs/ (CI keeps test-results/). */

@@ -27,8 +27,12 @@ export class MemoryQueue implements GlobalQueue {
   down = false;
   private nextId = 1;
   private readonly wake = new (class extends EventEmitter<WakeupEvents> implements Wakeups {
-    start(): void { this.emit('connected'); }
-    async stop(): Promise<void> { this.removeAllListeners(); }
+    start(): void {
+      this.emit('connected');
+    }
+    async stop(): Promise<void> {
+      this.removeAllListeners();
+    }
   })();
 
   private check(op: string, n: number, acks?: number): void {
@@ -40,13 +44,26 @@ export class MemoryQueue implements GlobalQueue {
     return this.calls.filter((c) => c.op === op).length;
   }
 
-  async migrate(): Promise<number[]> { this.check('migrate', 0); return []; }
+  async migrate(): Promise<number[]> {
+    this.check('migrate', 0);
+    return [];
+  }
 
   async enqueue(tasks: NewTask[]): Promise<string[]> {
     this.check('enqueue', tasks.length);
     const ids = tasks.map((t) => {
       const id = String(this.nextId++);
-      this.rows.set(id, { id, type: t.type, dataJson: JSON.stringify(t.data ?? null), postback: t.postback ?? null, attempts: 0, maxAttempts: t.maxAttempts ?? 3, state: 'available', claimedBy: null, createdAt: Date.now() });
+      this.rows.set(id, {
+        id,
+        type: t.type,
+        dataJson: JSON.stringify(t.data ?? null),
+        postback: t.postback ?? null,
+        attempts: 0,
+        maxAttempts: t.maxAttempts ?? 3,
+        state: 'available',
+        claimedBy: null,
+        createdAt: Date.now(),
+      });
       return id;
     });
     for (const type of new Set(tasks.map((t) => t.type))) this.wake.emit('notify', type);
@@ -54,7 +71,11 @@ export class MemoryQueue implements GlobalQueue {
   }
 
   async claim(droneId: string, wants: ClaimRequest[], _leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> {
-    this.check('claim', wants.reduce((n, w) => n + w.limit, 0), ackIds.length);
+    this.check(
+      'claim',
+      wants.reduce((n, w) => n + w.limit, 0),
+      ackIds.length,
+    );
     this.ack(droneId, ackIds);
     const out: ClaimedTask[] = [];
     for (const w of wants) {
@@ -63,7 +84,16 @@ export class MemoryQueue implements GlobalQueue {
         if (n >= w.limit) break;
         if (r.type !== w.type || r.state !== 'available') continue;
         Object.assign(r, { state: 'claimed', claimedBy: droneId, attempts: r.attempts + 1 });
-        out.push({ id: r.id, type: r.type, dataJson: r.dataJson, postback: r.postback, attempt: r.attempts, maxAttempts: r.maxAttempts, priority: 0, createdAt: r.createdAt });
+        out.push({
+          id: r.id,
+          type: r.type,
+          dataJson: r.dataJson,
+          postback: r.postback,
+          attempt: r.attempts,
+          maxAttempts: r.maxAttempts,
+          priority: 0,
+          createdAt: r.createdAt,
+        });
         n++;
       }
     }
@@ -81,7 +111,10 @@ export class MemoryQueue implements GlobalQueue {
 
   async complete(droneId: string, done: Completion[]): Promise<unknown> {
     this.check('complete', done.length);
-    this.ack(droneId, done.map((d) => d.id));
+    this.ack(
+      droneId,
+      done.map((d) => d.id),
+    );
     return {};
   }
 
@@ -117,14 +150,34 @@ export class MemoryQueue implements GlobalQueue {
     return new Set(ids.filter((id) => this.rows.get(id)?.claimedBy === droneId));
   }
 
-  async heartbeat(_drone: DroneRow, _leaseMs: number, held: string[] = []): Promise<number> { this.check('heartbeat', held.length); return held.length; }
-  async rescueExpired(): Promise<string[]> { this.check('rescueExpired', 0); return []; }
-  async deregister(): Promise<void> { this.check('deregister', 0); }
-  async status(): Promise<QueueStatus> { return { types: [], drones: [] }; }
-  async listFailed(): Promise<FailedTask[]> { return []; }
-  async retryFailed(_sel: FailedSelection): Promise<string[]> { return []; }
-  async deleteFailed(_sel: FailedSelection): Promise<string[]> { return []; }
-  async takePostbacks(): Promise<Array<{ id: string; dataJson: string }>> { return []; }
-  wakeups(): Wakeups { return this.wake; }
+  async heartbeat(_drone: DroneRow, _leaseMs: number, held: string[] = []): Promise<number> {
+    this.check('heartbeat', held.length);
+    return held.length;
+  }
+  async rescueExpired(): Promise<string[]> {
+    this.check('rescueExpired', 0);
+    return [];
+  }
+  async deregister(): Promise<void> {
+    this.check('deregister', 0);
+  }
+  async status(): Promise<QueueStatus> {
+    return { types: [], drones: [] };
+  }
+  async listFailed(): Promise<FailedTask[]> {
+    return [];
+  }
+  async retryFailed(_sel: FailedSelection): Promise<string[]> {
+    return [];
+  }
+  async deleteFailed(_sel: FailedSelection): Promise<string[]> {
+    return [];
+  }
+  async takePostbacks(): Promise<Array<{ id: string; dataJson: string }>> {
+    return [];
+  }
+  wakeups(): Wakeups {
+    return this.wake;
+  }
   async close(): Promise<void> {}
 }

@@ -24,7 +24,11 @@ type Target = { host: string; port: number } | { path: string };
 export class TcpProxy {
   private mode: Mode = 'pass';
   private readonly pairs = new Set<Pair>();
-  private constructor(private readonly server: net.Server, readonly port: number, private readonly target: Target) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+    private readonly target: Target,
+  ) {}
 
   /** A proxy in front of the server of a Postgres URL (TCP on loopback, or a Unix socket as ?host=/dir). */
   static forDatabase(url: string): Promise<TcpProxy> {
@@ -34,7 +38,8 @@ export class TcpProxy {
   }
 
   static async start(target: Target): Promise<TcpProxy> {
-    if ('host' in target && !['127.0.0.1', 'localhost', '::1'].includes(target.host)) throw new Error(`the test proxy only forwards to loopback, not ${target.host}`);
+    if ('host' in target && !['127.0.0.1', 'localhost', '::1'].includes(target.host))
+      throw new Error(`the test proxy only forwards to loopback, not ${target.host}`);
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port, target);
@@ -60,7 +65,10 @@ export class TcpProxy {
       return;
     }
     const pair: Pair = {
-      client, upstream: null, toUpstream: [], toClient: [],
+      client,
+      upstream: null,
+      toUpstream: [],
+      toClient: [],
       end: () => {
         this.pairs.delete(pair);
         client.destroy();

@@ -127,7 +127,11 @@ export function faultScenario(name: string, title: string, opts: ScenarioOptions
   });
 
   return {
-    name, seed, fig, fleets, connect,
+    name,
+    seed,
+    fig,
+    fleets,
+    connect,
     get url() {
       return url;
     },
@@ -156,7 +160,10 @@ export function faultScenario(name: string, title: string, opts: ScenarioOptions
       const dir = tmpDir();
       const runs = path.join(dir, 'runs.txt');
       return {
-        r: roundRng(seed, name, round), schema, dir, runs,
+        r: roundRng(seed, name, round),
+        schema,
+        dir,
+        runs,
         ledger: (config) => ledgerWorker(runs, config),
         droneConfig: (config) => droneConfig(schema, config),
         async settle(fleet, ids, timeoutMs, expectFailed) {

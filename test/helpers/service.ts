@@ -4,7 +4,12 @@ import type { EventMessage, MethodName, Response, Result, Snapshot } from '../..
 import { demoDroneDir } from './demo.js';
 
 /** A real DroneService on the demo workers, with its config file in a temp dir. */
-export async function startService(url: string, schema: string, extra: Record<string, unknown> = {}, opts: Partial<DroneServiceOptions> = {}): Promise<{ service: DroneService; dir: string; file: string }> {
+export async function startService(
+  url: string,
+  schema: string,
+  extra: Record<string, unknown> = {},
+  opts: Partial<DroneServiceOptions> = {},
+): Promise<{ service: DroneService; dir: string; file: string }> {
   const { dir, file } = demoDroneDir(url, schema, 'swarmage.config.json', { hexadecimalInstances: 2, extra });
   const service = new DroneService({ configFile: file, logToStderr: Boolean(process.env.TEST_LOG), ...opts });
   await service.start();

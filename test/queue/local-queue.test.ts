@@ -29,7 +29,17 @@ function tmpFile(name = 'local.sqlite'): string {
 }
 
 function task(id: string, over: Partial<ClaimedTask> = {}): ClaimedTask {
-  return { id, type: 'resize', dataJson: `{"n":${id}}`, postback: null, attempt: 1, maxAttempts: 5, priority: 0, createdAt: 1_700_000_000_000 + Number(id), ...over };
+  return {
+    id,
+    type: 'resize',
+    dataJson: `{"n":${id}}`,
+    postback: null,
+    attempt: 1,
+    maxAttempts: 5,
+    priority: 0,
+    createdAt: 1_700_000_000_000 + Number(id),
+    ...over,
+  };
 }
 
 /** Finished entries without their finishing time (asserted to be one). */
@@ -100,10 +110,16 @@ for (const [where, transport] of TRANSPORTS) {
     it('returns inserted claimed tasks from queued() in insertion order, with every field', async () => {
       const { q } = fresh();
       const steps = await q.insertClaimed([task('30', { postback: 'reply', attempt: 2, maxAttempts: 3 }), task('10'), task('20', { type: 'thumb' })]);
-      assert.deepEqual(steps.map((s) => s.rootId), ['30', '10', '20']);
+      assert.deepEqual(
+        steps.map((s) => s.rootId),
+        ['30', '10', '20'],
+      );
       const queued = q.queued();
       assert.deepEqual(queued, steps);
-      assert.deepEqual(queued.map((s) => s.rootId), ['30', '10', '20']);
+      assert.deepEqual(
+        queued.map((s) => s.rootId),
+        ['30', '10', '20'],
+      );
       const first = queued[0];
       assert.equal(first.parentId, null);
       assert.equal(first.type, 'resize');
@@ -127,7 +143,10 @@ for (const [where, transport] of TRANSPORTS) {
     it('a hop creates a child step with parentId and the same rootId, and the parent leaves the queue', async () => {
       const { q } = fresh();
       const [root] = await q.insertClaimed([task('7', { postback: 'pb', attempt: 3 })]);
-      const { created: [child], finished } = await q.record([{ kind: 'hop', step: root, nextType: 'local:stage2', nextDataJson: '[1,2]' }]);
+      const {
+        created: [child],
+        finished,
+      } = await q.record([{ kind: 'hop', step: root, nextType: 'local:stage2', nextDataJson: '[1,2]' }]);
       assert.deepEqual(finished, []);
       assert.deepEqual(child.chain, [root.id]);
       assert.equal(child.rootId, '7');
@@ -145,15 +164,40 @@ for (const [where, transport] of TRANSPORTS) {
     it('records done and failed outcomes; finished() lists them with result and error', async () => {
       const { q } = fresh();
       const [a, b, c] = await q.insertClaimed([task('1'), task('2'), task('3')]);
-      const { created: [a2] } = await q.record([{ kind: 'hop', step: a, nextType: 'local:next', nextDataJson: '"x"' }]);
+      const {
+        created: [a2],
+      } = await q.record([{ kind: 'hop', step: a, nextType: 'local:next', nextDataJson: '"x"' }]);
       const { created, finished } = await q.record([
         { kind: 'done', step: a2, resultJson: '{"ok":true}' },
         { kind: 'failed', step: b, error: 'boom', stack: 'Error: boom\n    at x', retryInMs: 1234.6 },
       ]);
       assert.deepEqual(created, []);
-      assert.deepEqual(q.queued().map((s) => s.id), [c.id]);
-      const failedB = { rootId: '2', type: 'resize', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'boom', stack: 'Error: boom\n    at x', retryInMs: 1235 };
-      const doneA = { rootId: '1', type: 'local:next', stepIds: [a.id, a2.id], postback: null, state: 'done', resultJson: '{"ok":true}', error: null, stack: null, retryInMs: 0 };
+      assert.deepEqual(
+        q.queued().map((s) => s.id),
+        [c.id],
+      );
+      const failedB = {
+        rootId: '2',
+        type: 'resize',
+        stepIds: [b.id],
+        postback: null,
+        state: 'failed',
+        resultJson: null,
+        error: 'boom',
+        stack: 'Error: boom\n    at x',
+        retryInMs: 1235,
+      };
+      const doneA = {
+        rootId: '1',
+        type: 'local:next',
+        stepIds: [a.id, a2.id],
+        postback: null,
+        state: 'done',
+        resultJson: '{"ok":true}',
+        error: null,
+        stack: null,
+        retryInMs: 0,
+      };
       assert.deepEqual(untimed(finished), [doneA, failedB], 'record() hands back the chains that ended, with every step id of each');
       assert.deepEqual(untimed(q.finished(10)), [failedB, doneA], 'finished() reads the same from the file (after a restart), in step order');
       assert.equal(q.finished(1).length, 1);
@@ -162,7 +206,9 @@ for (const [where, transport] of TRANSPORTS) {
     it('records a batch of plain completions (the compact form) as the general form would', async () => {
       const { q } = fresh();
       const [a, b] = await q.insertClaimed([task('1', { postback: 'pb' }), task('2')]);
-      const { created: [a2] } = await q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '1' }]);
+      const {
+        created: [a2],
+      } = await q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '1' }]);
       const { created, finished } = await q.record([
         { kind: 'done', step: a2, resultJson: '"r1"', startedAt: 7 },
         { kind: 'done', step: b, resultJson: '"r2"' },
@@ -181,12 +227,17 @@ for (const [where, transport] of TRANSPORTS) {
     it('forget() removes whole chains, including hopped steps, and nothing else', async () => {
       const { q } = fresh();
       const [a, b] = await q.insertClaimed([task('1'), task('2')]);
-      const { created: [a2] } = await q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '1' }]);
+      const {
+        created: [a2],
+      } = await q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '1' }]);
       await q.record([{ kind: 'done', step: a2, resultJson: '1' }]);
       q.forget(['1', 'unknown']);
       assert.deepEqual(q.heldRootIds(), ['2']);
       assert.deepEqual(q.finished(10), []);
-      assert.deepEqual(q.queued().map((s) => s.id), [b.id]);
+      assert.deepEqual(
+        q.queued().map((s) => s.id),
+        [b.id],
+      );
       q.forget([]);
       assert.deepEqual(q.heldRootIds(), ['2']);
     });
@@ -194,14 +245,18 @@ for (const [where, transport] of TRANSPORTS) {
     it('keeps queued and finished steps across close and reopen', async () => {
       const { file, q } = fresh();
       const [a, b] = await q.insertClaimed([task('1'), task('2')]);
-      const { created: [a2] } = await q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '{"deep":[1]}' }]);
+      const {
+        created: [a2],
+      } = await q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '{"deep":[1]}' }]);
       await q.record([{ kind: 'failed', step: b, error: 'e', stack: null, retryInMs: 50 }]);
       const before: Step[] = q.queued();
       q.close();
       const again = open(file);
       assert.deepEqual(again.queued(), before);
       assert.deepEqual(again.queued(), [a2]);
-      assert.deepEqual(untimed(again.finished(10)), [{ rootId: '2', type: 'resize', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'e', stack: null, retryInMs: 50 }]);
+      assert.deepEqual(untimed(again.finished(10)), [
+        { rootId: '2', type: 'resize', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'e', stack: null, retryInMs: 50 },
+      ]);
       assert.deepEqual(again.heldRootIds().sort(), ['1', '2'], 'the chains held are known again after reopening');
       // New steps continue after the old ones.
       const [c] = await again.insertClaimed([task('3')]);
@@ -216,12 +271,17 @@ for (const [where, transport] of TRANSPORTS) {
     it('ack() turns chains into history: no longer held or finished, still in the file with every step', async () => {
       const { file, q } = fresh();
       const [a, b] = await q.insertClaimed([task('1'), task('2')]);
-      const { created: [a2] } = await q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '2', startedAt: 1000 }]);
+      const {
+        created: [a2],
+      } = await q.record([{ kind: 'hop', step: a, nextType: 'local:n', nextDataJson: '2', startedAt: 1000 }]);
       const { finished } = await q.record([{ kind: 'done', step: a2, resultJson: '"r"', startedAt: 2000 }]);
       await q.ack(finished);
       assert.deepEqual(q.heldRootIds(), ['2']);
       assert.deepEqual(q.finished(), []);
-      assert.deepEqual(q.queued().map((s) => s.id), [b.id]);
+      assert.deepEqual(
+        q.queued().map((s) => s.id),
+        [b.id],
+      );
       q.close();
       const db = new Database(file, { readonly: true });
       try {
@@ -249,7 +309,10 @@ for (const [where, transport] of TRANSPORTS) {
       assert.equal(q.prune({ keepSteps: 5, keepMs: 3_600_000 }), 0, 'nothing more to drop');
       // An age limit drops every acknowledged step older than it; queued ones (9, 10) stay.
       assert.equal(q.prune({ keepSteps: 100, keepMs: 0 }, Date.now() + 1), 3);
-      assert.deepEqual(q.queued().map((s) => s.rootId), ['9', '10']);
+      assert.deepEqual(
+        q.queued().map((s) => s.rootId),
+        ['9', '10'],
+      );
       const [next] = await q.insertClaimed([task('11')]);
       assert.equal(next.id, steps.at(-1)!.id + 1, 'ids go on after the highest ever used');
     });
@@ -262,7 +325,10 @@ for (const [where, transport] of TRANSPORTS) {
       assert.deepEqual(q.heldRootIds().sort(), ['40', '60']);
       const [step] = q.queued();
       assert.deepEqual([step.id, step.rootId, step.chain], [5, '40', [4]]);
-      assert.deepEqual(q.finished().map((f) => [f.rootId, f.stepIds, f.resultJson]), [['60', [6], '"ok"']]);
+      assert.deepEqual(
+        q.finished().map((f) => [f.rootId, f.stepIds, f.resultJson]),
+        [['60', [6], '"ok"']],
+      );
       assert.ok((await q.insertClaimed([task('70')]))[0].id > 6);
     });
 
@@ -287,13 +353,19 @@ for (const [where, transport] of TRANSPORTS) {
       const pending = q.insertClaimed(batch);
       assert.deepEqual(q.heldRootIds().sort(), ['11', '12', '13']);
       const steps = await pending;
-      assert.deepEqual(steps.map(({ queuedAt, ...s }) => s), expected.map(({ queuedAt, ...s }) => s));
+      assert.deepEqual(
+        steps.map(({ queuedAt, ...s }) => s),
+        expected.map(({ queuedAt, ...s }) => s),
+      );
       assert.deepEqual(q.queued(), steps);
       const done = await q.record([{ kind: 'done', step: steps[0], resultJson: '{"ok":1}', startedAt: 5 }]);
       assert.deepEqual(untimed(done.finished), untimed(direct.record([{ kind: 'done', step: expected[0], resultJson: '{"ok":1}', startedAt: 5 }]).finished));
       const hop = await q.record([{ kind: 'hop', step: steps[1], nextType: 'local:n', nextDataJson: '2' }]);
       const directHop = direct.record([{ kind: 'hop', step: expected[1], nextType: 'local:n', nextDataJson: '2' }]);
-      assert.deepEqual(hop.created.map(({ queuedAt, ...s }) => s), directHop.created.map(({ queuedAt, ...s }) => s));
+      assert.deepEqual(
+        hop.created.map(({ queuedAt, ...s }) => s),
+        directHop.created.map(({ queuedAt, ...s }) => s),
+      );
       assert.equal((await q.stepAsync(steps[1].id))?.replayOf, '9:3');
     });
 
@@ -334,7 +406,10 @@ for (const [where, transport] of TRANSPORTS) {
       const { q } = fresh();
       q.close();
       q.close();
-      assert.throws(() => q.queued(), (e: Error) => e instanceof LocalQueueError && /the local queue is closed/.test(e.message));
+      assert.throws(
+        () => q.queued(),
+        (e: Error) => e instanceof LocalQueueError && /the local queue is closed/.test(e.message),
+      );
       await assert.rejects(q.insertClaimed([task('1')]), (e: Error) => e instanceof LocalQueueError && /the local queue is closed/.test(e.message));
     });
 
@@ -369,7 +444,7 @@ for (const [where, transport] of TRANSPORTS) {
       assert.ok(e2.message.startsWith(`local queue ${file}: cannot open`), e2.message);
     });
 
-    it('its transport takes only LocalQueue\'s methods and gives their results (checked as the tests compile)', () => {
+    it("its transport takes only LocalQueue's methods and gives their results (checked as the tests compile)", () => {
       const t = transport(tmpFile());
       opened.push(t);
       // @ts-expect-error: not a method of LocalQueue
@@ -401,12 +476,19 @@ for (const [where, transport] of TRANSPORTS) {
         task('2', { type: 'thumb', dataJson: '{"user":{"id":8,"name":"bob"},"ok":false}' }),
         task('3', { dataJson: '{"user":{"id":9,"name":null}}' }),
       ]);
-      const { created: [a2] } = await q.record([{ kind: 'hop', step: a, nextType: 'b', nextDataJson: '"mid"', startedAt: 10 }],
-        [{ stepId: a.id, time: 5, level: 'info', msg: 'first line' }]);
-      const { finished } = await q.record([
-        { kind: 'done', step: a2, resultJson: '"out"', startedAt: 20 },
-        { kind: 'failed', step: c, error: 'boom', stack: 'Error: boom', retryInMs: 10, startedAt: 30 },
-      ], [{ stepId: a2.id, time: 6, level: 'warn', msg: 'second line' }]);
+      const {
+        created: [a2],
+      } = await q.record(
+        [{ kind: 'hop', step: a, nextType: 'b', nextDataJson: '"mid"', startedAt: 10 }],
+        [{ stepId: a.id, time: 5, level: 'info', msg: 'first line' }],
+      );
+      const { finished } = await q.record(
+        [
+          { kind: 'done', step: a2, resultJson: '"out"', startedAt: 20 },
+          { kind: 'failed', step: c, error: 'boom', stack: 'Error: boom', retryInMs: 10, startedAt: 30 },
+        ],
+        [{ stepId: a2.id, time: 6, level: 'warn', msg: 'second line' }],
+      );
       await q.record([], [{ stepId: a.id, time: 7, level: 'debug', msg: 'late line' }]);
       return { ...f, a, a2, c, d, finished };
     }
@@ -414,16 +496,28 @@ for (const [where, transport] of TRANSPORTS) {
     it('trace() returns every step of one task with its input, result and replay link; logsOf() their lines in order', async () => {
       const { q, a, a2 } = await history();
       const steps = await q.trace('1');
-      assert.deepEqual(steps.map((s) => [s.id, s.parentId, s.type, s.state, s.dataJson, s.resultJson, s.startedAt]), [
-        [a.id, null, 'resize', 'hopped', '{"user":{"id":7,"name":"ann"},"tags":["x"],"ok":true}', null, 10],
-        [a2.id, a.id, 'b', 'done', '"mid"', '"out"', 20],
-      ]);
+      assert.deepEqual(
+        steps.map((s) => [s.id, s.parentId, s.type, s.state, s.dataJson, s.resultJson, s.startedAt]),
+        [
+          [a.id, null, 'resize', 'hopped', '{"user":{"id":7,"name":"ann"},"tags":["x"],"ok":true}', null, 10],
+          [a2.id, a.id, 'b', 'done', '"mid"', '"out"', 20],
+        ],
+      );
       assert.equal(steps[0].replayOf, '9:3');
       assert.equal(steps[1].replayOf, null);
-      assert.deepEqual((await q.logsOf([a.id, a2.id])).map((l) => [l.stepId, l.level, l.msg]), [
-        [a.id, 'info', 'first line'], [a.id, 'debug', 'late line'], [a2.id, 'warn', 'second line'],
-      ]);
-      assert.deepEqual((await q.logsOf([a.id, a2.id], 2)).map((l) => l.msg), ['first line', 'late line'], 'at most maxLines');
+      assert.deepEqual(
+        (await q.logsOf([a.id, a2.id])).map((l) => [l.stepId, l.level, l.msg]),
+        [
+          [a.id, 'info', 'first line'],
+          [a.id, 'debug', 'late line'],
+          [a2.id, 'warn', 'second line'],
+        ],
+      );
+      assert.deepEqual(
+        (await q.logsOf([a.id, a2.id], 2)).map((l) => l.msg),
+        ['first line', 'late line'],
+        'at most maxLines',
+      );
       assert.deepEqual(await q.logsOf([]), []);
       assert.deepEqual(await q.trace('404'), []);
       assert.equal(q.step(a2.id)!.rootId, '1');
@@ -435,7 +529,10 @@ for (const [where, transport] of TRANSPORTS) {
       const { q, a, a2, c, d } = await history();
       const ids = async (w: StepSearch) => (await q.searchRoots(w)).found.map((r) => r.root.id);
       assert.deepEqual(await ids({ limit: 10 }), [d.id, c.id, a.id]);
-      assert.deepEqual((await q.searchRoots({ limit: 10 })).found.find((r) => r.root.id === a.id)!.chain.map((s) => s.id), [a.id, a2.id]);
+      assert.deepEqual(
+        (await q.searchRoots({ limit: 10 })).found.find((r) => r.root.id === a.id)!.chain.map((s) => s.id),
+        [a.id, a2.id],
+      );
       assert.deepEqual(await ids({ type: 'thumb', limit: 10 }), [c.id]);
       assert.deepEqual(await ids({ limit: 2 }), [d.id, c.id]);
       assert.deepEqual(await ids({ limit: 2, before: c.id }), [a.id], 'keyset: the page after the last id seen');
@@ -460,7 +557,10 @@ for (const [where, transport] of TRANSPORTS) {
       const { q, a, c, d } = await history();
       // a, c and d were claimed together (consecutive ids), a2 after them: a window of one id below d holds c.
       const page = await q.searchRoots({ before: d.id, scan: d.id - c.id, limit: 10 });
-      assert.deepEqual(page.found.map((r) => r.root.id), [c.id]);
+      assert.deepEqual(
+        page.found.map((r) => r.root.id),
+        [c.id],
+      );
       assert.equal(page.more, c.id, 'fewer than asked and older steps left: go on below the window');
       const rest = await q.searchRoots({ before: page.more!, scan: 1000, limit: 10 });
       assert.deepEqual([rest.found.map((r) => r.root.id), rest.more], [[a.id], null], 'the window reached the oldest step: nothing more');
@@ -496,7 +596,10 @@ for (const [where, transport] of TRANSPORTS) {
       assert.deepEqual(await q.trace('1'), []);
       assert.deepEqual(await q.logsOf([a.id, a2.id]), []);
       assert.deepEqual(await q.replaysOf('1'), []);
-      assert.deepEqual(q.queued().map((s) => s.rootId), ['3']);
+      assert.deepEqual(
+        q.queued().map((s) => s.rootId),
+        ['3'],
+      );
     });
   });
 }
@@ -511,16 +614,30 @@ describe('LocalQueue itself: pruning in batches, file formats and their migratio
     assert.equal(q.pruneToCount(5), 0, 'nothing more to drop');
     assert.equal(q.pruneByAge(0, Date.now() + 1, 2), 2);
     assert.equal(q.pruneByAge(0, Date.now() + 1, 2), 1);
-    assert.deepEqual(q.queued().map((s) => s.rootId), ['9', '10']);
+    assert.deepEqual(
+      q.queued().map((s) => s.rootId),
+      ['9', '10'],
+    );
   });
 
   it('numbers its migrations 1, 2, 3, … with names that start with the number, and writes the last one as user_version', () => {
-    assert.deepEqual(MIGRATIONS.map((m) => m.id), MIGRATIONS.map((_, i) => i + 1));
+    assert.deepEqual(
+      MIGRATIONS.map((m) => m.id),
+      MIGRATIONS.map((_, i) => i + 1),
+    );
     for (const m of MIGRATIONS) assert.ok(m.name.startsWith(`${String(m.id).padStart(3, '0')}_`), m.name);
     assert.equal(FORMAT, MIGRATIONS.length);
     const dir = new URL('../../core/queue/local/migrations/', import.meta.url);
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).sort();
-    assert.deepEqual(files, MIGRATIONS.map((m) => m.name), 'every migration file is in the list');
+    const files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => f.slice(0, -3))
+      .sort();
+    assert.deepEqual(
+      files,
+      MIGRATIONS.map((m) => m.name),
+      'every migration file is in the list',
+    );
     const file = tmpFile();
     openRaw(file).close();
     assert.equal(schemaOf(file).version, FORMAT);
@@ -533,7 +650,10 @@ describe('LocalQueue itself: pruning in batches, file formats and their migratio
     writeFormat1(upgraded);
     openRaw(upgraded).close();
     const schema = schemaOf(created);
-    assert.ok(schema.objects.some((o) => (o as { name: string }).name === 'step_logs'), 'the schema is read');
+    assert.ok(
+      schema.objects.some((o) => (o as { name: string }).name === 'step_logs'),
+      'the schema is read',
+    );
     assert.deepEqual(schemaOf(upgraded), schema);
   });
 
@@ -561,7 +681,10 @@ describe('LocalQueue itself: pruning in batches, file formats and their migratio
     const q = openRaw(file);
     const [step] = q.queued();
     assert.deepEqual([step.id, step.chain, step.parentType], [5, [4], 'a']);
-    assert.deepEqual(q.trace('40').map((s) => s.replayOf), [null, null]);
+    assert.deepEqual(
+      q.trace('40').map((s) => s.replayOf),
+      [null, null],
+    );
     q.record([], [{ stepId: 5, time: 1, level: 'info', msg: 'hi' }]);
     assert.equal(q.logsOf([5]).length, 1);
     q.close();

@@ -42,358 +42,507 @@ async function rows(q: PgQueue, where = 'true', params: unknown[] = []): Promise
 }
 const ids = (ts: ClaimedTask[]) => ts.map((t) => t.id).sort();
 
-for (const claimsAsync of [false, true]) describe(`PgQueue on Postgres${claimsAsync ? ', with asyncClaimCommit' : ''}`, () => {
-  before(() => { asyncClaimCommit = claimsAsync; });
+for (const claimsAsync of [false, true])
+  describe(`PgQueue on Postgres${claimsAsync ? ', with asyncClaimCommit' : ''}`, () => {
+    before(() => {
+      asyncClaimCommit = claimsAsync;
+    });
 
-  it(`claims commit ${claimsAsync ? 'without waiting for the disk, on a connection of their own' : 'as every other statement: on disk before they return'}`, async () => {
-    const q = await queue();
-    await q.enqueue([{ type: 'a' }, { type: 'a' }]);
-    assert.equal((await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE)).length, 1);
-    const setting = async (pool: pg.Pool) => (await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
-    assert.equal(await setting(q.claimPool), claimsAsync ? 'off' : 'on');
-    assert.equal(await setting(q.pool), 'on', 'enqueues, completions and failures always wait for the disk');
-    assert.equal(q.claimPool === q.pool, !claimsAsync);
-    if (claimsAsync) assert.equal(q.claimPool.totalCount, 1);
-    assert.equal((await rows(q, `state = 'claimed'`)).length, 1);
-  });
-
-  it('migrate is idempotent, and safe when two run concurrently', async () => {
-    const schema = freshSchema();
-    const results = await Promise.all([newQueue(schema).migrate(), newQueue(schema).migrate()]);
-    assert.deepEqual(results.map((r) => r.join()).sort(), ['', '1,2,3']);
-    assert.deepEqual(await newQueue(schema).migrate(), [], 'a later call applies nothing');
-    assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".migrations`)).rows[0].n, 3);
-    assert.deepEqual(await newQueue(schema).enqueue([{ type: 'a' }]), ['1']);
-  });
-
-  it('enqueue returns ids in input order and stores each task', async () => {
-    const q = await queue();
-    assert.deepEqual(await q.enqueue([]), []);
-    const tasks = Array.from({ length: 6 }, (_, i) => ({ type: i % 2 ? 'odd' : 'even', data: { i }, priority: i, maxAttempts: i + 1 }));
-    const got = await q.enqueue(tasks);
-    assert.equal(got.length, 6);
-    for (const [i, r] of (await rows(q)).entries()) {
-      assert.equal(r.id, got[i]);
-      assert.deepEqual([r.type, r.data, r.priority, r.max_attempts, r.state, r.attempts], [tasks[i].type, { i }, i, i + 1, 'available', 0]);
-    }
-    await assert.rejects(q.enqueue([{ type: 'ok' }, { type: 'local:x' }]), /^TaskInputError: tasks\[1\]\.type: "local:"/);
-    assert.equal((await rows(q)).length, 6, 'a rejected batch inserts nothing');
-  });
-
-  it('claim takes at most the limit per type, only requested types, and marks the claim', async () => {
-    const q = await queue();
-    await q.enqueue([...Array(5)].flatMap(() => [{ type: 'a' }, { type: 'b' }, { type: 'nobody' }]));
-    const got = await q.claim('d1', [{ type: 'a', limit: 2 }, { type: 'b', limit: 3 }, { type: 'c', limit: 4 }, { type: 'nobody', limit: 0 }], LEASE);
-    assert.deepEqual(got.map((t) => t.type).sort(), ['a', 'a', 'b', 'b', 'b']);
-    for (const t of got) assert.deepEqual([t.attempt, t.maxAttempts, t.dataJson, t.postback], [1, 5, 'null', null]);
-    const claimed = await rows(q, `state = 'claimed'`);
-    assert.deepEqual(claimed.map((r) => r.id), ids(got));
-    for (const r of claimed) assert.deepEqual([r.claimed_by, r.attempts, r.leased], ['d1', 1, true]);
-    for (const r of await rows(q, `type = 'nobody'`)) assert.deepEqual([r.state, r.attempts], ['available', 0]);
-    assert.deepEqual(await q.claim('d1', [], LEASE), []);
-  });
-
-  // A drone polls an empty queue for hours, then a burst arrives. Left to cache the claim's plan,
-  // Postgres would by then have settled on one made for a table of no rows (sequential scans) and
-  // kept it: every claim of the burst would read the whole table.
-  it('a claim after a long idle spell on an empty queue still reads the burst through its index', async () => {
-    const q = await queue();
-    await db.query(`VACUUM ANALYZE "${q.schema}".tasks`);
-    // One connection, as the drone's claims mostly take the same one; its statistics are read on it.
-    const solo = new PgQueue({ connectionString: url, schema: q.schema, poolSize: 1, asyncClaimCommit });
-    queues.push(solo);
-    // Both claim statements, as an idle drone sends them: with acknowledgements, and without.
-    let acks: string[] = [];
-    for (let i = 0; i < 30; i++) {
+    it(`claims commit ${claimsAsync ? 'without waiting for the disk, on a connection of their own' : 'as every other statement: on disk before they return'}`, async () => {
+      const q = await queue();
       await q.enqueue([{ type: 'a' }, { type: 'a' }]);
-      const [first] = await solo.claim('d', [{ type: 'a', limit: 1 }], LEASE);
-      acks = (await solo.claim('d', [{ type: 'a', limit: 500 }], LEASE, [...acks, first.id])).map((t) => t.id);
-    }
-    await q.enqueue(Array.from({ length: 20_000 }, (_, i) => ({ type: 'a', data: { i } })));
-    const seqRead = async () => {
-      await solo.pool.query('SELECT pg_stat_force_next_flush()');
-      await solo.pool.query('SELECT pg_stat_clear_snapshot()');
-      return (await solo.pool.query(`SELECT seq_tup_read::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [q.schema])).rows[0].n as number;
-    };
-    for (const [how, ackIds] of [['without acknowledgements', []], ['acknowledging', acks]] as const) {
-      const before = await seqRead();
-      const got = await solo.claim('d', [{ type: 'a', limit: 500 }], LEASE, [...ackIds]);
-      assert.equal(got.length, 500);
-      const read = (await seqRead()) - before;
-      assert.ok(read < 1000, `the claim ${how} read ${read} rows of 20,000 by sequential scans`);
-    }
-  });
+      assert.equal((await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE)).length, 1);
+      const setting = async (pool: pg.Pool) => (await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
+      assert.equal(await setting(q.claimPool), claimsAsync ? 'off' : 'on');
+      assert.equal(await setting(q.pool), 'on', 'enqueues, completions and failures always wait for the disk');
+      assert.equal(q.claimPool === q.pool, !claimsAsync);
+      if (claimsAsync) assert.equal(q.claimPool.totalCount, 1);
+      assert.equal((await rows(q, `state = 'claimed'`)).length, 1);
+    });
 
-  it('claim orders by priority (higher first), then age, and skips tasks not due yet', async () => {
-    const q = await queue();
-    const now = Date.now();
-    const at = (ago: number) => new Date(now - ago);
-    await q.enqueue([
-      { type: 'p', data: 'low-old', runAt: at(30_000) }, { type: 'p', data: 'high-new', priority: 5, runAt: at(10_000) },
-      { type: 'p', data: 'low-new', runAt: at(5_000) }, { type: 'p', data: 'high-old', priority: 5, runAt: at(20_000) },
-      { type: 'p', data: 'neg', priority: -1, runAt: at(60_000) }, { type: 'p', data: 'future', priority: 99, runAt: at(-3_600_000) },
-    ]);
-    const order: string[] = [];
-    for (let t; (t = (await q.claim('d', [{ type: 'p', limit: 1 }], LEASE))[0]);) order.push(JSON.parse(t.dataJson));
-    assert.deepEqual(order, ['high-old', 'high-new', 'low-old', 'low-new', 'neg']);
-    const [future] = await rows(q, `state = 'available'`);
-    assert.deepEqual([future.data, future.later], ['future', true]);
-  });
+    it('migrate is idempotent, and safe when two run concurrently', async () => {
+      const schema = freshSchema();
+      const results = await Promise.all([newQueue(schema).migrate(), newQueue(schema).migrate()]);
+      assert.deepEqual(results.map((r) => r.join()).sort(), ['', '1,2,3']);
+      assert.deepEqual(await newQueue(schema).migrate(), [], 'a later call applies nothing');
+      assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".migrations`)).rows[0].n, 3);
+      assert.deepEqual(await newQueue(schema).enqueue([{ type: 'a' }]), ['1']);
+    });
 
-  it('concurrent claims by two drones never return the same task (SKIP LOCKED)', async () => {
-    const q = await queue();
-    const other = newQueue(q.schema);
-    await q.enqueue(Array.from({ length: 500 }, (_, i) => ({ type: 'job', data: i })));
-    const drain = async (queue: PgQueue, drone: string) => {
-      const seen: string[] = [];
-      for (let got; (got = await queue.claim(drone, [{ type: 'job', limit: 7 }], LEASE)).length > 0;) seen.push(...got.map((t) => t.id));
-      return seen;
-    };
-    const [a, b] = await Promise.all([drain(q, 'drone-a'), drain(other, 'drone-b')]);
-    const all = [...a, ...b];
-    assert.equal(new Set(all).size, all.length, 'no task was claimed twice');
-    assert.equal(all.length, 500);
-    assert.equal((await rows(q, `state <> 'claimed' OR attempts <> 1`)).length, 0);
-    const byDrone = await db.query(`SELECT claimed_by, count(*)::int AS n FROM "${q.schema}".tasks GROUP BY 1 ORDER BY 1`);
-    assert.deepEqual(byDrone.rows.map((r) => r.n), [a.length, b.length].filter((n) => n > 0));
-  });
+    it('enqueue returns ids in input order and stores each task', async () => {
+      const q = await queue();
+      assert.deepEqual(await q.enqueue([]), []);
+      const tasks = Array.from({ length: 6 }, (_, i) => ({ type: i % 2 ? 'odd' : 'even', data: { i }, priority: i, maxAttempts: i + 1 }));
+      const got = await q.enqueue(tasks);
+      assert.equal(got.length, 6);
+      for (const [i, r] of (await rows(q)).entries()) {
+        assert.equal(r.id, got[i]);
+        assert.deepEqual([r.type, r.data, r.priority, r.max_attempts, r.state, r.attempts], [tasks[i].type, { i }, i, i + 1, 'available', 0]);
+      }
+      await assert.rejects(q.enqueue([{ type: 'ok' }, { type: 'local:x' }]), /^TaskInputError: tasks\[1\]\.type: "local:"/);
+      assert.equal((await rows(q)).length, 6, 'a rejected batch inserts nothing');
+    });
 
-  it('complete deletes the tasks, posts back results, and ignores tasks another drone holds', async () => {
-    const q = await queue();
-    const [withPb, plain, others] = await q.enqueue([{ type: 'w', postback: 'reply-1', data: 1 }, { type: 'w', data: 2 }, { type: 'o' }]);
-    await q.claim('d1', [{ type: 'w', limit: 10 }], LEASE);
-    await q.claim('d2', [{ type: 'o', limit: 10 }], LEASE);
-    assert.deepEqual(await q.complete('d1', [{ id: others, resultJson: '1' }]), { done: 0, posted: 0 });
-    assert.deepEqual(await q.complete('d2', [{ id: withPb, resultJson: '1' }]), { done: 0, posted: 0 });
-    assert.deepEqual(await q.complete('d1', [{ id: withPb, resultJson: '{"r":[1,"x"]}' }, { id: plain, resultJson: '"gone"' }]), { done: 2, posted: 1 });
-    const left = await rows(q);
-    assert.deepEqual(left.map((r) => [r.type, r.data, r.state, r.claimed_by, r.postback, r.attempts]), [
-      ['o', null, 'claimed', 'd2', null, 1],
-      ['reply-1', { r: [1, 'x'] }, 'available', null, null, 0],
-    ]);
-    assert.deepEqual(await q.complete('d1', [{ id: withPb, resultJson: '1' }]), { done: 0, posted: 0 }, 'completing twice posts nothing');
-    const traced = await db.query(`SELECT trace_id FROM "${q.schema}".tasks WHERE type = 'reply-1'`);
-    assert.deepEqual(traced.rows, [{ trace_id: withPb }], 'a postback carries the trace id (the id of the task whose result it is)');
-  });
+    it('claim takes at most the limit per type, only requested types, and marks the claim', async () => {
+      const q = await queue();
+      await q.enqueue([...Array(5)].flatMap(() => [{ type: 'a' }, { type: 'b' }, { type: 'nobody' }]));
+      const got = await q.claim(
+        'd1',
+        [
+          { type: 'a', limit: 2 },
+          { type: 'b', limit: 3 },
+          { type: 'c', limit: 4 },
+          { type: 'nobody', limit: 0 },
+        ],
+        LEASE,
+      );
+      assert.deepEqual(got.map((t) => t.type).sort(), ['a', 'a', 'b', 'b', 'b']);
+      for (const t of got) assert.deepEqual([t.attempt, t.maxAttempts, t.dataJson, t.postback], [1, 5, 'null', null]);
+      const claimed = await rows(q, `state = 'claimed'`);
+      assert.deepEqual(
+        claimed.map((r) => r.id),
+        ids(got),
+      );
+      for (const r of claimed) assert.deepEqual([r.claimed_by, r.attempts, r.leased], ['d1', 1, true]);
+      for (const r of await rows(q, `type = 'nobody'`)) assert.deepEqual([r.state, r.attempts], ['available', 0]);
+      assert.deepEqual(await q.claim('d1', [], LEASE), []);
+    });
 
-  it('a replay keeps the step it replays: enqueue stores replayOf, the claim returns it', async () => {
-    const q = await queue();
-    const [replay, plain] = await q.enqueue([{ type: 'r', data: 1, replayOf: '41:7' }, { type: 'r', data: 2 }]);
-    const got = await q.claim('d1', [{ type: 'r', limit: 10 }], LEASE);
-    assert.deepEqual(got.map((t) => [t.id, t.replayOf]), [[replay, '41:7'], [plain, null]]);
-  });
+    // A drone polls an empty queue for hours, then a burst arrives. Left to cache the claim's plan,
+    // Postgres would by then have settled on one made for a table of no rows (sequential scans) and
+    // kept it: every claim of the burst would read the whole table.
+    it('a claim after a long idle spell on an empty queue still reads the burst through its index', async () => {
+      const q = await queue();
+      await db.query(`VACUUM ANALYZE "${q.schema}".tasks`);
+      // One connection, as the drone's claims mostly take the same one; its statistics are read on it.
+      const solo = new PgQueue({ connectionString: url, schema: q.schema, poolSize: 1, asyncClaimCommit });
+      queues.push(solo);
+      // Both claim statements, as an idle drone sends them: with acknowledgements, and without.
+      let acks: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        await q.enqueue([{ type: 'a' }, { type: 'a' }]);
+        const [first] = await solo.claim('d', [{ type: 'a', limit: 1 }], LEASE);
+        acks = (await solo.claim('d', [{ type: 'a', limit: 500 }], LEASE, [...acks, first.id])).map((t) => t.id);
+      }
+      await q.enqueue(Array.from({ length: 20_000 }, (_, i) => ({ type: 'a', data: { i } })));
+      const seqRead = async () => {
+        await solo.pool.query('SELECT pg_stat_force_next_flush()');
+        await solo.pool.query('SELECT pg_stat_clear_snapshot()');
+        return (await solo.pool.query(`SELECT seq_tup_read::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [q.schema])).rows[0]
+          .n as number;
+      };
+      for (const [how, ackIds] of [
+        ['without acknowledgements', []],
+        ['acknowledging', acks],
+      ] as const) {
+        const before = await seqRead();
+        const got = await solo.claim('d', [{ type: 'a', limit: 500 }], LEASE, [...ackIds]);
+        assert.equal(got.length, 500);
+        const read = (await seqRead()) - before;
+        assert.ok(read < 1000, `the claim ${how} read ${read} rows of 20,000 by sequential scans`);
+      }
+    });
 
-  it('fail retries later with the error kept, then leaves the task failed after max_attempts', async () => {
-    const q = await queue();
-    const [id] = await q.enqueue([{ type: 'f', maxAttempts: 2 }]);
-    await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE);
-    assert.deepEqual(await q.fail('d2', [{ id, error: 'not mine', retryInMs: 0 }]), { retried: 0, failed: 0 });
-    assert.deepEqual(await q.fail('d1', [{ id, error: 'boom 1', stack: 'Error: boom 1\n  at f', retryInMs: 60_000 }]), { retried: 1, failed: 0 });
-    let [r] = await rows(q);
-    assert.deepEqual([r.state, r.attempts, r.claimed_by, r.lease_until, r.last_error, r.last_error_stack, r.later],
-      ['available', 1, null, null, 'boom 1', 'Error: boom 1\n  at f', true]);
-    assert.equal((await rows(q, `run_at > now() + interval '30 seconds'`)).length, 1, 'run_at moved by the retry delay');
-    assert.deepEqual(await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE), [], 'not due yet');
-    await db.query(`UPDATE "${q.schema}".tasks SET run_at = now()`);
-    assert.equal((await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE))[0].attempt, 2);
-    assert.deepEqual(await q.fail('d1', [{ id, error: 'boom 2', retryInMs: 60_000 }]), { retried: 0, failed: 1 });
-    [r] = await rows(q);
-    assert.deepEqual([r.state, r.attempts, r.claimed_by, r.last_error, r.last_error_stack], ['failed', 2, null, 'boom 2', null]);
-    assert.deepEqual(await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE), []);
-  });
+    it('claim orders by priority (higher first), then age, and skips tasks not due yet', async () => {
+      const q = await queue();
+      const now = Date.now();
+      const at = (ago: number) => new Date(now - ago);
+      await q.enqueue([
+        { type: 'p', data: 'low-old', runAt: at(30_000) },
+        { type: 'p', data: 'high-new', priority: 5, runAt: at(10_000) },
+        { type: 'p', data: 'low-new', runAt: at(5_000) },
+        { type: 'p', data: 'high-old', priority: 5, runAt: at(20_000) },
+        { type: 'p', data: 'neg', priority: -1, runAt: at(60_000) },
+        { type: 'p', data: 'future', priority: 99, runAt: at(-3_600_000) },
+      ]);
+      const order: string[] = [];
+      for (let t; (t = (await q.claim('d', [{ type: 'p', limit: 1 }], LEASE))[0]);) order.push(JSON.parse(t.dataJson));
+      assert.deepEqual(order, ['high-old', 'high-new', 'low-old', 'low-new', 'neg']);
+      const [future] = await rows(q, `state = 'available'`);
+      assert.deepEqual([future.data, future.later], ['future', true]);
+    });
 
-  it('release gives tasks back and returns the attempt; only the holder can release', async () => {
-    const q = await queue();
-    const [a, b] = await q.enqueue([{ type: 'r' }, { type: 'r' }]);
-    await q.claim('d1', [{ type: 'r', limit: 2 }], LEASE);
-    assert.equal(await q.release('d2', [a, b]), 0);
-    assert.equal(await q.release('d1', [a]), 1);
-    assert.deepEqual((await rows(q)).map((r) => [r.id, r.state, r.attempts, r.claimed_by, r.leased]),
-      [[a, 'available', 0, null, null], [b, 'claimed', 1, 'd1', true]]);
-    assert.equal((await q.claim('d3', [{ type: 'r', limit: 5 }], LEASE))[0]?.attempt, 1, 'the released task is claimable, as a first attempt');
-    assert.equal(await q.release('d1', []), 0);
-  });
+    it('concurrent claims by two drones never return the same task (SKIP LOCKED)', async () => {
+      const q = await queue();
+      const other = newQueue(q.schema);
+      await q.enqueue(Array.from({ length: 500 }, (_, i) => ({ type: 'job', data: i })));
+      const drain = async (queue: PgQueue, drone: string) => {
+        const seen: string[] = [];
+        for (let got; (got = await queue.claim(drone, [{ type: 'job', limit: 7 }], LEASE)).length > 0;) seen.push(...got.map((t) => t.id));
+        return seen;
+      };
+      const [a, b] = await Promise.all([drain(q, 'drone-a'), drain(other, 'drone-b')]);
+      const all = [...a, ...b];
+      assert.equal(new Set(all).size, all.length, 'no task was claimed twice');
+      assert.equal(all.length, 500);
+      assert.equal((await rows(q, `state <> 'claimed' OR attempts <> 1`)).length, 0);
+      const byDrone = await db.query(`SELECT claimed_by, count(*)::int AS n FROM "${q.schema}".tasks GROUP BY 1 ORDER BY 1`);
+      assert.deepEqual(
+        byDrone.rows.map((r) => r.n),
+        [a.length, b.length].filter((n) => n > 0),
+      );
+    });
 
-  it('heartbeat registers the drone and extends its leases only', async () => {
-    const q = await queue();
-    await q.enqueue([{ type: 'h' }, { type: 'h' }, { type: 'h' }]);
-    await q.claim('d1', [{ type: 'h', limit: 2 }], LEASE);
-    await q.claim('d2', [{ type: 'h', limit: 1 }], LEASE);
-    await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 minute'`);
-    const drone = { id: 'd1', host: 'box', pid: 42, taskTypes: ['h', 'x'], startedAt: new Date('2024-01-02T03:04:05Z') };
-    assert.equal(await q.heartbeat(drone, LEASE), 2);
-    assert.equal(await q.heartbeat(drone, LEASE), 2, 'a second beat updates the same row');
-    assert.deepEqual((await rows(q)).map((r) => [r.claimed_by, r.leased]), [['d1', true], ['d1', true], ['d2', false]]);
-    const { rows: drones } = await db.query(`SELECT * FROM "${q.schema}".drones`);
-    assert.deepEqual(drones.map((d) => [d.id, d.host, d.pid, d.task_types, d.started_at.toISOString(), d.lease_ms]),
-      [['d1', 'box', 42, ['h', 'x'], '2024-01-02T03:04:05.000Z', LEASE]]);
-  });
+    it('complete deletes the tasks, posts back results, and ignores tasks another drone holds', async () => {
+      const q = await queue();
+      const [withPb, plain, others] = await q.enqueue([{ type: 'w', postback: 'reply-1', data: 1 }, { type: 'w', data: 2 }, { type: 'o' }]);
+      await q.claim('d1', [{ type: 'w', limit: 10 }], LEASE);
+      await q.claim('d2', [{ type: 'o', limit: 10 }], LEASE);
+      assert.deepEqual(await q.complete('d1', [{ id: others, resultJson: '1' }]), { done: 0, posted: 0 });
+      assert.deepEqual(await q.complete('d2', [{ id: withPb, resultJson: '1' }]), { done: 0, posted: 0 });
+      assert.deepEqual(
+        await q.complete('d1', [
+          { id: withPb, resultJson: '{"r":[1,"x"]}' },
+          { id: plain, resultJson: '"gone"' },
+        ]),
+        { done: 2, posted: 1 },
+      );
+      const left = await rows(q);
+      assert.deepEqual(
+        left.map((r) => [r.type, r.data, r.state, r.claimed_by, r.postback, r.attempts]),
+        [
+          ['o', null, 'claimed', 'd2', null, 1],
+          ['reply-1', { r: [1, 'x'] }, 'available', null, null, 0],
+        ],
+      );
+      assert.deepEqual(await q.complete('d1', [{ id: withPb, resultJson: '1' }]), { done: 0, posted: 0 }, 'completing twice posts nothing');
+      const traced = await db.query(`SELECT trace_id FROM "${q.schema}".tasks WHERE type = 'reply-1'`);
+      assert.deepEqual(traced.rows, [{ trace_id: withPb }], 'a postback carries the trace id (the id of the task whose result it is)');
+    });
 
-  it('heartbeat given the held ids extends only those: a claim the drone never received runs out', async () => {
-    const q = await queue();
-    await q.enqueue([{ type: 'h' }, { type: 'h' }, { type: 'h' }]);
-    const [held, lost, other] = await q.claim('d1', [{ type: 'h', limit: 3 }], LEASE);
-    await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 minute'`);
-    const drone = { id: 'd1', host: 'box', pid: 42, taskTypes: ['h'], startedAt: new Date() };
-    assert.equal(await q.heartbeat(drone, LEASE, [held.id, other.id, '999999']), 2);
-    assert.deepEqual((await rows(q)).map((r) => [r.id, r.leased]), [[held.id, true], [lost.id, false], [other.id, true]].sort());
-    assert.deepEqual(await q.rescueExpired(), [lost.id]);
-    assert.equal(await q.heartbeat(drone, LEASE, []), 0, 'holding nothing extends nothing');
-  });
+    it('a replay keeps the step it replays: enqueue stores replayOf, the claim returns it', async () => {
+      const q = await queue();
+      const [replay, plain] = await q.enqueue([
+        { type: 'r', data: 1, replayOf: '41:7' },
+        { type: 'r', data: 2 },
+      ]);
+      const got = await q.claim('d1', [{ type: 'r', limit: 10 }], LEASE);
+      assert.deepEqual(
+        got.map((t) => [t.id, t.replayOf]),
+        [
+          [replay, '41:7'],
+          [plain, null],
+        ],
+      );
+    });
 
-  it('rescueExpired frees tasks whose lease passed, or fails them when attempts are used up', async () => {
-    const q = await queue();
-    const [retry, last, fresh] = await q.enqueue([{ type: 'x' }, { type: 'x', maxAttempts: 1 }, { type: 'x' }]);
-    await q.claim('dead', [{ type: 'x', limit: 3 }], LEASE);
-    await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 second' WHERE id <> $1`, [fresh]);
-    assert.deepEqual((await q.rescueExpired()).sort(), [retry, last].sort());
-    const [r1, r2, r3] = await rows(q);
-    assert.deepEqual([r1.state, r1.attempts, r1.claimed_by, r1.lease_until], ['available', 1, null, null]);
-    assert.equal(r2.state, 'failed');
-    for (const r of [r1, r2]) assert.match(r.last_error, /lease expired: drone dead stopped heartbeating/);
-    assert.deepEqual([r3.state, r3.claimed_by], ['claimed', 'dead']);
-    assert.deepEqual(await q.rescueExpired(), []);
-  });
+    it('fail retries later with the error kept, then leaves the task failed after max_attempts', async () => {
+      const q = await queue();
+      const [id] = await q.enqueue([{ type: 'f', maxAttempts: 2 }]);
+      await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE);
+      assert.deepEqual(await q.fail('d2', [{ id, error: 'not mine', retryInMs: 0 }]), { retried: 0, failed: 0 });
+      assert.deepEqual(await q.fail('d1', [{ id, error: 'boom 1', stack: 'Error: boom 1\n  at f', retryInMs: 60_000 }]), { retried: 1, failed: 0 });
+      let [r] = await rows(q);
+      assert.deepEqual(
+        [r.state, r.attempts, r.claimed_by, r.lease_until, r.last_error, r.last_error_stack, r.later],
+        ['available', 1, null, null, 'boom 1', 'Error: boom 1\n  at f', true],
+      );
+      assert.equal((await rows(q, `run_at > now() + interval '30 seconds'`)).length, 1, 'run_at moved by the retry delay');
+      assert.deepEqual(await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE), [], 'not due yet');
+      await db.query(`UPDATE "${q.schema}".tasks SET run_at = now()`);
+      assert.equal((await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE))[0].attempt, 2);
+      assert.deepEqual(await q.fail('d1', [{ id, error: 'boom 2', retryInMs: 60_000 }]), { retried: 0, failed: 1 });
+      [r] = await rows(q);
+      assert.deepEqual([r.state, r.attempts, r.claimed_by, r.last_error, r.last_error_stack], ['failed', 2, null, 'boom 2', null]);
+      assert.deepEqual(await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE), []);
+    });
 
-  it('reclaim keeps tasks still claimed by the drone or available, not those another drone took', async () => {
-    const q = await queue();
-    const [mine, freed, taken, done] = await q.enqueue([{ type: 'a' }, { type: 'b' }, { type: 'c' }, { type: 'd' }]);
-    await q.claim('me', [{ type: 'a', limit: 1 }], LEASE);
-    await q.claim('other', [{ type: 'c', limit: 1 }], LEASE);
-    await db.query(`DELETE FROM "${q.schema}".tasks WHERE id = $1`, [done]);
-    const kept = await q.reclaim('me', [mine, freed, taken, done], LEASE);
-    assert.deepEqual([...kept].sort(), [mine, freed].sort());
-    assert.deepEqual((await rows(q)).map((r) => [r.state, r.claimed_by, r.leased]), [['claimed', 'me', true], ['claimed', 'me', true], ['claimed', 'other', true]]);
-    assert.deepEqual(await q.reclaim('me', [], LEASE), new Set());
-  });
+    it('release gives tasks back and returns the attempt; only the holder can release', async () => {
+      const q = await queue();
+      const [a, b] = await q.enqueue([{ type: 'r' }, { type: 'r' }]);
+      await q.claim('d1', [{ type: 'r', limit: 2 }], LEASE);
+      assert.equal(await q.release('d2', [a, b]), 0);
+      assert.equal(await q.release('d1', [a]), 1);
+      assert.deepEqual(
+        (await rows(q)).map((r) => [r.id, r.state, r.attempts, r.claimed_by, r.leased]),
+        [
+          [a, 'available', 0, null, null],
+          [b, 'claimed', 1, 'd1', true],
+        ],
+      );
+      assert.equal((await q.claim('d3', [{ type: 'r', limit: 5 }], LEASE))[0]?.attempt, 1, 'the released task is claimable, as a first attempt');
+      assert.equal(await q.release('d1', []), 0);
+    });
 
-  it('releaseAllExcept gives back what the drone holds except the kept ids', async () => {
-    const q = await queue();
-    const [a, b, c, d] = await q.enqueue([{ type: 'a' }, { type: 'a' }, { type: 'a' }, { type: 'b' }]);
-    await q.claim('me', [{ type: 'a', limit: 3 }], LEASE);
-    await q.claim('other', [{ type: 'b', limit: 1 }], LEASE);
-    assert.equal(await q.releaseAllExcept('me', [b]), 2);
-    assert.deepEqual((await rows(q)).map((r) => [r.id, r.state, r.claimed_by, r.attempts]),
-      [[a, 'available', null, 0], [b, 'claimed', 'me', 1], [c, 'available', null, 0], [d, 'claimed', 'other', 1]]);
-    assert.equal(await q.releaseAllExcept('me', []), 1);
-    assert.equal((await rows(q, `claimed_by = 'me'`)).length, 0);
-  });
+    it('heartbeat registers the drone and extends its leases only', async () => {
+      const q = await queue();
+      await q.enqueue([{ type: 'h' }, { type: 'h' }, { type: 'h' }]);
+      await q.claim('d1', [{ type: 'h', limit: 2 }], LEASE);
+      await q.claim('d2', [{ type: 'h', limit: 1 }], LEASE);
+      await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 minute'`);
+      const drone = { id: 'd1', host: 'box', pid: 42, taskTypes: ['h', 'x'], startedAt: new Date('2024-01-02T03:04:05Z') };
+      assert.equal(await q.heartbeat(drone, LEASE), 2);
+      assert.equal(await q.heartbeat(drone, LEASE), 2, 'a second beat updates the same row');
+      assert.deepEqual(
+        (await rows(q)).map((r) => [r.claimed_by, r.leased]),
+        [
+          ['d1', true],
+          ['d1', true],
+          ['d2', false],
+        ],
+      );
+      const { rows: drones } = await db.query(`SELECT * FROM "${q.schema}".drones`);
+      assert.deepEqual(
+        drones.map((d) => [d.id, d.host, d.pid, d.task_types, d.started_at.toISOString(), d.lease_ms]),
+        [['d1', 'box', 42, ['h', 'x'], '2024-01-02T03:04:05.000Z', LEASE]],
+      );
+    });
 
-  it('status counts per type and state and lists drones with an alive flag', async () => {
-    const q = await queue();
-    await q.enqueue([{ type: 'a', priority: 2, maxAttempts: 1 }, { type: 'a', priority: 1 }, { type: 'a' }, { type: 'b', runAt: new Date(Date.now() + 3_600_000) }]);
-    const [doomed] = await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE);
-    await q.fail('d1', [{ id: doomed.id, error: 'x', retryInMs: 0 }]);
-    await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE);
-    const base = { host: 'h', pid: 1, taskTypes: ['a'], startedAt: new Date() };
-    await q.heartbeat({ ...base, id: 'alive' }, LEASE);
-    await q.heartbeat({ ...base, id: 'gone' }, LEASE);
-    await db.query(`UPDATE "${q.schema}".drones SET heartbeat_at = now() - interval '1 hour' WHERE id = 'gone'`);
-    const s = await q.status();
-    assert.deepEqual(s.types, [
-      { type: 'a', available: 1, scheduled: 0, claimed: 1, failed: 1 },
-      { type: 'b', available: 0, scheduled: 1, claimed: 0, failed: 0 },
-    ]);
-    assert.deepEqual(s.drones.map((d) => [d.id, d.alive]).sort(), [['alive', true], ['gone', false]]);
-  });
+    it('heartbeat given the held ids extends only those: a claim the drone never received runs out', async () => {
+      const q = await queue();
+      await q.enqueue([{ type: 'h' }, { type: 'h' }, { type: 'h' }]);
+      const [held, lost, other] = await q.claim('d1', [{ type: 'h', limit: 3 }], LEASE);
+      await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 minute'`);
+      const drone = { id: 'd1', host: 'box', pid: 42, taskTypes: ['h'], startedAt: new Date() };
+      assert.equal(await q.heartbeat(drone, LEASE, [held.id, other.id, '999999']), 2);
+      assert.deepEqual(
+        (await rows(q)).map((r) => [r.id, r.leased]),
+        [
+          [held.id, true],
+          [lost.id, false],
+          [other.id, true],
+        ].sort(),
+      );
+      assert.deepEqual(await q.rescueExpired(), [lost.id]);
+      assert.equal(await q.heartbeat(drone, LEASE, []), 0, 'holding nothing extends nothing');
+    });
 
-  it('listFailed, retryFailed and deleteFailed act on failed tasks only', async () => {
-    const q = await queue();
-    const [f1, f2, f3, ok] = await q.enqueue([{ type: 'x', data: { n: 1 }, maxAttempts: 1 }, { type: 'y', maxAttempts: 1 }, { type: 'x', maxAttempts: 1 }, { type: 'x' }]);
-    const got = await q.claim('d', [{ type: 'x', limit: 2 }, { type: 'y', limit: 1 }], LEASE);
-    assert.deepEqual(ids(got), [f1, f2, f3].sort());
-    await q.fail('d', got.map((t) => ({ id: t.id, error: `err ${t.id}`, stack: 'st', retryInMs: 0 })));
-    const all = await q.listFailed();
-    assert.deepEqual(all.map((f) => [f.id, f.type, f.attempts, f.maxAttempts, f.lastError, f.lastErrorStack]),
-      [[f1, 'x', 1, 1, `err ${f1}`, 'st'], [f2, 'y', 1, 1, `err ${f2}`, 'st'], [f3, 'x', 1, 1, `err ${f3}`, 'st']]);
-    assert.deepEqual(all[0].data, { n: 1 });
-    assert.deepEqual((await q.listFailed({ types: ['x'] })).map((f) => f.id), [f1, f3]);
-    assert.deepEqual((await q.listFailed({ afterId: f1, limit: 1 })).map((f) => f.id), [f2]);
-    assert.deepEqual(await q.retryFailed({ ids: [f1, ok] }), [f1]);
-    const [again] = await q.claim('d', [{ type: 'x', limit: 5 }], LEASE).then((ts) => ts.filter((t) => t.id === f1));
-    assert.deepEqual([again.attempt, again.maxAttempts], [2, 2], 'a retry gets one more attempt');
-    assert.deepEqual(await q.deleteFailed({ ids: [f2, ok, f1] }), [f2]);
-    assert.deepEqual((await rows(q)).map((r) => r.id), [f1, f3, ok]);
-    // All failed tasks of some types: f3 is the only failed x left.
-    assert.deepEqual(await q.retryFailed({ types: ['y', 'x'] }), [f3]);
-    assert.deepEqual(await q.deleteFailed({ types: ['x'] }), []);
-  });
+    it('rescueExpired frees tasks whose lease passed, or fails them when attempts are used up', async () => {
+      const q = await queue();
+      const [retry, last, fresh] = await q.enqueue([{ type: 'x' }, { type: 'x', maxAttempts: 1 }, { type: 'x' }]);
+      await q.claim('dead', [{ type: 'x', limit: 3 }], LEASE);
+      await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 second' WHERE id <> $1`, [fresh]);
+      assert.deepEqual((await q.rescueExpired()).sort(), [retry, last].sort());
+      const [r1, r2, r3] = await rows(q);
+      assert.deepEqual([r1.state, r1.attempts, r1.claimed_by, r1.lease_until], ['available', 1, null, null]);
+      assert.equal(r2.state, 'failed');
+      for (const r of [r1, r2]) assert.match(r.last_error, /lease expired: drone dead stopped heartbeating/);
+      assert.deepEqual([r3.state, r3.claimed_by], ['claimed', 'dead']);
+      assert.deepEqual(await q.rescueExpired(), []);
+    });
 
-  it('takePostbacks removes and returns available rows of the postback type in id order', async () => {
-    const q = await queue();
-    const [p1, p2, p3] = await q.enqueue([{ type: 'pb', data: { r: 1 } }, { type: 'pb', data: 2 }, { type: 'pb', data: [3] }, { type: 'other' }]);
-    assert.deepEqual(await q.takePostbacks('pb', 2), [{ id: p1, dataJson: '{"r": 1}' }, { id: p2, dataJson: '2' }]);
-    assert.deepEqual(await q.takePostbacks('pb', 10), [{ id: p3, dataJson: '[3]' }]);
-    assert.deepEqual(await q.takePostbacks('pb', 10), []);
-    assert.deepEqual((await rows(q)).map((r) => r.type), ['other']);
-  });
+    it('reclaim keeps tasks still claimed by the drone or available, not those another drone took', async () => {
+      const q = await queue();
+      const [mine, freed, taken, done] = await q.enqueue([{ type: 'a' }, { type: 'b' }, { type: 'c' }, { type: 'd' }]);
+      await q.claim('me', [{ type: 'a', limit: 1 }], LEASE);
+      await q.claim('other', [{ type: 'c', limit: 1 }], LEASE);
+      await db.query(`DELETE FROM "${q.schema}".tasks WHERE id = $1`, [done]);
+      const kept = await q.reclaim('me', [mine, freed, taken, done], LEASE);
+      assert.deepEqual([...kept].sort(), [mine, freed].sort());
+      assert.deepEqual(
+        (await rows(q)).map((r) => [r.state, r.claimed_by, r.leased]),
+        [
+          ['claimed', 'me', true],
+          ['claimed', 'me', true],
+          ['claimed', 'other', true],
+        ],
+      );
+      assert.deepEqual(await q.reclaim('me', [], LEASE), new Set());
+    });
 
-  // jsonb rejects \u0000 and retry_ms is an int: such an outcome must not make a whole outbox batch fail.
-  it('records failures whose text holds NUL or whose retry delay exceeds 2^31 ms; names a NUL result', async () => {
-    const q = await queue();
-    const [a, b, c] = await q.enqueue([{ type: 'x' }, { type: 'x' }, { type: 'x' }]);
-    await q.claim('d', [{ type: 'x', limit: 3 }], LEASE);
-    assert.deepEqual(await q.fail('d', [{ id: a, error: 'bad\u0000byte', retryInMs: 0 }]), { retried: 1, failed: 0 });
-    assert.deepEqual(await q.fail('d', [{ id: b, error: 'x', retryInMs: 30 * 86_400_000 }]), { retried: 1, failed: 0 });
-    const { rows: [ra] } = await db.query(`SELECT last_error FROM "${q.schema}".tasks WHERE id = $1`, [a]);
-    assert.equal(ra.last_error, 'bad\uFFFDbyte');
-    await assert.rejects(q.complete('d', [{ id: c, resultJson: JSON.stringify('a\u0000b') }]), new RegExp(`task ${c}: the result contains the NUL character`));
-  });
+    it('releaseAllExcept gives back what the drone holds except the kept ids', async () => {
+      const q = await queue();
+      const [a, b, c, d] = await q.enqueue([{ type: 'a' }, { type: 'a' }, { type: 'a' }, { type: 'b' }]);
+      await q.claim('me', [{ type: 'a', limit: 3 }], LEASE);
+      await q.claim('other', [{ type: 'b', limit: 1 }], LEASE);
+      assert.equal(await q.releaseAllExcept('me', [b]), 2);
+      assert.deepEqual(
+        (await rows(q)).map((r) => [r.id, r.state, r.claimed_by, r.attempts]),
+        [
+          [a, 'available', null, 0],
+          [b, 'claimed', 'me', 1],
+          [c, 'available', null, 0],
+          [d, 'claimed', 'other', 1],
+        ],
+      );
+      assert.equal(await q.releaseAllExcept('me', []), 1);
+      assert.equal((await rows(q, `claimed_by = 'me'`)).length, 0);
+    });
 
-  it('the SQL enqueue function works with defaults and falls back on NULLs', async () => {
-    const q = await queue();
-    const fn = `"${q.schema}".enqueue`;
-    const { rows: [{ id }] } = await db.query(`SELECT ${fn}('t') AS id`);
-    const { rows: [{ id: id2 }] } = await db.query(`SELECT ${fn}('t', '{"a":1}', NULL, NULL, NULL, NULL) AS id`);
-    const [r1, r2] = await rows(q);
-    assert.deepEqual([r1.id, r1.type, r1.data, r1.postback, r1.priority, r1.max_attempts, r1.state, r1.later], [id, 't', null, null, 0, 5, 'available', false]);
-    assert.deepEqual([r2.id, r2.data, r2.priority, r2.max_attempts, r2.later], [id2, { a: 1 }, 0, 5, false]);
-    await db.query(`SELECT ${fn}('t', NULL, 'reply', 7, now() + interval '1 hour', 2)`);
-    const [, , r3] = await rows(q);
-    assert.deepEqual([r3.data, r3.postback, r3.priority, r3.max_attempts, r3.later], [null, 'reply', 7, 2, true]);
-  });
+    it('status counts per type and state and lists drones with an alive flag', async () => {
+      const q = await queue();
+      await q.enqueue([
+        { type: 'a', priority: 2, maxAttempts: 1 },
+        { type: 'a', priority: 1 },
+        { type: 'a' },
+        { type: 'b', runAt: new Date(Date.now() + 3_600_000) },
+      ]);
+      const [doomed] = await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE);
+      await q.fail('d1', [{ id: doomed.id, error: 'x', retryInMs: 0 }]);
+      await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE);
+      const base = { host: 'h', pid: 1, taskTypes: ['a'], startedAt: new Date() };
+      await q.heartbeat({ ...base, id: 'alive' }, LEASE);
+      await q.heartbeat({ ...base, id: 'gone' }, LEASE);
+      await db.query(`UPDATE "${q.schema}".drones SET heartbeat_at = now() - interval '1 hour' WHERE id = 'gone'`);
+      const s = await q.status();
+      assert.deepEqual(s.types, [
+        { type: 'a', available: 1, scheduled: 0, claimed: 1, failed: 1 },
+        { type: 'b', available: 0, scheduled: 1, claimed: 0, failed: 0 },
+      ]);
+      assert.deepEqual(s.drones.map((d) => [d.id, d.alive]).sort(), [
+        ['alive', true],
+        ['gone', false],
+      ]);
+    });
 
-  it('the SQL enqueue function rejects bad input with a message that says what is wrong', async () => {
-    const q = await queue();
-    const fn = `"${q.schema}".enqueue`;
-    for (const [call, msg] of [
-      [`${fn}(NULL)`, /task_type must be a non-empty text/],
-      [`${fn}('')`, /task_type must be a non-empty text/],
-      [`${fn}('local:x')`, /task_type local:x uses the "local:" prefix/],
-      [`${fn}('t', max_attempts => 0)`, /max_attempts must be at least 1, got 0/],
-      [`${fn}('t', jsonb_build_object('s', repeat('x', 1048576)))`, /task_data is \d+ bytes; the limit is 1048576/],
-      [`${fn}(repeat('y', 201))`, /task_type is 201 characters long; the limit is 200/],
-      [`${fn}('t', postback => '')`, /postback must be 1 to 200 characters/],
-    ] as const) await assert.rejects(db.query(`SELECT ${call}`), msg, call);
-    assert.equal((await rows(q)).length, 0);
-  });
+    it('listFailed, retryFailed and deleteFailed act on failed tasks only', async () => {
+      const q = await queue();
+      const [f1, f2, f3, ok] = await q.enqueue([
+        { type: 'x', data: { n: 1 }, maxAttempts: 1 },
+        { type: 'y', maxAttempts: 1 },
+        { type: 'x', maxAttempts: 1 },
+        { type: 'x' },
+      ]);
+      const got = await q.claim(
+        'd',
+        [
+          { type: 'x', limit: 2 },
+          { type: 'y', limit: 1 },
+        ],
+        LEASE,
+      );
+      assert.deepEqual(ids(got), [f1, f2, f3].sort());
+      await q.fail(
+        'd',
+        got.map((t) => ({ id: t.id, error: `err ${t.id}`, stack: 'st', retryInMs: 0 })),
+      );
+      const all = await q.listFailed();
+      assert.deepEqual(
+        all.map((f) => [f.id, f.type, f.attempts, f.maxAttempts, f.lastError, f.lastErrorStack]),
+        [
+          [f1, 'x', 1, 1, `err ${f1}`, 'st'],
+          [f2, 'y', 1, 1, `err ${f2}`, 'st'],
+          [f3, 'x', 1, 1, `err ${f3}`, 'st'],
+        ],
+      );
+      assert.deepEqual(all[0].data, { n: 1 });
+      assert.deepEqual(
+        (await q.listFailed({ types: ['x'] })).map((f) => f.id),
+        [f1, f3],
+      );
+      assert.deepEqual(
+        (await q.listFailed({ afterId: f1, limit: 1 })).map((f) => f.id),
+        [f2],
+      );
+      assert.deepEqual(await q.retryFailed({ ids: [f1, ok] }), [f1]);
+      const [again] = await q.claim('d', [{ type: 'x', limit: 5 }], LEASE).then((ts) => ts.filter((t) => t.id === f1));
+      assert.deepEqual([again.attempt, again.maxAttempts], [2, 2], 'a retry gets one more attempt');
+      assert.deepEqual(await q.deleteFailed({ ids: [f2, ok, f1] }), [f2]);
+      assert.deepEqual(
+        (await rows(q)).map((r) => r.id),
+        [f1, f3, ok],
+      );
+      // All failed tasks of some types: f3 is the only failed x left.
+      assert.deepEqual(await q.retryFailed({ types: ['y', 'x'] }), [f3]);
+      assert.deepEqual(await q.deleteFailed({ types: ['x'] }), []);
+    });
 
-  it('stores task types with quotes and SQL-looking text verbatim', async () => {
-    const q = await queue();
-    const weird = [`x'); DROP TABLE tasks; --`, `a"b`, `semi;colon`, `O'Reilly`, `%s %I`, `ünï ☃`];
-    for (const t of weird) await db.query(`SELECT "${q.schema}".enqueue($1)`, [t]);
-    await q.enqueue(weird.map((type) => ({ type })));
-    assert.deepEqual((await rows(q)).map((r) => r.type), [...weird, ...weird]);
-    assert.equal((await q.claim('d', weird.map((type) => ({ type, limit: 10 })), LEASE)).length, 12);
-    assert.equal((await db.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`"${q.schema}".tasks`])).rows[0].ok, true);
-  });
+    it('takePostbacks removes and returns available rows of the postback type in id order', async () => {
+      const q = await queue();
+      const [p1, p2, p3] = await q.enqueue([{ type: 'pb', data: { r: 1 } }, { type: 'pb', data: 2 }, { type: 'pb', data: [3] }, { type: 'other' }]);
+      assert.deepEqual(await q.takePostbacks('pb', 2), [
+        { id: p1, dataJson: '{"r": 1}' },
+        { id: p2, dataJson: '2' },
+      ]);
+      assert.deepEqual(await q.takePostbacks('pb', 10), [{ id: p3, dataJson: '[3]' }]);
+      assert.deepEqual(await q.takePostbacks('pb', 10), []);
+      assert.deepEqual(
+        (await rows(q)).map((r) => r.type),
+        ['other'],
+      );
+    });
 
-  it('notifies "<schema>_tasks" with the task type, once per type per statement', async () => {
-    const q = await queue();
-    const listener = await sqlClient(url);
-    try {
-      const got: string[] = [];
-      listener.on('notification', (m) => got.push(`${m.channel}:${m.payload}`));
-      await listener.query(`LISTEN "${q.schema}_tasks"`);
-      await q.enqueue([{ type: 'a' }, { type: 'b' }, { type: 'a' }, { type: 'later', runAt: new Date(Date.now() + 3_600_000) }]);
-      await q.enqueue([{ type: 'a' }]);
-      await db.query(`SELECT "${q.schema}".enqueue('c')`);
-      await db.query(`SELECT pg_notify($1, 'marker')`, [`${q.schema}_tasks`]);
-      await waitFor('the marker notification', () => got.some((g) => g.endsWith(':marker')), 10_000);
-      const ch = `${q.schema}_tasks`;
-      assert.deepEqual(got.sort(), [`${ch}:a`, `${ch}:a`, `${ch}:b`, `${ch}:c`, `${ch}:marker`]);
-    } finally {
-      await listener.end();
-    }
+    // jsonb rejects \u0000 and retry_ms is an int: such an outcome must not make a whole outbox batch fail.
+    it('records failures whose text holds NUL or whose retry delay exceeds 2^31 ms; names a NUL result', async () => {
+      const q = await queue();
+      const [a, b, c] = await q.enqueue([{ type: 'x' }, { type: 'x' }, { type: 'x' }]);
+      await q.claim('d', [{ type: 'x', limit: 3 }], LEASE);
+      assert.deepEqual(await q.fail('d', [{ id: a, error: 'bad\u0000byte', retryInMs: 0 }]), { retried: 1, failed: 0 });
+      assert.deepEqual(await q.fail('d', [{ id: b, error: 'x', retryInMs: 30 * 86_400_000 }]), { retried: 1, failed: 0 });
+      const {
+        rows: [ra],
+      } = await db.query(`SELECT last_error FROM "${q.schema}".tasks WHERE id = $1`, [a]);
+      assert.equal(ra.last_error, 'bad\uFFFDbyte');
+      await assert.rejects(
+        q.complete('d', [{ id: c, resultJson: JSON.stringify('a\u0000b') }]),
+        new RegExp(`task ${c}: the result contains the NUL character`),
+      );
+    });
+
+    it('the SQL enqueue function works with defaults and falls back on NULLs', async () => {
+      const q = await queue();
+      const fn = `"${q.schema}".enqueue`;
+      const {
+        rows: [{ id }],
+      } = await db.query(`SELECT ${fn}('t') AS id`);
+      const {
+        rows: [{ id: id2 }],
+      } = await db.query(`SELECT ${fn}('t', '{"a":1}', NULL, NULL, NULL, NULL) AS id`);
+      const [r1, r2] = await rows(q);
+      assert.deepEqual(
+        [r1.id, r1.type, r1.data, r1.postback, r1.priority, r1.max_attempts, r1.state, r1.later],
+        [id, 't', null, null, 0, 5, 'available', false],
+      );
+      assert.deepEqual([r2.id, r2.data, r2.priority, r2.max_attempts, r2.later], [id2, { a: 1 }, 0, 5, false]);
+      await db.query(`SELECT ${fn}('t', NULL, 'reply', 7, now() + interval '1 hour', 2)`);
+      const [, , r3] = await rows(q);
+      assert.deepEqual([r3.data, r3.postback, r3.priority, r3.max_attempts, r3.later], [null, 'reply', 7, 2, true]);
+    });
+
+    it('the SQL enqueue function rejects bad input with a message that says what is wrong', async () => {
+      const q = await queue();
+      const fn = `"${q.schema}".enqueue`;
+      for (const [call, msg] of [
+        [`${fn}(NULL)`, /task_type must be a non-empty text/],
+        [`${fn}('')`, /task_type must be a non-empty text/],
+        [`${fn}('local:x')`, /task_type local:x uses the "local:" prefix/],
+        [`${fn}('t', max_attempts => 0)`, /max_attempts must be at least 1, got 0/],
+        [`${fn}('t', jsonb_build_object('s', repeat('x', 1048576)))`, /task_data is \d+ bytes; the limit is 1048576/],
+        [`${fn}(repeat('y', 201))`, /task_type is 201 characters long; the limit is 200/],
+        [`${fn}('t', postback => '')`, /postback must be 1 to 200 characters/],
+      ] as const)
+        await assert.rejects(db.query(`SELECT ${call}`), msg, call);
+      assert.equal((await rows(q)).length, 0);
+    });
+
+    it('stores task types with quotes and SQL-looking text verbatim', async () => {
+      const q = await queue();
+      const weird = [`x'); DROP TABLE tasks; --`, `a"b`, `semi;colon`, `O'Reilly`, `%s %I`, `ünï ☃`];
+      for (const t of weird) await db.query(`SELECT "${q.schema}".enqueue($1)`, [t]);
+      await q.enqueue(weird.map((type) => ({ type })));
+      assert.deepEqual(
+        (await rows(q)).map((r) => r.type),
+        [...weird, ...weird],
+      );
+      assert.equal(
+        (
+          await q.claim(
+            'd',
+            weird.map((type) => ({ type, limit: 10 })),
+            LEASE,
+          )
+        ).length,
+        12,
+      );
+      assert.equal((await db.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [`"${q.schema}".tasks`])).rows[0].ok, true);
+    });
+
+    it('notifies "<schema>_tasks" with the task type, once per type per statement', async () => {
+      const q = await queue();
+      const listener = await sqlClient(url);
+      try {
+        const got: string[] = [];
+        listener.on('notification', (m) => got.push(`${m.channel}:${m.payload}`));
+        await listener.query(`LISTEN "${q.schema}_tasks"`);
+        await q.enqueue([{ type: 'a' }, { type: 'b' }, { type: 'a' }, { type: 'later', runAt: new Date(Date.now() + 3_600_000) }]);
+        await q.enqueue([{ type: 'a' }]);
+        await db.query(`SELECT "${q.schema}".enqueue('c')`);
+        await db.query(`SELECT pg_notify($1, 'marker')`, [`${q.schema}_tasks`]);
+        await waitFor('the marker notification', () => got.some((g) => g.endsWith(':marker')), 10_000);
+        const ch = `${q.schema}_tasks`;
+        assert.deepEqual(got.sort(), [`${ch}:a`, `${ch}:a`, `${ch}:b`, `${ch}:c`, `${ch}:marker`]);
+      } finally {
+        await listener.end();
+      }
+    });
   });
-});

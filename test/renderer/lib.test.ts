@@ -65,9 +65,18 @@ describe('recent payloads', () => {
 
 describe('small helpers', () => {
   it('backoff doubles up to a cap, with jitter', () => {
-    assert.deepEqual([0, 1, 2, 3].map((a) => reconnectDelayMs(a, () => 0.5)), [500, 1000, 2000, 4000]);
-    assert.equal(reconnectDelayMs(20, () => 0.5), 15_000);
-    assert.equal(reconnectDelayMs(0, () => 0), 400);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((a) => reconnectDelayMs(a, () => 0.5)),
+      [500, 1000, 2000, 4000],
+    );
+    assert.equal(
+      reconnectDelayMs(20, () => 0.5),
+      15_000,
+    );
+    assert.equal(
+      reconnectDelayMs(0, () => 0),
+      400,
+    );
     assert.equal(secondsUntil(2500, 1000), 2);
     assert.equal(secondsUntil(0, 1000), 0);
     assert.equal(retryText(5000, 1000), 'retrying in 4 s');

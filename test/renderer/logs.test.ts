@@ -20,7 +20,10 @@ describe('log buffer', () => {
     assert.equal(b.size, 5);
     assert.deepEqual([b.start, b.end], [7, 12]);
     assert.equal(b.at(6), undefined);
-    assert.deepEqual([7, 8, 9, 10, 11].map((i) => b.at(i)?.seq), [8, 9, 10, 11, 12]);
+    assert.deepEqual(
+      [7, 8, 9, 10, 11].map((i) => b.at(i)?.seq),
+      [8, 9, 10, 11, 12],
+    );
     assert.equal(b.at(12), undefined);
   });
 
@@ -28,7 +31,10 @@ describe('log buffer', () => {
     const b = new LogBuffer(100);
     b.append(lines(1, 10));
     assert.equal(b.append(lines(5, 15)), 5);
-    assert.deepEqual(Array.from({ length: b.size }, (_, i) => b.at(i)!.seq), lines(1, 15).map((l) => l.seq));
+    assert.deepEqual(
+      Array.from({ length: b.size }, (_, i) => b.at(i)!.seq),
+      lines(1, 15).map((l) => l.seq),
+    );
   });
 
   it('takes a restarted sequence (lower seq, newer time) as new lines', () => {
@@ -88,9 +94,15 @@ describe('log filters', () => {
     // Buffer holds seq 5..14: the four "a" lines 1..4 fell off, six new ones came.
     assert.equal(v.length, 6);
     assert.equal(v.dropped, 4);
-    assert.deepEqual(Array.from({ length: v.length }, (_, i) => v.line(i)!.seq), [9, 10, 11, 12, 13, 14]);
+    assert.deepEqual(
+      Array.from({ length: v.length }, (_, i) => v.line(i)!.seq),
+      [9, 10, 11, 12, 13, 14],
+    );
     v.setFilter({ ...NO_FILTER, worker: 'b' });
-    assert.deepEqual(Array.from({ length: v.length }, (_, i) => v.line(i)!.seq), [5, 6, 7, 8]);
+    assert.deepEqual(
+      Array.from({ length: v.length }, (_, i) => v.line(i)!.seq),
+      [5, 6, 7, 8],
+    );
     assert.equal(v.added, 0);
     assert.equal(v.line(99), undefined);
   });

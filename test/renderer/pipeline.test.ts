@@ -10,9 +10,26 @@ import { createAppStore } from '../../renderer/src/store/appStore.js';
 import { parseViewHash, viewHash } from '../../renderer/src/lib/shortcuts.js';
 
 const type = (name: string, over: Partial<TypeStats> = {}): TypeStats => ({
-  type: name, instances: 1, capacity: 10, buffered: 1, running: 1, done: 5, failed: 0, rate: 2, history: [], ...over,
+  type: name,
+  instances: 1,
+  capacity: 10,
+  buffered: 1,
+  running: 1,
+  done: 5,
+  failed: 0,
+  rate: 2,
+  history: [],
+  ...over,
 });
-const edge = (id: string, kind: PipelineEdge['kind'], from: string, to: string, rate = 1): PipelineEdge => ({ id, kind, from, to, count: 3, rate, latencyMs: 12 });
+const edge = (id: string, kind: PipelineEdge['kind'], from: string, to: string, rate = 1): PipelineEdge => ({
+  id,
+  kind,
+  from,
+  to,
+  count: 3,
+  rate,
+  latencyMs: 12,
+});
 
 const DEMO_EDGES = [
   edge('claim:factorial', 'claim', 'global', 'factorial'),
@@ -23,7 +40,10 @@ const DEMO_EDGES = [
 describe('pipeline graph', () => {
   it('has the global queue, each type, and the observed edges; postbacks go back to the global queue', () => {
     const g = buildGraph([type('factorial'), type('hexadecimal')], DEMO_EDGES, {}, 0);
-    assert.deepEqual(g.nodes.map((n) => n.id), [GLOBAL_NODE, 'factorial', 'hexadecimal']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.id),
+      [GLOBAL_NODE, 'factorial', 'hexadecimal'],
+    );
     const pb = g.edges.find((e) => e.kind === 'postback')!;
     assert.equal(pb.source, 'hexadecimal');
     assert.equal(pb.target, GLOBAL_NODE);
@@ -56,7 +76,12 @@ describe('pipeline graph', () => {
     const g = buildGraph([type('factorial'), type('hexadecimal')], DEMO_EDGES, {}, 0);
     const pos = layoutGraph(g);
     assert.ok(pos[GLOBAL_NODE].x < pos.factorial.x && pos.factorial.x < pos.hexadecimal.x, JSON.stringify(pos));
-    const moved = buildGraph([type('factorial', { rate: 99 }), type('hexadecimal')], DEMO_EDGES.map((e) => ({ ...e, rate: 50 })), {}, 0);
+    const moved = buildGraph(
+      [type('factorial', { rate: 99 }), type('hexadecimal')],
+      DEMO_EDGES.map((e) => ({ ...e, rate: 50 })),
+      {},
+      0,
+    );
     assert.equal(layoutKey(moved), layoutKey(g), 'numbers moving keep the layout');
     const grown = buildGraph([type('factorial'), type('hexadecimal')], [...DEMO_EDGES, edge('claim:hexadecimal', 'claim', 'global', 'hexadecimal')], {}, 0);
     assert.notEqual(layoutKey(grown), layoutKey(g));
@@ -69,20 +94,54 @@ describe('pipeline graph', () => {
 });
 
 const step = (over: Partial<TraceStep>): TraceStep => ({
-  stepId: 1, parentId: null, type: 'factorial', state: 'done', attempt: 1, input: '5', output: null, error: null, stack: null,
-  queuedAt: 1100, startedAt: 1150, finishedAt: 1200, ackedAt: null, logs: [], ...over,
+  stepId: 1,
+  parentId: null,
+  type: 'factorial',
+  state: 'done',
+  attempt: 1,
+  input: '5',
+  output: null,
+  error: null,
+  stack: null,
+  queuedAt: 1100,
+  startedAt: 1150,
+  finishedAt: 1200,
+  ackedAt: null,
+  logs: [],
+  ...over,
 });
 
 describe('trace waterfall', () => {
   const trace: Trace = {
-    traceId: '7', createdAt: 1000, postback: null, replayOf: null, replays: [], schemaProblem: null,
-    steps: [step({ state: 'hopped', output: '"120"' }), step({ stepId: 2, parentId: 1, type: 'hexadecimal', input: '"120"', output: '"78"', queuedAt: 1200, startedAt: 1260, finishedAt: 1300 })],
+    traceId: '7',
+    createdAt: 1000,
+    postback: null,
+    replayOf: null,
+    replays: [],
+    schemaProblem: null,
+    steps: [
+      step({ state: 'hopped', output: '"120"' }),
+      step({ stepId: 2, parentId: 1, type: 'hexadecimal', input: '"120"', output: '"78"', queuedAt: 1200, startedAt: 1260, finishedAt: 1300 }),
+    ],
   };
 
   it('separates the global wait, the local buffer and running', () => {
     const w = buildWaterfall(trace, 5000);
-    assert.deepEqual(w.rows[0].segments.map((s) => [s.kind, s.start, s.end]), [['global', 1000, 1100], ['buffer', 1100, 1150], ['running', 1150, 1200]]);
-    assert.deepEqual(w.rows[1].segments.map((s) => [s.kind, s.start, s.end]), [['buffer', 1200, 1260], ['running', 1260, 1300]]);
+    assert.deepEqual(
+      w.rows[0].segments.map((s) => [s.kind, s.start, s.end]),
+      [
+        ['global', 1000, 1100],
+        ['buffer', 1100, 1150],
+        ['running', 1150, 1200],
+      ],
+    );
+    assert.deepEqual(
+      w.rows[1].segments.map((s) => [s.kind, s.start, s.end]),
+      [
+        ['buffer', 1200, 1260],
+        ['running', 1260, 1300],
+      ],
+    );
     assert.equal(w.start, 1000);
     assert.equal(w.end, 1300);
     assert.equal(percentAt(w, 1150), 50);
@@ -97,7 +156,11 @@ describe('trace waterfall', () => {
     const waiting = buildWaterfall({ ...trace, steps: [step({ state: 'queued', startedAt: null, finishedAt: null })] }, 1500);
     assert.deepEqual(waiting.rows[0].segments.at(-1), { kind: 'buffer', start: 1100, end: 1500, open: true });
     const unknownStart = buildWaterfall({ ...trace, steps: [step({ startedAt: null })] }, 9999);
-    assert.deepEqual(unknownStart.rows[0].segments.at(-1), { kind: 'unsplit', start: 1100, end: 1200, open: false }, 'finished, start not recorded: one bar, not a wait');
+    assert.deepEqual(
+      unknownStart.rows[0].segments.at(-1),
+      { kind: 'unsplit', start: 1100, end: 1200, open: false },
+      'finished, start not recorded: one bar, not a wait',
+    );
   });
 
   it('has round ticks', () => {
@@ -111,7 +174,10 @@ describe('task explorer query', () => {
   it('turns the form into tasks.search arguments', () => {
     const q = toSearchArgs({ ...EMPTY_FORM, type: ' factorial ', state: 'done', path: '$.user.id', op: '>=', value: '42' });
     assert.deepEqual(q, { ok: true, args: { limit: 50, type: 'factorial', state: 'done', where: { path: '$.user.id', op: '>=', value: 42 } } });
-    assert.deepEqual(toSearchArgs({ ...EMPTY_FORM, path: '$.items[0]', op: 'exists', value: 'ignored' }), { ok: true, args: { limit: 50, where: { path: '$.items[0]', op: 'exists' } } });
+    assert.deepEqual(toSearchArgs({ ...EMPTY_FORM, path: '$.items[0]', op: 'exists', value: 'ignored' }), {
+      ok: true,
+      args: { limit: 50, where: { path: '$.items[0]', op: 'exists' } },
+    });
     assert.deepEqual(parseConditionValue('abc'), 'abc');
     assert.deepEqual(parseConditionValue('"abc"'), 'abc');
     assert.deepEqual(parseConditionValue('null'), null);
@@ -119,9 +185,15 @@ describe('task explorer query', () => {
   });
 
   it('names the field that is wrong', () => {
-    assert.deepEqual(toSearchArgs({ ...EMPTY_FORM, path: "$.a'; DROP" }), { ok: false, message: `JSON path: "$.a'; DROP" is not a path such as $.user.id or $.items[0]` });
+    assert.deepEqual(toSearchArgs({ ...EMPTY_FORM, path: "$.a'; DROP" }), {
+      ok: false,
+      message: `JSON path: "$.a'; DROP" is not a path such as $.user.id or $.items[0]`,
+    });
     assert.match((toSearchArgs({ ...EMPTY_FORM, from: 'yesterday' }) as { message: string }).message, /^from: /);
-    assert.match((toSearchArgs({ ...EMPTY_FORM, from: '2026-01-02T00:00', to: '2026-01-01T00:00' }) as { message: string }).message, /^from: must not be after/);
+    assert.match(
+      (toSearchArgs({ ...EMPTY_FORM, from: '2026-01-02T00:00', to: '2026-01-01T00:00' }) as { message: string }).message,
+      /^from: must not be after/,
+    );
     assert.match((toSearchArgs({ ...EMPTY_FORM, value: '3' }) as { message: string }).message, /^JSON path: give a path/);
   });
 });
@@ -141,7 +213,16 @@ describe('schema form', () => {
 
   it('makes fields from the schema, with required marks and defaults', () => {
     const f = fieldsOf(schema)!;
-    assert.deepEqual(f.children.map((c) => [c.path.join('.'), c.kind, c.required]), [['n', 'integer', true], ['mode', 'enum', true], ['upper', 'boolean', false], ['owner', 'object', false], ['tags', 'json', false]]);
+    assert.deepEqual(
+      f.children.map((c) => [c.path.join('.'), c.kind, c.required]),
+      [
+        ['n', 'integer', true],
+        ['mode', 'enum', true],
+        ['upper', 'boolean', false],
+        ['owner', 'object', false],
+        ['tags', 'json', false],
+      ],
+    );
     assert.deepEqual(defaultsOf(f), { n: 5, owner: { name: 'ann' } });
     assert.deepEqual(missingRequired(f, defaultsOf(f)), ['mode']);
     assert.equal(fieldsOf('nope'), null);
@@ -169,7 +250,10 @@ describe('store: pipeline debugging', () => {
     const row = { traceId: '9', stepId: 9, type: 'a', lastType: 'a', state: 'done' as const, steps: 1, createdAt: 0, queuedAt: 0, finishedAt: 1, error: null };
     store.getState().setExplorerResults([row], 9, false);
     store.getState().setExplorerResults([{ ...row, traceId: '8', stepId: 8 }], null, true);
-    assert.deepEqual(store.getState().explorer.rows.map((r) => r.traceId), ['9', '8']);
+    assert.deepEqual(
+      store.getState().explorer.rows.map((r) => r.traceId),
+      ['9', '8'],
+    );
     assert.equal(store.getState().explorer.next, null);
     const session = { type: 'a', instance: 'a#debug', host: '127.0.0.1', port: 9229, webSocketUrl: null, devtoolsUrl: null, taskId: null };
     store.getState().setDebugSession('a', session);

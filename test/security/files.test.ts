@@ -23,7 +23,7 @@ function assertMode(file: string, expected: number): void {
   assert.equal(octal(mode(file)), octal(expected), `${file}: mode`);
 }
 
-describe('files the drone creates are its owner\'s alone, whatever the umask', () => {
+describe("files the drone creates are its owner's alone, whatever the umask", () => {
   let url: string;
   before(async () => {
     url = await testDatabaseUrl();
@@ -37,7 +37,8 @@ describe('files the drone creates are its owner\'s alone, whatever the umask', (
     // The user's own folder is shared on purpose: the drone must leave its mode alone.
     fs.chmodSync(dir, 0o755);
     const drone = spawn('sh', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, BIN, 'drone', '--config', file], {
-      env: { ...process.env, SWARMAGE_DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SWARMAGE_DATABASE_URL: url },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
     drone.stderr.on('data', (d) => (log += d));
@@ -117,7 +118,11 @@ describe('files the drone creates are its owner\'s alone, whatever the umask', (
         assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pollIntervalMs, 201);
         assert.equal(fs.readFileSync(victim, 'utf8'), 'untouched');
         assert.equal(fs.readlinkSync(planted), victim);
-        assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp') && f !== path.basename(planted)), [], 'no temp file left behind');
+        assert.deepEqual(
+          fs.readdirSync(dir).filter((f) => f.endsWith('.tmp') && f !== path.basename(planted)),
+          [],
+          'no temp file left behind',
+        );
 
         // A user's config that root's drone saves stays the user's.
         if (process.getuid?.() === 0) {

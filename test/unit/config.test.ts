@@ -66,19 +66,34 @@ describe('config loading', () => {
 
   it('normalises a single worker and an array of workers to arrays, with where labels', () => {
     const dir = workerDir();
-    const c = resolveConfig({
-      workers: {
-        one: { module: 'w.js', config: { n: 1 } },
-        many: [{ module: 'w.js', timeoutMs: 5 }, { module: './w.js', concurrency: 3 }],
+    const c = resolveConfig(
+      {
+        workers: {
+          one: { module: 'w.js', config: { n: 1 } },
+          many: [
+            { module: 'w.js', timeoutMs: 5 },
+            { module: './w.js', concurrency: 3 },
+          ],
+        },
       },
-    }, { dir });
+      { dir },
+    );
     assert.equal(c.workers.one.length, 1);
     assert.equal(c.workers.one[0].where, 'workers.one');
     assert.deepEqual(c.workers.one[0].config, { n: 1 });
     assert.equal(c.workers.many.length, 2);
-    assert.deepEqual(c.workers.many.map((w) => w.where), ['workers.many[0]', 'workers.many[1]']);
-    assert.deepEqual(c.workers.many.map((w) => w.timeoutMs), [5, 300_000]);
-    assert.deepEqual(c.workers.many.map((w) => w.concurrency), [1, 3]);
+    assert.deepEqual(
+      c.workers.many.map((w) => w.where),
+      ['workers.many[0]', 'workers.many[1]'],
+    );
+    assert.deepEqual(
+      c.workers.many.map((w) => w.timeoutMs),
+      [5, 300_000],
+    );
+    assert.deepEqual(
+      c.workers.many.map((w) => w.concurrency),
+      [1, 3],
+    );
     for (const w of c.workers.many) assert.equal(w.modulePath, path.join(dir, 'w.js'));
   });
 
@@ -88,11 +103,14 @@ describe('config loading', () => {
     fs.mkdirSync(path.join(sub, 'workers'), { recursive: true });
     fs.writeFileSync(path.join(sub, 'workers', 'fact.js'), 'export default () => 1;\n');
     const file = path.join(sub, 'swarmage.config.json');
-    fs.writeFileSync(file, JSON.stringify({
-      workers: { factorial: { module: './workers/fact.js' } },
-      localQueue: { path: 'data/local.sqlite' },
-      log: { file: 'logs/drone.log' },
-    }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        workers: { factorial: { module: './workers/fact.js' } },
+        localQueue: { path: 'data/local.sqlite' },
+        log: { file: 'logs/drone.log' },
+      }),
+    );
     // Relative to the file, not to the process's working directory.
     const c = loadConfigFile(path.relative(process.cwd(), file));
     assert.equal(c.file, file);
@@ -161,19 +179,31 @@ describe('config loading', () => {
   });
 
   it('turns unknown keys into warnings and drops them', () => {
-    const c = resolveConfig({
-      workers: { f: { module: 'w.js', colour: 'blue' } },
-      bogus: 1,
-      log: { level: 'warn', extra: true },
-    }, { dir: workerDir() });
+    const c = resolveConfig(
+      {
+        workers: { f: { module: 'w.js', colour: 'blue' } },
+        bogus: 1,
+        log: { level: 'warn', extra: true },
+      },
+      { dir: workerDir() },
+    );
     assert.equal(c.log.level, 'warn');
     assert.equal((c as unknown as Record<string, unknown>).bogus, undefined);
     assert.equal((c.log as Record<string, unknown>).extra, undefined);
     assert.equal((c.workers.f[0] as unknown as Record<string, unknown>).colour, undefined);
     assert.equal(c.warnings.length, 3);
-    assert.ok(c.warnings.some((w) => w.includes('unknown key "bogus"') && w.includes('ignored')), c.warnings.join('\n'));
-    assert.ok(c.warnings.some((w) => w.includes('log: unknown key "extra"')), c.warnings.join('\n'));
-    assert.ok(c.warnings.some((w) => w.includes('workers.f: unknown key "colour"')), c.warnings.join('\n'));
+    assert.ok(
+      c.warnings.some((w) => w.includes('unknown key "bogus"') && w.includes('ignored')),
+      c.warnings.join('\n'),
+    );
+    assert.ok(
+      c.warnings.some((w) => w.includes('log: unknown key "extra"')),
+      c.warnings.join('\n'),
+    );
+    assert.ok(
+      c.warnings.some((w) => w.includes('workers.f: unknown key "colour"')),
+      c.warnings.join('\n'),
+    );
   });
 
   it('still fails on real errors next to unknown keys, without mentioning the unknown key', () => {

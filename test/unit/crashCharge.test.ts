@@ -5,7 +5,19 @@ import type { Step } from '../../core/queue/local/types.js';
 import type { Inflight } from '../../core/workers/runResult.js';
 
 function step(id: number): Step {
-  return { id, rootId: `task-${id}`, parentId: null, chain: [], type: 'k', dataJson: '{}', postback: null, attempt: 1, maxAttempts: 3, createdAt: 0, queuedAt: 0 };
+  return {
+    id,
+    rootId: `task-${id}`,
+    parentId: null,
+    chain: [],
+    type: 'k',
+    dataJson: '{}',
+    postback: null,
+    attempt: 1,
+    maxAttempts: 3,
+    createdAt: 0,
+    queuedAt: 0,
+  };
 }
 const running = (id: number, at = 1000 + id): Inflight => ({ step: step(id), startedAt: at });
 const waiting = (id: number): Inflight => ({ step: step(id), startedAt: null });
@@ -32,7 +44,8 @@ describe('chargeExit: who pays when a worker process dies holding steps', () => 
     const c = chargeExit([running(1, 500), waiting(2), waiting(3)], crash, none);
     assert.equal(c.failures.length, 1);
     assert.deepEqual(c.failures[0], {
-      step: step(1), startedAt: 500,
+      step: step(1),
+      startedAt: 500,
       result: { s: 1, ok: false, error: 'k#2: worker process exited (signal SIGSEGV) while running this task', stack: null },
     });
     assert.deepEqual(ids(c.giveBack), [2, 3]);
@@ -42,8 +55,14 @@ describe('chargeExit: who pays when a worker process dies holding steps', () => 
 
   it('fails every step that was running when several were (concurrency above 1)', () => {
     const c = chargeExit([running(1), running(2), running(3), waiting(4), waiting(5)], crash, none);
-    assert.deepEqual(c.failures.map((r) => r.step.id), [1, 2, 3]);
-    assert.deepEqual(c.failures.map((r) => r.startedAt), [1001, 1002, 1003]);
+    assert.deepEqual(
+      c.failures.map((r) => r.step.id),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      c.failures.map((r) => r.startedAt),
+      [1001, 1002, 1003],
+    );
     assert.deepEqual(ids(c.giveBack), [4, 5]);
   });
 
@@ -93,7 +112,10 @@ describe('chargeExit: who pays when a worker process dies holding steps', () => 
 
     it('charges a suspect held first: it ran alone, so it is the one that crashed it', () => {
       const c = chargeExit([running(5), waiting(6), waiting(7)], unreported, new Set([5, 7]));
-      assert.deepEqual(c.failures.map((r) => r.step.id), [5]);
+      assert.deepEqual(
+        c.failures.map((r) => r.step.id),
+        [5],
+      );
       assert.deepEqual(ids(c.giveBack), [6, 7]);
       assert.deepEqual(c.suspect, []);
       assert.deepEqual(c.cleared, [5]);
@@ -101,7 +123,10 @@ describe('chargeExit: who pays when a worker process dies holding steps', () => 
 
     it('charges as usual once the worker said its exit line (every result it had is in)', () => {
       const c = chargeExit([running(1), waiting(2)], crash, none);
-      assert.deepEqual(c.failures.map((r) => r.step.id), [1]);
+      assert.deepEqual(
+        c.failures.map((r) => r.step.id),
+        [1],
+      );
       assert.deepEqual(c.suspect, []);
     });
   });
@@ -113,7 +138,10 @@ describe('respawnDelayMs: how long a crashed instance waits', () => {
   const nothing = chargeExit([], crash, none);
 
   it('doubles from 100 ms with each crash in a row', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => respawnDelayMs(n, nothing)), [100, 200, 400, 800]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => respawnDelayMs(n, nothing)),
+      [100, 200, 400, 800],
+    );
   });
 
   it('stays at 1 s at most when a task paid for the crash or suspects were made, 10 s otherwise', () => {

@@ -11,7 +11,7 @@ import { MAX_ERROR_BYTES } from '../../core/util/truncate.js';
 const room = (over: Partial<TypeRoom> = {}): TypeRoom => ({ type: 'a', buffered: 0, capacity: 1000, prefetch: 10, exhausted: false, ...over });
 
 describe('planClaims: what the drone asks the global queue for', () => {
-  it('an empty buffer asks for twice its workers\' prefetch first, and is cold', () => {
+  it("an empty buffer asks for twice its workers' prefetch first, and is cold", () => {
     assert.deepEqual(planClaims([room()]), { wants: [{ type: 'a', limit: 20 }], cold: ['a'] });
   });
 
@@ -42,16 +42,34 @@ describe('planClaims: what the drone asks the global queue for', () => {
   });
 });
 
-const step: Step = { id: 7, rootId: '42', parentId: null, chain: [], type: 'a', dataJson: '{}', postback: null, attempt: 3, maxAttempts: 5, createdAt: 0, queuedAt: 0 };
+const step: Step = {
+  id: 7,
+  rootId: '42',
+  parentId: null,
+  chain: [],
+  type: 'a',
+  dataJson: '{}',
+  postback: null,
+  attempt: 3,
+  maxAttempts: 5,
+  createdAt: 0,
+  queuedAt: 0,
+};
 const retry = { baseMs: 1000, maxMs: 60_000 };
 
-describe('outcomeOf: what a worker\'s result means for its step', () => {
+describe("outcomeOf: what a worker's result means for its step", () => {
   it('a result without next is done, with the result', () => {
-    assert.deepEqual(outcomeOf(step, { s: 7, ok: true, json: '5' }, () => true, retry), { kind: 'done', step, resultJson: '5' });
+    assert.deepEqual(
+      outcomeOf(step, { s: 7, ok: true, json: '5' }, () => true, retry),
+      { kind: 'done', step, resultJson: '5' },
+    );
   });
 
-  it('next to a served type is a hop carrying the result as the next step\'s data', () => {
-    assert.deepEqual(outcomeOf(step, { s: 7, ok: true, json: '{"n":1}', next: 'b' }, (t) => t === 'b', retry), { kind: 'hop', step, nextType: 'b', nextDataJson: '{"n":1}' });
+  it("next to a served type is a hop carrying the result as the next step's data", () => {
+    assert.deepEqual(
+      outcomeOf(step, { s: 7, ok: true, json: '{"n":1}', next: 'b' }, (t) => t === 'b', retry),
+      { kind: 'hop', step, nextType: 'b', nextDataJson: '{"n":1}' },
+    );
   });
 
   it('next to a type the drone does not serve fails the step, naming both types', () => {
@@ -61,7 +79,12 @@ describe('outcomeOf: what a worker\'s result means for its step', () => {
   });
 
   it('a failure carries its error and stack, and a retry delay that grows with the attempt', () => {
-    const first = outcomeOf({ ...step, attempt: 1 }, { s: 7, ok: false, error: 'boom', stack: 'at x' }, () => true, retry) as { kind: string; error: string; stack: string; retryInMs: number };
+    const first = outcomeOf({ ...step, attempt: 1 }, { s: 7, ok: false, error: 'boom', stack: 'at x' }, () => true, retry) as {
+      kind: string;
+      error: string;
+      stack: string;
+      retryInMs: number;
+    };
     const third = outcomeOf(step, { s: 7, ok: false, error: 'boom', stack: 'at x' }, () => true, retry) as { retryInMs: number };
     assert.equal(first.kind, 'failed');
     assert.equal(first.error, 'boom');
@@ -80,7 +103,12 @@ describe('DatabaseHealth', () => {
   function health() {
     const ring = new LogRing(100);
     const changes: number[] = [];
-    const h = new DatabaseHealth('postgres://db/x', () => new Logger('debug', [ring]), 500, () => changes.push(1));
+    const h = new DatabaseHealth(
+      'postgres://db/x',
+      () => new Logger('debug', [ring]),
+      500,
+      () => changes.push(1),
+    );
     return { h, ring, changes };
   }
 
@@ -109,13 +137,32 @@ describe('DatabaseHealth', () => {
   it('retryUntilUp retries connection errors with backoff and gives up at once on others', async () => {
     const { h } = health();
     let calls = 0;
-    await h.retryUntilUp(async () => {
-      if (++calls < 2) throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
-    }, () => false);
+    await h.retryUntilUp(
+      async () => {
+        if (++calls < 2) throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+      },
+      () => false,
+    );
     assert.equal(calls, 2);
     assert.equal(h.view().connected, true);
-    await assert.rejects(h.retryUntilUp(async () => { throw new Error('permission denied for schema x'); }, () => false), /^Error: database postgres:\/\/db\/x: permission denied for schema x$/);
-    await assert.rejects(h.retryUntilUp(async () => { throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }); }, () => true), /stopped before the database was reachable/);
+    await assert.rejects(
+      h.retryUntilUp(
+        async () => {
+          throw new Error('permission denied for schema x');
+        },
+        () => false,
+      ),
+      /^Error: database postgres:\/\/db\/x: permission denied for schema x$/,
+    );
+    await assert.rejects(
+      h.retryUntilUp(
+        async () => {
+          throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+        },
+        () => true,
+      ),
+      /stopped before the database was reachable/,
+    );
   });
 
   it('isConnectionError tells an unreachable database from a bad statement', () => {

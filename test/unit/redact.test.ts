@@ -17,8 +17,10 @@ describe('redactUrl: a connection string shown in logs, the snapshot and status'
     const url = `postgres://swarmage:${encodeURIComponent('p@ss/w?rd')}@/postgres?host=${encodeURIComponent('/var/lib/swarmage/postgres')}&port=54329`;
     assert.equal(redactUrl(url), 'postgres:///postgres?host=/var/lib/swarmage/postgres&port=54329');
     assert.equal(redactUrl('postgres://u:pw@%2Frun%2Fpg/jobs'), 'postgres:///jobs?host=/run/pg');
-    assert.equal(redactUrl('postgres://u:pw@/jobs?host=/Users/a/Library/Application Support/swarmage/postgres&password=x'),
-      'postgres:///jobs?host=/Users/a/Library/Application Support/swarmage/postgres');
+    assert.equal(
+      redactUrl('postgres://u:pw@/jobs?host=/Users/a/Library/Application Support/swarmage/postgres&password=x'),
+      'postgres:///jobs?host=/Users/a/Library/Application Support/swarmage/postgres',
+    );
   });
 
   it('never mistakes part of an unencoded password for the host', () => {

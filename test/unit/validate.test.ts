@@ -111,9 +111,18 @@ describe('task validation and retry backoff', () => {
 
   it('retryDelayMs grows exponentially with the attempt', () => {
     const top = () => 1 - Number.EPSILON;
-    assert.deepEqual([1, 2, 3, 4, 5].map((a) => retryDelayMs(a, 100, 1e9, top)), [100, 200, 400, 800, 1600]);
-    assert.deepEqual([1, 2, 3, 4, 5].map((a) => retryDelayMs(a, 100, 1e9, () => 0)), [50, 100, 200, 400, 800]);
-    assert.equal(retryDelayMs(3, 1000, 1e9, () => 0.5), 3000);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((a) => retryDelayMs(a, 100, 1e9, top)),
+      [100, 200, 400, 800, 1600],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((a) => retryDelayMs(a, 100, 1e9, () => 0)),
+      [50, 100, 200, 400, 800],
+    );
+    assert.equal(
+      retryDelayMs(3, 1000, 1e9, () => 0.5),
+      3000,
+    );
   });
 
   it('retryDelayMs stays between half and all of the exponential delay', () => {
@@ -128,11 +137,21 @@ describe('task validation and retry backoff', () => {
   });
 
   it('retryDelayMs is capped at maxMs, even for huge attempt numbers', () => {
-    assert.equal(retryDelayMs(20, 1000, 60_000, () => 0.999999), 60_000);
-    assert.equal(retryDelayMs(20, 1000, 60_000, () => 0), 30_000);
+    assert.equal(
+      retryDelayMs(20, 1000, 60_000, () => 0.999999),
+      60_000,
+    );
+    assert.equal(
+      retryDelayMs(20, 1000, 60_000, () => 0),
+      30_000,
+    );
     const d = retryDelayMs(1_000_000, 1000, 3_600_000, () => 0.999999);
     assert.ok(Number.isFinite(d) && d <= 3_600_000, String(d));
-    assert.equal(retryDelayMs(0, 1000, 60_000, () => 0), 500, 'attempt 0 counts as the first');
+    assert.equal(
+      retryDelayMs(0, 1000, 60_000, () => 0),
+      500,
+      'attempt 0 counts as the first',
+    );
     assert.equal(retryDelayMs(5, 0, 60_000), 0);
   });
 });

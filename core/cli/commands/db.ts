@@ -24,7 +24,9 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     case 'stop':
-      process.stdout.write((await stopEmbedded(embedded)) ? `stopped the embedded Postgres (data ${dataDir})\n` : `the embedded Postgres is not running (data ${dataDir})\n`);
+      process.stdout.write(
+        (await stopEmbedded(embedded)) ? `stopped the embedded Postgres (data ${dataDir})\n` : `the embedded Postgres is not running (data ${dataDir})\n`,
+      );
       return 0;
     case 'status': {
       const up = await embeddedRunning(embedded);

@@ -39,7 +39,8 @@ function readOption(file: string, option: string): Buffer {
 
 /** The UI's token: --token-file, else SWARMAGE_UI_TOKEN, else null (one is generated per run). */
 function uiToken(tokenFile: string | undefined): string | null {
-  const token = tokenFile !== undefined ? readOption(tokenFile, '--token-file').toString('utf8').split(/\r?\n/)[0].trim() : process.env.SWARMAGE_UI_TOKEN?.trim() || null;
+  const token =
+    tokenFile !== undefined ? readOption(tokenFile, '--token-file').toString('utf8').split(/\r?\n/)[0].trim() : process.env.SWARMAGE_UI_TOKEN?.trim() || null;
   const where = tokenFile !== undefined ? `--token-file ${tokenFile}` : 'SWARMAGE_UI_TOKEN';
   if (token !== null && (token.length < MIN_TOKEN_LENGTH || /[^\x21-\x7e]/.test(token))) {
     throw new UsageError(`${where}: the token must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces (got ${token.length})`);
@@ -48,12 +49,24 @@ function uiToken(tokenFile: string | undefined): string | null {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    config: { type: 'string' }, 'log-level': { type: 'string' }, ui: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' },
-    certfile: { type: 'string' }, keyfile: { type: 'string' }, 'hot-reload': { type: 'boolean' },
-  }, false);
+  const { values } = parse(
+    args,
+    {
+      config: { type: 'string' },
+      'log-level': { type: 'string' },
+      ui: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+      certfile: { type: 'string' },
+      keyfile: { type: 'string' },
+      'hot-reload': { type: 'boolean' },
+    },
+    false,
+  );
   if (values.token !== undefined) {
-    throw new UsageError('--token is not accepted: a command line shows in "ps" to every user of the machine; put the token in a file and give --token-file FILE, or set SWARMAGE_UI_TOKEN');
+    throw new UsageError(
+      '--token is not accepted: a command line shows in "ps" to every user of the machine; put the token in a file and give --token-file FILE, or set SWARMAGE_UI_TOKEN',
+    );
   }
   const config = findConfig(values.config, true)!;
   const level = values['log-level'];
@@ -63,9 +76,10 @@ export async function run(args: string[]): Promise<number> {
   if (!listen && uiOnly) throw new UsageError(`--${uiOnly} goes with --ui [HOST:]PORT`);
   if ((values.certfile === undefined) !== (values.keyfile === undefined)) throw new UsageError('--certfile and --keyfile go together: give both');
   const token = listen ? uiToken(values['token-file']) : null;
-  const tls = values.certfile !== undefined && values.keyfile !== undefined
-    ? { cert: readOption(values.certfile, '--certfile'), key: readOption(values.keyfile, '--keyfile') }
-    : null;
+  const tls =
+    values.certfile !== undefined && values.keyfile !== undefined
+      ? { cert: readOption(values.certfile, '--certfile'), key: readOption(values.keyfile, '--keyfile') }
+      : null;
 
   const service = new DroneService({ configFile: config.file!, logToStderr: true, logLevel: level, hotReload: values['hot-reload'] ?? false });
   let host: RunningHost | null = null;

@@ -17,8 +17,14 @@ data (default null); it must be valid JSON, so a string needs quotes: '"hello"'.
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
-    count: { type: 'string' }, postback: { type: 'string' }, priority: { type: 'string' }, delay: { type: 'string' },
-    'max-attempts': { type: 'string' }, wait: { type: 'boolean' }, timeout: { type: 'string' }, config: { type: 'string' },
+    count: { type: 'string' },
+    postback: { type: 'string' },
+    priority: { type: 'string' },
+    delay: { type: 'string' },
+    'max-attempts': { type: 'string' },
+    wait: { type: 'boolean' },
+    timeout: { type: 'string' },
+    config: { type: 'string' },
   });
   const [type, json, ...extra] = positionals;
   if (!type) throw new UsageError('enqueue needs a task type: swarmage enqueue TYPE [JSON]');
@@ -28,7 +34,9 @@ export async function run(args: string[]): Promise<number> {
     try {
       data = JSON.parse(json);
     } catch (err) {
-      throw new UsageError(`the data argument is not valid JSON (${(err as Error).message}): ${JSON.stringify(json.slice(0, 200))}; a string needs quotes, e.g. '"text"'`);
+      throw new UsageError(
+        `the data argument is not valid JSON (${(err as Error).message}): ${JSON.stringify(json.slice(0, 200))}; a string needs quotes, e.g. '"text"'`,
+      );
     }
   }
   const count = intOption(values.count, '--count', 1, 1_000_000) ?? 1;
@@ -43,16 +51,26 @@ export async function run(args: string[]): Promise<number> {
   const client = await connectClient(findConfig(values.config, false));
   try {
     if (values.wait) {
-      const results = await client.requestMany(type, Array.from({ length: count }, () => data), {
-        priority, runAt, maxAttempts, timeoutMs: (timeout ?? 30) * 1000,
-        onEnqueued: (ids) => process.stderr.write(`enqueued ${ids.length} task(s): ${ids.length > 10 ? `${ids[0]} … ${ids[ids.length - 1]}` : ids.join(' ')}\n`),
-      });
+      const results = await client.requestMany(
+        type,
+        Array.from({ length: count }, () => data),
+        {
+          priority,
+          runAt,
+          maxAttempts,
+          timeoutMs: (timeout ?? 30) * 1000,
+          onEnqueued: (ids) =>
+            process.stderr.write(`enqueued ${ids.length} task(s): ${ids.length > 10 ? `${ids[0]} … ${ids[ids.length - 1]}` : ids.join(' ')}\n`),
+        },
+      );
       for (const r of results) process.stdout.write(JSON.stringify(r) + '\n');
     } else {
       const ids: string[] = [];
       for (let i = 0; i < count; i += 10_000) {
         const n = Math.min(10_000, count - i);
-        ids.push(...(await client.enqueueMany(Array.from({ length: n }, () => ({ type, data, postback: values.postback ?? null, priority, runAt, maxAttempts })))));
+        ids.push(
+          ...(await client.enqueueMany(Array.from({ length: n }, () => ({ type, data, postback: values.postback ?? null, priority, runAt, maxAttempts })))),
+        );
       }
       process.stdout.write(ids.join('\n') + '\n');
     }

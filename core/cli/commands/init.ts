@@ -21,8 +21,10 @@ export async function run(args: string[]): Promise<number> {
     throw err;
   }
   const rel = path.relative(process.cwd(), dir) || '.';
-  process.stdout.write(`Created a drone in ${dir}:\n${files.map((f) => `  ${f}`).join('\n')}\n\nNext:\n` +
-    (rel !== '.' ? `  cd ${rel}\n` : '') +
-    `  npx swarmage drone &\n  npx swarmage enqueue factorial 5 --wait     # prints "78"\n  npx swarmage status\n`);
+  process.stdout.write(
+    `Created a drone in ${dir}:\n${files.map((f) => `  ${f}`).join('\n')}\n\nNext:\n` +
+      (rel !== '.' ? `  cd ${rel}\n` : '') +
+      `  npx swarmage drone &\n  npx swarmage enqueue factorial 5 --wait     # prints "78"\n  npx swarmage status\n`,
+  );
   return 0;
 }

@@ -16,9 +16,11 @@ export async function run(args: string[]): Promise<number> {
   const queue = new PgQueue({ connectionString: db.connectionString, schema: config?.queue.config.schema });
   try {
     const applied = await queue.migrate();
-    process.stdout.write(applied.length
-      ? `applied migration(s) ${applied.join(', ')} to schema ${queue.schema} on ${redactUrl(db.connectionString)}\n`
-      : `schema ${queue.schema} on ${redactUrl(db.connectionString)} is up to date\n`);
+    process.stdout.write(
+      applied.length
+        ? `applied migration(s) ${applied.join(', ')} to schema ${queue.schema} on ${redactUrl(db.connectionString)}\n`
+        : `schema ${queue.schema} on ${redactUrl(db.connectionString)} is up to date\n`,
+    );
   } finally {
     await queue.close();
   }

@@ -16,11 +16,16 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify(status, null, 2) + '\n');
       return 0;
     }
-    const rows = [['TYPE', 'AVAILABLE', 'SCHEDULED', 'CLAIMED', 'FAILED'], ...status.types.map((t) => [t.type, t.available, t.scheduled, t.claimed, t.failed].map(String))];
+    const rows = [
+      ['TYPE', 'AVAILABLE', 'SCHEDULED', 'CLAIMED', 'FAILED'],
+      ...status.types.map((t) => [t.type, t.available, t.scheduled, t.claimed, t.failed].map(String)),
+    ];
     process.stdout.write(status.types.length ? table(rows, 1) : 'No tasks on the global queue.\n');
     process.stdout.write('\n');
-    const drones = [['DRONE', 'HOST', 'PID', 'ALIVE', 'TYPES', 'LAST HEARTBEAT'],
-      ...status.drones.map((d) => [d.id, d.host, String(d.pid), d.alive ? 'yes' : 'no', d.taskTypes.join(','), d.heartbeatAt])];
+    const drones = [
+      ['DRONE', 'HOST', 'PID', 'ALIVE', 'TYPES', 'LAST HEARTBEAT'],
+      ...status.drones.map((d) => [d.id, d.host, String(d.pid), d.alive ? 'yes' : 'no', d.taskTypes.join(','), d.heartbeatAt]),
+    ];
     process.stdout.write(status.drones.length ? table(drones, 0) : 'No drones registered.\n');
   } finally {
     await client.close();
@@ -32,5 +37,14 @@ export async function run(args: string[]): Promise<number> {
 function table(rows: string[][], numericFrom: number): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const numeric = numericFrom > 0;
-  return rows.map((r) => r.map((cell, c) => (numeric && c >= numericFrom ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => (numeric && c >= numericFrom ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

@@ -33,7 +33,13 @@ export class DroneLocalQueue {
     return { created: [], finished: outcomes.map((o) => doneEntry(o.step, (o as { resultJson: string }).resultJson, now)) };
   }
   ack(finished: Finished[], keepSteps = Number.MAX_SAFE_INTEGER): Promise<void> {
-    return this.to.call('ackFlat', flatRanges(finished), finished.map((f) => f.rootId), keepSteps, Date.now());
+    return this.to.call(
+      'ackFlat',
+      flatRanges(finished),
+      finished.map((f) => f.rootId),
+      keepSteps,
+      Date.now(),
+    );
   }
 
   // Everything else, in order with the hot path.

@@ -4,7 +4,16 @@
  */
 import type Database from 'better-sqlite3';
 import { STEP_HEAD, type Statements } from './statements.js';
-import { LocalQueueError, type DataCondition, type StepHead, type StepLog, type StepRow, type StepSearch, type StepSearchPage, type TraceLimits } from './types.js';
+import {
+  LocalQueueError,
+  type DataCondition,
+  type StepHead,
+  type StepLog,
+  type StepRow,
+  type StepSearch,
+  type StepSearchPage,
+  type TraceLimits,
+} from './types.js';
 
 /** What a trace keeps of a text once its budget is spent. */
 const TRACE_PREVIEW_CHARS = 256;
@@ -25,7 +34,15 @@ export function trace(st: Statements, rootId: string, limits?: TraceLimits): Ste
   };
   const out: StepRow[] = [];
   for (const r of st.traceCut.iterate({ root: rootId, n: limits.fieldChars }) as Iterable<any>) {
-    out.push(toStepRow({ ...r, data: take(r.data, r.data_len), result: take(r.result, r.result_len), error: take(r.error, r.error_len), stack: take(r.stack, r.stack_len) }));
+    out.push(
+      toStepRow({
+        ...r,
+        data: take(r.data, r.data_len),
+        result: take(r.result, r.result_len),
+        error: take(r.error, r.error_len),
+        stack: take(r.stack, r.stack_len),
+      }),
+    );
   }
   return out;
 }
@@ -87,16 +104,42 @@ export function replaysOf(st: Statements, traceId: string): string[] {
 
 function toStepHead(r: any): StepHead {
   return {
-    id: r.id, rootId: r.root_id, parentId: r.parent_id, type: r.type, state: r.state, error: r.error, postback: r.postback, attempt: r.attempt,
-    createdAt: r.created_at, queuedAt: r.queued_at, startedAt: r.started_at, finishedAt: r.finished_at, ackedAt: r.acked_at, replayOf: r.replay_of,
+    id: r.id,
+    rootId: r.root_id,
+    parentId: r.parent_id,
+    type: r.type,
+    state: r.state,
+    error: r.error,
+    postback: r.postback,
+    attempt: r.attempt,
+    createdAt: r.created_at,
+    queuedAt: r.queued_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    ackedAt: r.acked_at,
+    replayOf: r.replay_of,
   };
 }
 
 function toStepRow(r: any): StepRow {
   return {
-    id: r.id, rootId: r.root_id, parentId: r.parent_id, type: r.type, dataJson: r.data, state: r.state, resultJson: r.result,
-    error: r.error, stack: r.stack, postback: r.postback, attempt: r.attempt, createdAt: r.created_at, queuedAt: r.queued_at,
-    startedAt: r.started_at, finishedAt: r.finished_at, ackedAt: r.acked_at, replayOf: r.replay_of,
+    id: r.id,
+    rootId: r.root_id,
+    parentId: r.parent_id,
+    type: r.type,
+    dataJson: r.data,
+    state: r.state,
+    resultJson: r.result,
+    error: r.error,
+    stack: r.stack,
+    postback: r.postback,
+    attempt: r.attempt,
+    createdAt: r.created_at,
+    queuedAt: r.queued_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    ackedAt: r.acked_at,
+    replayOf: r.replay_of,
   };
 }
 
@@ -112,8 +155,8 @@ function dataCondition(w: DataCondition): [string, unknown[]] {
     return ['instr(json_extract(data, ?), ?) > 0', [w.path, String(v)]];
   }
   if (v === null) {
-    if (w.op === '=') return ['json_type(data, ?) = \'null\'', [w.path]];
-    if (w.op === '!=') return ['json_type(data, ?) <> \'null\'', [w.path]];
+    if (w.op === '=') return ["json_type(data, ?) = 'null'", [w.path]];
+    if (w.op === '!=') return ["json_type(data, ?) <> 'null'", [w.path]];
     throw new LocalQueueError(`where: ${w.op} needs a value that is not null`);
   }
   const ops = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;

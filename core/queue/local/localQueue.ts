@@ -10,7 +10,18 @@ import { migrate } from './migrate.js';
 import { prepareStatements, type Statements } from './statements.js';
 import * as history from './history.js';
 import { CLAIMED_WIDTH, DONE_WIDTH, claimedSteps, doneEntry, flatClaimed, flatRanges, type FlatClaimed, type FlatDone } from './wire.js';
-import { LocalQueueError, type Finished, type Outcome, type Retention, type Step, type StepLog, type StepRow, type StepSearch, type StepSearchPage, type TraceLimits } from './types.js';
+import {
+  LocalQueueError,
+  type Finished,
+  type Outcome,
+  type Retention,
+  type Step,
+  type StepLog,
+  type StepRow,
+  type StepSearch,
+  type StepSearchPage,
+  type TraceLimits,
+} from './types.js';
 
 /**
  * Why the local queue file cannot be created or written where it is, in words; null when no reason
@@ -106,7 +117,9 @@ export class LocalQueue {
       let first = 0;
       let last = 0;
       for (let i = 0; i < rows.length; i += CLAIMED_WIDTH) {
-        last = Number(this.st.insert.run(rows[i], null, rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], rows[i + 6], now, rows[i + 7]).lastInsertRowid);
+        last = Number(
+          this.st.insert.run(rows[i], null, rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], rows[i + 6], now, rows[i + 7]).lastInsertRowid,
+        );
         if (i === 0) first = last;
       }
       // One writer, AUTOINCREMENT: a batch's ids follow each other, which is what lets the caller number its steps.
@@ -142,14 +155,27 @@ export class LocalQueue {
         const startedAt = o.startedAt ?? null;
         if (o.kind === 'hop') {
           this.st.hop.run(startedAt, now, s.id);
-          created.push(this.insertStep({ ...s, parentId: s.id, chain: [...s.chain, s.id], type: o.nextType, dataJson: o.nextDataJson, queuedAt: now, parentType: s.type }));
+          created.push(
+            this.insertStep({ ...s, parentId: s.id, chain: [...s.chain, s.id], type: o.nextType, dataJson: o.nextDataJson, queuedAt: now, parentType: s.type }),
+          );
         } else if (o.kind === 'done') {
           this.st.done.run(o.resultJson, startedAt, now, s.id);
           finished.push(doneEntry(s, o.resultJson, now));
         } else {
           const retryInMs = Math.round(o.retryInMs);
           this.st.failed.run(o.error, o.stack, retryInMs, startedAt, now, s.id);
-          finished.push({ rootId: s.rootId, type: s.type, finishedAt: now, stepIds: [...s.chain, s.id], postback: s.postback, state: 'failed', resultJson: null, error: o.error, stack: o.stack, retryInMs });
+          finished.push({
+            rootId: s.rootId,
+            type: s.type,
+            finishedAt: now,
+            stepIds: [...s.chain, s.id],
+            postback: s.postback,
+            state: 'failed',
+            resultJson: null,
+            error: o.error,
+            stack: o.stack,
+            retryInMs,
+          });
         }
       }
     })();
@@ -165,8 +191,17 @@ export class LocalQueue {
   queued(): Step[] {
     const chains = this.chains(this.st.unackedSteps.all() as any[]);
     return (this.st.queued.all() as any[]).map((r) => ({
-      id: r.id, rootId: r.root_id, parentId: r.parent_id, chain: chains.get(r.id) ?? [], type: r.type, dataJson: r.data, postback: r.postback,
-      attempt: r.attempt, maxAttempts: r.max_attempts, createdAt: r.created_at, queuedAt: r.queued_at,
+      id: r.id,
+      rootId: r.root_id,
+      parentId: r.parent_id,
+      chain: chains.get(r.id) ?? [],
+      type: r.type,
+      dataJson: r.data,
+      postback: r.postback,
+      attempt: r.attempt,
+      maxAttempts: r.max_attempts,
+      createdAt: r.created_at,
+      queuedAt: r.queued_at,
       ...(r.parent_type ? { parentType: r.parent_type } : {}),
     }));
   }
@@ -193,8 +228,16 @@ export class LocalQueue {
       if (r.state !== 'done' && r.state !== 'failed') continue;
       if (out.length >= limit) break;
       out.push({
-        rootId: r.root_id, type: r.type, finishedAt: r.finished_at ?? Date.now(), stepIds: [...(chains.get(r.id) ?? []), r.id], postback: r.postback, state: r.state,
-        resultJson: r.result, error: r.error, stack: r.stack, retryInMs: r.retry_ms ?? 0,
+        rootId: r.root_id,
+        type: r.type,
+        finishedAt: r.finished_at ?? Date.now(),
+        stepIds: [...(chains.get(r.id) ?? []), r.id],
+        postback: r.postback,
+        state: r.state,
+        resultJson: r.result,
+        error: r.error,
+        stack: r.stack,
+        retryInMs: r.retry_ms ?? 0,
       });
     }
     return out;
@@ -210,7 +253,12 @@ export class LocalQueue {
    * in the same transaction (so the file stays the size the retention says at no extra commit).
    */
   ack(finished: Finished[], keepSteps = Number.MAX_SAFE_INTEGER): void {
-    this.ackFlat(flatRanges(finished), finished.map((f) => f.rootId), keepSteps, Date.now());
+    this.ackFlat(
+      flatRanges(finished),
+      finished.map((f) => f.rootId),
+      keepSteps,
+      Date.now(),
+    );
   }
 
   /** ack with the steps as id ranges [from, to, from, to, …] and the chains' root ids. */

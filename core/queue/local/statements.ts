@@ -35,8 +35,12 @@ export function prepareStatements(db: Database.Database) {
     queued: prepare(`SELECT id, root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at,
                                (SELECT p.type FROM steps p WHERE p.id = s.parent_id) AS parent_type
                         FROM steps s WHERE state = 'queued' AND ${unacked} ORDER BY id`),
-    unackedSteps: prepare(`SELECT id, root_id, parent_id, type, state, postback, result, error, stack, retry_ms, finished_at FROM steps WHERE ${unacked} ORDER BY id`),
-    refail: prepare(`UPDATE steps SET state = 'failed', result = NULL, error = ?, stack = NULL, retry_ms = ? WHERE root_id = ? AND state IN ('done', 'failed') AND ${unacked}`),
+    unackedSteps: prepare(
+      `SELECT id, root_id, parent_id, type, state, postback, result, error, stack, retry_ms, finished_at FROM steps WHERE ${unacked} ORDER BY id`,
+    ),
+    refail: prepare(
+      `UPDATE steps SET state = 'failed', result = NULL, error = ?, stack = NULL, retry_ms = ? WHERE root_id = ? AND state IN ('done', 'failed') AND ${unacked}`,
+    ),
     forget: prepare(`DELETE FROM steps WHERE ${unacked} AND root_id IN (SELECT value FROM json_each(?))`),
     roots: prepare<[], { root_id: string }>(`SELECT DISTINCT root_id FROM steps WHERE ${unacked}`),
     maxId: prepare<[], { id: number | null }>(`SELECT max(id) AS id FROM steps`),

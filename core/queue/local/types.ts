@@ -23,7 +23,8 @@ export interface Step {
 export type Outcome = { startedAt?: number | null } & (
   | { kind: 'hop'; step: Step; nextType: string; nextDataJson: string }
   | { kind: 'done'; step: Step; resultJson: string }
-  | { kind: 'failed'; step: Step; error: string; stack: string | null; retryInMs: number });
+  | { kind: 'failed'; step: Step; error: string; stack: string | null; retryInMs: number }
+);
 
 /** A chain that ended and waits for Postgres to acknowledge it: one entry of the outbox. */
 export interface Finished {

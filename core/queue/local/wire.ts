@@ -19,8 +19,17 @@ export function flatClaimed(tasks: ClaimedTask[]): FlatClaimed {
 /** The steps a claimed batch became, given the first one's id (a batch's ids follow each other). */
 export function claimedSteps(tasks: ClaimedTask[], firstId: number, now: number): Step[] {
   return tasks.map((t, i) => ({
-    id: firstId + i, rootId: t.id, parentId: null, chain: [], type: t.type, dataJson: t.dataJson, postback: t.postback,
-    attempt: t.attempt, maxAttempts: t.maxAttempts, createdAt: t.createdAt, queuedAt: now,
+    id: firstId + i,
+    rootId: t.id,
+    parentId: null,
+    chain: [],
+    type: t.type,
+    dataJson: t.dataJson,
+    postback: t.postback,
+    attempt: t.attempt,
+    maxAttempts: t.maxAttempts,
+    createdAt: t.createdAt,
+    queuedAt: now,
   }));
 }
 
@@ -38,7 +47,18 @@ export function flatDone(outcomes: Outcome[]): FlatDone | null {
 
 /** The outbox entry of a chain that ended with this step done. */
 export function doneEntry(s: Step, resultJson: string, now: number): Finished {
-  return { rootId: s.rootId, type: s.type, finishedAt: now, stepIds: [...s.chain, s.id], postback: s.postback, state: 'done', resultJson, error: null, stack: null, retryInMs: 0 };
+  return {
+    rootId: s.rootId,
+    type: s.type,
+    finishedAt: now,
+    stepIds: [...s.chain, s.id],
+    postback: s.postback,
+    state: 'done',
+    resultJson,
+    error: null,
+    stack: null,
+    retryInMs: 0,
+  };
 }
 
 /** The step ids of these chains as runs of consecutive ids, flat: [from, to, from, to, …] (claimed together, they mostly are). */

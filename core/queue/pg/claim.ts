@@ -52,14 +52,26 @@ RETURNING ${CLAIMED_ROW}`);
  * Claims up to `limit` tasks of each wanted type for this drone, and deletes `ackIds` (tasks of
  * this drone that finished, with no postback) in the same statement.
  */
-export async function claimTasks(db: Db, schema: string, droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> {
+export async function claimTasks(
+  db: Db,
+  schema: string,
+  droneId: string,
+  wants: ClaimRequest[],
+  leaseMs: number,
+  ackIds: string[] = [],
+): Promise<ClaimedTask[]> {
   const asked = wants.filter((w) => w.limit > 0);
   if (asked.length === 0 && ackIds.length === 0) return [];
   // Named: each connection parses them once. PgQueue's connections plan them on every call
   // (plan_cache_mode, see pgQueue.ts): a plan kept from an idle spell would be wrong for a burst.
-  const res = asked.length === 1 && ackIds.length === 0
-    ? await db.query({ name: `swarmage-claim-one-${schema}`, text: CLAIM_ONE_TYPE(schema), values: [asked[0].type, asked[0].limit, droneId, leaseMs] })
-    : await db.query({ name: `swarmage-claim-${schema}`, text: CLAIM(schema), values: [asked.map((w) => w.type), asked.map((w) => w.limit), droneId, leaseMs, ackIds.map(taskId)] });
+  const res =
+    asked.length === 1 && ackIds.length === 0
+      ? await db.query({ name: `swarmage-claim-one-${schema}`, text: CLAIM_ONE_TYPE(schema), values: [asked[0].type, asked[0].limit, droneId, leaseMs] })
+      : await db.query({
+          name: `swarmage-claim-${schema}`,
+          text: CLAIM(schema),
+          values: [asked.map((w) => w.type), asked.map((w) => w.limit), droneId, leaseMs, ackIds.map(taskId)],
+        });
   return res.rows.map((r) => ({
     id: r.id,
     type: r.type,

@@ -31,7 +31,9 @@ export async function completeTasks(db: Db, schema: string, droneId: string, don
   const plain = done.filter((c) => c.postback === null);
   const rest = plain.length === 0 ? done : done.filter((c) => c.postback !== null);
   const [a, b] = await Promise.all([
-    plain.length > 0 ? db.query(DELETE_PLAIN(schema), [plain.map((c) => taskId(c.id)), droneId]).then((r) => ({ done: r.rowCount ?? 0, posted: 0 })) : { done: 0, posted: 0 },
+    plain.length > 0
+      ? db.query(DELETE_PLAIN(schema), [plain.map((c) => taskId(c.id)), droneId]).then((r) => ({ done: r.rowCount ?? 0, posted: 0 }))
+      : { done: 0, posted: 0 },
     rest.length > 0 ? completeWithResults(db, schema, droneId, rest) : { done: 0, posted: 0 },
   ]);
   return { done: a.done + b.done, posted: a.posted + b.posted };
@@ -40,7 +42,8 @@ export async function completeTasks(db: Db, schema: string, droneId: string, don
 async function completeWithResults(db: Db, schema: string, droneId: string, done: Completion[]): Promise<{ done: number; posted: number }> {
   for (const c of done) {
     // jsonb cannot hold NUL; workers refuse such results, so this is a caller's bug, named here.
-    if (c.resultJson.includes('\\u0000')) throw new TaskInputError(`task ${c.id}: the result contains the NUL character (\\u0000), which Postgres jsonb cannot store`);
+    if (c.resultJson.includes('\\u0000'))
+      throw new TaskInputError(`task ${c.id}: the result contains the NUL character (\\u0000), which Postgres jsonb cannot store`);
   }
   // resultJson is already JSON text: splice it rather than parse and re-serialise it.
   const json = '[' + done.map((c) => `{"id":${taskId(c.id)},"result":${c.resultJson}}`).join(',') + ']';

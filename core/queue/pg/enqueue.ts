@@ -16,9 +16,11 @@ export async function enqueueTasks(db: Db, schema: string, tasks: NewTask[]): Pr
   if (tasks.length === 0) return [];
   const rows = tasks.map((t, i) => {
     const dataJson = checkNewTask(t, tasks.length > 1 ? `tasks[${i}]` : 'task');
-    return `{"type":${JSON.stringify(t.type)},"data":${dataJson},"postback":${JSON.stringify(t.postback ?? null)},` +
+    return (
+      `{"type":${JSON.stringify(t.type)},"data":${dataJson},"postback":${JSON.stringify(t.postback ?? null)},` +
       `"priority":${t.priority ?? 0},"run_at":${t.runAt ? JSON.stringify(t.runAt.toISOString()) : 'null'},"max_attempts":${t.maxAttempts ?? 5}` +
-      `${t.replayOf ? `,"replay_of":${JSON.stringify(t.replayOf)}` : ''}}`;
+      `${t.replayOf ? `,"replay_of":${JSON.stringify(t.replayOf)}` : ''}}`
+    );
   });
   const res = await db.query<{ id: string }>(INSERT(schema), [`[${rows.join(',')}]`]);
   return res.rows.map((r) => r.id);

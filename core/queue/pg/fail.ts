@@ -24,12 +24,14 @@ const noNul = (s: string) => s.replaceAll('\u0000', '\uFFFD');
 
 export async function failTasks(db: Db, schema: string, droneId: string, failures: Failure[]): Promise<{ retried: number; failed: number }> {
   if (failures.length === 0) return { retried: 0, failed: 0 };
-  const json = JSON.stringify(failures.map((f) => ({
-    id: f.id,
-    error: noNul(f.error),
-    stack: f.stack == null ? null : noNul(f.stack),
-    retry_ms: Math.min(MAX_INT, Math.max(0, Math.round(f.retryInMs))),
-  })));
+  const json = JSON.stringify(
+    failures.map((f) => ({
+      id: f.id,
+      error: noNul(f.error),
+      stack: f.stack == null ? null : noNul(f.stack),
+      retry_ms: Math.min(MAX_INT, Math.max(0, Math.round(f.retryInMs))),
+    })),
+  );
   const res = await db.query<{ state: string }>(FAIL(schema), [json, droneId]);
   const failed = res.rows.filter((r) => r.state === 'failed').length;
   return { retried: res.rows.length - failed, failed };

@@ -33,7 +33,6 @@ WHERE ${SELECTED} RETURNING id`);
 
 const DELETE_FAILED = statement(`DELETE FROM {schema}.tasks WHERE ${SELECTED} RETURNING id`);
 
-
 const selectionParams = (sel: FailedSelection) => ('ids' in sel ? [sel.ids, null] : [null, sel.types]);
 
 export async function queueStatus(db: Db, schema: string): Promise<QueueStatus> {
@@ -41,8 +40,13 @@ export async function queueStatus(db: Db, schema: string): Promise<QueueStatus> 
   return {
     types: counts.rows,
     drones: drones.rows.map((d) => ({
-      id: d.id, host: d.host, pid: d.pid, taskTypes: d.task_types,
-      startedAt: d.started_at.toISOString(), heartbeatAt: d.heartbeat_at.toISOString(), alive: d.alive,
+      id: d.id,
+      host: d.host,
+      pid: d.pid,
+      taskTypes: d.task_types,
+      startedAt: d.started_at.toISOString(),
+      heartbeatAt: d.heartbeat_at.toISOString(),
+      alive: d.alive,
     })),
   };
 }
@@ -50,8 +54,14 @@ export async function queueStatus(db: Db, schema: string): Promise<QueueStatus> 
 export async function listFailed(db: Db, schema: string, opts: { types?: string[]; afterId?: string; limit?: number } = {}): Promise<FailedTask[]> {
   const res = await db.query(FAILED(schema), [opts.types ?? null, opts.afterId ?? null, opts.limit ?? 100]);
   return res.rows.map((r) => ({
-    id: r.id, type: r.type, data: r.data, attempts: r.attempts, maxAttempts: r.max_attempts,
-    lastError: r.last_error, lastErrorStack: r.last_error_stack, createdAt: r.created_at.toISOString(),
+    id: r.id,
+    type: r.type,
+    data: r.data,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    lastError: r.last_error,
+    lastErrorStack: r.last_error_stack,
+    createdAt: r.created_at.toISOString(),
   }));
 }
 

@@ -3,7 +3,6 @@ import { EventEmitter } from 'node:events';
 import { channelFor, quoteIdent } from './sql.js';
 import type { WakeupEvents, Wakeups } from '../globalQueue.js';
 
-
 /**
  * One dedicated connection that LISTENs for new tasks and reconnects on its own (with backoff) when
  * the database goes away. Pool connections cannot LISTEN: they are handed to other queries.
@@ -15,7 +14,10 @@ export class TaskListener extends EventEmitter<WakeupEvents> implements Wakeups 
   private timer: NodeJS.Timeout | null = null;
   connected = false;
 
-  constructor(private readonly connectionString: string, private readonly schema: string) {
+  constructor(
+    private readonly connectionString: string,
+    private readonly schema: string,
+  ) {
     super();
   }
 

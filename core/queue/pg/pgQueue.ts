@@ -71,22 +71,54 @@ export class PgQueue implements GlobalQueue {
     }
   }
 
-  enqueue(tasks: NewTask[]): Promise<string[]> { return enqueueTasks(this.pool, this.schema, tasks); }
-  claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> { return claimTasks(this.claimPool, this.schema, droneId, wants, leaseMs, ackIds); }
-  complete(droneId: string, done: Completion[]) { return completeTasks(this.pool, this.schema, droneId, done); }
-  fail(droneId: string, failures: Failure[]) { return failTasks(this.pool, this.schema, droneId, failures); }
-  release(droneId: string, ids: string[]): Promise<number> { return releaseTasks(this.pool, this.schema, droneId, ids); }
-  releaseAllExcept(droneId: string, keep: string[]): Promise<number> { return releaseAllExcept(this.pool, this.schema, droneId, keep); }
-  reclaim(droneId: string, ids: string[], leaseMs: number): Promise<Set<string>> { return reclaimTasks(this.pool, this.schema, droneId, ids, leaseMs); }
-  heartbeat(drone: DroneRow, leaseMs: number, held?: string[]): Promise<number> { return heartbeat(this.pool, this.schema, drone, leaseMs, held); }
-  rescueExpired(): Promise<string[]> { return rescueExpired(this.pool, this.schema); }
-  deregister(droneId: string): Promise<void> { return deregister(this.pool, this.schema, droneId); }
-  status(): Promise<QueueStatus> { return queueStatus(this.pool, this.schema); }
-  listFailed(opts?: { types?: string[]; afterId?: string; limit?: number }): Promise<FailedTask[]> { return listFailed(this.pool, this.schema, opts); }
-  retryFailed(sel: FailedSelection): Promise<string[]> { return retryFailed(this.pool, this.schema, sel); }
-  deleteFailed(sel: FailedSelection): Promise<string[]> { return deleteFailed(this.pool, this.schema, sel); }
-  takePostbacks(type: string, limit: number) { return takePostbacks(this.pool, this.schema, type, limit); }
-  wakeups(): TaskListener { return new TaskListener(this.connectionString, this.schema); }
+  enqueue(tasks: NewTask[]): Promise<string[]> {
+    return enqueueTasks(this.pool, this.schema, tasks);
+  }
+  claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> {
+    return claimTasks(this.claimPool, this.schema, droneId, wants, leaseMs, ackIds);
+  }
+  complete(droneId: string, done: Completion[]) {
+    return completeTasks(this.pool, this.schema, droneId, done);
+  }
+  fail(droneId: string, failures: Failure[]) {
+    return failTasks(this.pool, this.schema, droneId, failures);
+  }
+  release(droneId: string, ids: string[]): Promise<number> {
+    return releaseTasks(this.pool, this.schema, droneId, ids);
+  }
+  releaseAllExcept(droneId: string, keep: string[]): Promise<number> {
+    return releaseAllExcept(this.pool, this.schema, droneId, keep);
+  }
+  reclaim(droneId: string, ids: string[], leaseMs: number): Promise<Set<string>> {
+    return reclaimTasks(this.pool, this.schema, droneId, ids, leaseMs);
+  }
+  heartbeat(drone: DroneRow, leaseMs: number, held?: string[]): Promise<number> {
+    return heartbeat(this.pool, this.schema, drone, leaseMs, held);
+  }
+  rescueExpired(): Promise<string[]> {
+    return rescueExpired(this.pool, this.schema);
+  }
+  deregister(droneId: string): Promise<void> {
+    return deregister(this.pool, this.schema, droneId);
+  }
+  status(): Promise<QueueStatus> {
+    return queueStatus(this.pool, this.schema);
+  }
+  listFailed(opts?: { types?: string[]; afterId?: string; limit?: number }): Promise<FailedTask[]> {
+    return listFailed(this.pool, this.schema, opts);
+  }
+  retryFailed(sel: FailedSelection): Promise<string[]> {
+    return retryFailed(this.pool, this.schema, sel);
+  }
+  deleteFailed(sel: FailedSelection): Promise<string[]> {
+    return deleteFailed(this.pool, this.schema, sel);
+  }
+  takePostbacks(type: string, limit: number) {
+    return takePostbacks(this.pool, this.schema, type, limit);
+  }
+  wakeups(): TaskListener {
+    return new TaskListener(this.connectionString, this.schema);
+  }
 
   async close(): Promise<void> {
     if (this.claimPool !== this.pool) await this.claimPool.end();

@@ -5,7 +5,8 @@ import { IDENTIFIER, SCHEMA_MAX } from '../../config/schema.js';
  * double-quoted. Every value goes in as a parameter.
  */
 export function quoteIdent(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}: use lower-case letters, digits and _, at most ${SCHEMA_MAX} characters`);
+  if (!IDENTIFIER.test(name))
+    throw new Error(`invalid SQL identifier ${JSON.stringify(name)}: use lower-case letters, digits and _, at most ${SCHEMA_MAX} characters`);
   return `"${name}"`;
 }
 

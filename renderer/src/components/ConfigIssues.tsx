@@ -36,7 +36,15 @@ export function ConfigIssues({ state, onGoTo }: Props) {
   );
 }
 
-export function IssueItem({ issue, severity, onGoTo }: { issue: ConfigIssue; severity: 'error' | 'warning'; onGoTo: (line: number, column: number | null) => void }) {
+export function IssueItem({
+  issue,
+  severity,
+  onGoTo,
+}: {
+  issue: ConfigIssue;
+  severity: 'error' | 'warning';
+  onGoTo: (line: number, column: number | null) => void;
+}) {
   const where = issue.line != null ? `line ${issue.line}${issue.column != null ? `:${issue.column}` : ''}` : 'whole file';
   const body = (
     <>

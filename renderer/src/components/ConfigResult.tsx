@@ -4,7 +4,15 @@ import { IssueItem } from './ConfigIssues.js';
 export type ApplyOutcome = { check: ConfigCheck; saved: boolean; file: string | null } | { error: string };
 
 /** What "Apply" did: restarted on the new config (and saved it), or why not. */
-export function ConfigResult({ outcome, pending, onGoTo }: { outcome: ApplyOutcome | null; pending: boolean; onGoTo: (line: number, column: number | null) => void }) {
+export function ConfigResult({
+  outcome,
+  pending,
+  onGoTo,
+}: {
+  outcome: ApplyOutcome | null;
+  pending: boolean;
+  onGoTo: (line: number, column: number | null) => void;
+}) {
   if (!outcome && !pending) return null;
   return (
     <div className="card config-result" data-testid="config-result" aria-live="polite">
@@ -16,8 +24,11 @@ export function ConfigResult({ outcome, pending, onGoTo }: { outcome: ApplyOutco
       )}
       {!pending && outcome && 'check' in outcome && outcome.check.ok && (
         <p className="ok-text">
-          Applied{outcome.saved ? ` and saved to ${outcome.file ?? 'the config file'}` : ' (not saved: the file is unchanged, a restart of the process goes back to it)'}. The drone restarts on the
-          new configuration; watch its state above.
+          Applied
+          {outcome.saved
+            ? ` and saved to ${outcome.file ?? 'the config file'}`
+            : ' (not saved: the file is unchanged, a restart of the process goes back to it)'}
+          . The drone restarts on the new configuration; watch its state above.
         </p>
       )}
       {!pending && outcome && 'check' in outcome && !outcome.check.ok && (

@@ -26,7 +26,10 @@ export function ConnectionBanner() {
     <div className="banner banner-warn" role="status" data-testid="connection-banner">
       <span>
         <strong>Disconnected</strong> — reconnecting in {secs} s
-        <span className="muted"> ({conn.reason}; attempt {conn.attempt}). What you see is as of the last update.</span>
+        <span className="muted">
+          {' '}
+          ({conn.reason}; attempt {conn.attempt}). What you see is as of the last update.
+        </span>
       </span>
       <button type="button" className="btn small" onClick={reconnectNow}>
         Reconnect now

@@ -30,7 +30,14 @@ export function DebugControls({ type }: { type: string }) {
   return (
     <div className="debug-controls" data-testid={`debug-${type}`}>
       {!session ? (
-        <button type="button" className="btn small" disabled={starting.pending} onClick={() => void start()} data-testid={`debug-start-${type}`} title="The next task of this type runs in a new instance with the Node inspector">
+        <button
+          type="button"
+          className="btn small"
+          disabled={starting.pending}
+          onClick={() => void start()}
+          data-testid={`debug-start-${type}`}
+          title="The next task of this type runs in a new instance with the Node inspector"
+        >
           {starting.pending ? 'Starting…' : 'Debug this type'}
         </button>
       ) : (
@@ -69,8 +76,8 @@ function DebugAddress({ session, stopping, onStop }: { session: DebugSession; st
           {session.devtoolsUrl && <CopyLine label="Chrome DevTools" value={session.devtoolsUrl} testId={`debug-devtools-${session.type}`} />}
           {/* The URL is the inspector's only key: it is not listed at /json/list, so discovery (chrome://inspect) finds nothing. */}
           <p className="muted small-text" data-testid={`debug-secret-${session.type}`}>
-            Whoever has this URL can run code as the drone's user: it is shown only here, and the inspector lists no targets, so
-            chrome://inspect will not find it by itself.
+            Whoever has this URL can run code as the drone's user: it is shown only here, and the inspector lists no targets, so chrome://inspect will not find
+            it by itself.
           </p>
         </>
       ) : (

@@ -61,13 +61,33 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
         </div>
       </dl>
       <div className="controls" role="group" aria-label="Claiming">
-        <button type="button" className="btn" disabled={busy || (st !== 'running' && st !== 'draining')} onClick={() => run('drone.pause')} data-testid="drone-pause" title="No claiming and no new work started; running tasks finish">
+        <button
+          type="button"
+          className="btn"
+          disabled={busy || (st !== 'running' && st !== 'draining')}
+          onClick={() => run('drone.pause')}
+          data-testid="drone-pause"
+          title="No claiming and no new work started; running tasks finish"
+        >
           Pause claiming
         </button>
-        <button type="button" className="btn" disabled={busy || (st !== 'paused' && st !== 'draining')} onClick={() => run('drone.resume')} data-testid="drone-resume">
+        <button
+          type="button"
+          className="btn"
+          disabled={busy || (st !== 'paused' && st !== 'draining')}
+          onClick={() => run('drone.resume')}
+          data-testid="drone-resume"
+        >
           Resume
         </button>
-        <button type="button" className="btn" disabled={busy || (st !== 'running' && st !== 'paused')} onClick={() => run('drone.drain')} data-testid="drone-drain" title="Stop claiming and finish what is buffered">
+        <button
+          type="button"
+          className="btn"
+          disabled={busy || (st !== 'running' && st !== 'paused')}
+          onClick={() => run('drone.drain')}
+          data-testid="drone-drain"
+          title="Stop claiming and finish what is buffered"
+        >
           Drain
         </button>
         {action.error && (

@@ -34,7 +34,12 @@ export function JsonEditor({ id, value, onChange, marks, testId, rows = 14, read
             const m = byLine.get(n);
             const sev = m?.[0].severity;
             return (
-              <div key={n} className={sev ? `gutter-line mark-${sev}` : 'gutter-line'} title={m?.map((x) => x.message).join('\n')} data-testid={sev ? `gutter-mark-${n}` : undefined}>
+              <div
+                key={n}
+                className={sev ? `gutter-line mark-${sev}` : 'gutter-line'}
+                title={m?.map((x) => x.message).join('\n')}
+                data-testid={sev ? `gutter-mark-${n}` : undefined}
+              >
                 {sev ? '●' : n}
               </div>
             );

@@ -29,7 +29,15 @@ export function LogFilters() {
       </label>
       <label className="field">
         <span>Worker</span>
-        <input type="text" list="log-worker-options" value={worker} placeholder="any" onChange={(e) => setWorker(e.target.value)} data-testid="log-filter-worker" spellCheck={false} />
+        <input
+          type="text"
+          list="log-worker-options"
+          value={worker}
+          placeholder="any"
+          onChange={(e) => setWorker(e.target.value)}
+          data-testid="log-filter-worker"
+          spellCheck={false}
+        />
         <datalist id="log-worker-options">
           {suggestions.map((w) => (
             <option key={w} value={w} />
@@ -38,11 +46,27 @@ export function LogFilters() {
       </label>
       <label className="field">
         <span>Task id</span>
-        <input type="text" inputMode="numeric" value={task} placeholder="any" onChange={(e) => setTask(e.target.value)} data-testid="log-filter-task" spellCheck={false} className="narrow" />
+        <input
+          type="text"
+          inputMode="numeric"
+          value={task}
+          placeholder="any"
+          onChange={(e) => setTask(e.target.value)}
+          data-testid="log-filter-task"
+          spellCheck={false}
+          className="narrow"
+        />
       </label>
       <label className="field grow">
         <span>Text</span>
-        <input type="search" value={text} placeholder="part of the message" onChange={(e) => setText(e.target.value)} data-testid="log-filter-text" spellCheck={false} />
+        <input
+          type="search"
+          value={text}
+          placeholder="part of the message"
+          onChange={(e) => setText(e.target.value)}
+          data-testid="log-filter-text"
+          spellCheck={false}
+        />
       </label>
       <button
         type="button"

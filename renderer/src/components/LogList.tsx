@@ -90,7 +90,16 @@ export function LogList({ selected, onSelect, emptyText }: Props) {
 
   return (
     <div className="log-list-wrap">
-      <div className="log-list" ref={scrollRef} onScroll={onScroll} tabIndex={0} role="log" aria-live="off" aria-label={`Log lines, ${count} shown`} data-testid="log-list">
+      <div
+        className="log-list"
+        ref={scrollRef}
+        onScroll={onScroll}
+        tabIndex={0}
+        role="log"
+        aria-live="off"
+        aria-label={`Log lines, ${count} shown`}
+        data-testid="log-list"
+      >
         <div className="log-list-inner" style={{ height: `${virtualizer.getTotalSize()}px` }}>
           {virtualizer.getVirtualItems().map((item) => {
             const line = view.line(item.index);

@@ -22,18 +22,12 @@ export const LogRow = memo(function LogRow({ line, top, selected, onSelect }: Pr
       data-level={line.level}
       aria-current={selected || undefined}
     >
-      <span className="log-time">
-        {formatClock(line.time)}
-      </span>
-      <span className={`log-level lvl-${line.level}`}>
-        {line.level}
-      </span>
+      <span className="log-time">{formatClock(line.time)}</span>
+      <span className={`log-level lvl-${line.level}`}>{line.level}</span>
       <span className="log-worker" title={line.worker}>
         {line.worker ?? ''}
       </span>
-      <span className="log-task">
-        {line.task ?? ''}
-      </span>
+      <span className="log-task">{line.task ?? ''}</span>
       <span className="log-msg">
         {msg}
         {nl >= 0 && <span className="muted"> …</span>}

@@ -96,7 +96,13 @@ function FieldView({ f, data, set }: { f: Field; data: unknown; set: (path: stri
       return (
         <label className="field">
           {label}
-          <input type="text" value={typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value)} onChange={(e) => set(f.path, e.target.value === '' && !f.required ? undefined : e.target.value)} spellCheck={false} data-testid={id} />
+          <input
+            type="text"
+            value={typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value)}
+            onChange={(e) => set(f.path, e.target.value === '' && !f.required ? undefined : e.target.value)}
+            spellCheck={false}
+            data-testid={id}
+          />
           {help}
         </label>
       );
@@ -106,7 +112,21 @@ function FieldView({ f, data, set }: { f: Field; data: unknown; set: (path: stri
 }
 
 /** Keeps its own text, so "1." or "-" can be typed on the way to a number. */
-function NumberField({ f, value, set, id, label, help }: { f: Field; value: unknown; set: (path: string[], value: unknown) => void; id: string; label: ReactNode; help: ReactNode }) {
+function NumberField({
+  f,
+  value,
+  set,
+  id,
+  label,
+  help,
+}: {
+  f: Field;
+  value: unknown;
+  set: (path: string[], value: unknown) => void;
+  id: string;
+  label: ReactNode;
+  help: ReactNode;
+}) {
   const integer = f.kind === 'integer';
   const [text, setText] = useState(() => (value === undefined ? '' : String(value)));
   useEffect(() => {

@@ -27,7 +27,12 @@ export function TaskTable({ rows, compact, testId = 'task-table' }: { rows: read
         {rows.map((r) => (
           <tr key={r.traceId} className="clickable" onClick={() => appStore.getState().openTrace(r.traceId)} data-testid={`task-row-${r.traceId}`}>
             <th scope="row" className="mono">
-              <button type="button" className="btn link bare mono" onClick={(e) => (e.stopPropagation(), appStore.getState().openTrace(r.traceId))} data-testid={`task-open-${r.traceId}`}>
+              <button
+                type="button"
+                className="btn link bare mono"
+                onClick={(e) => (e.stopPropagation(), appStore.getState().openTrace(r.traceId))}
+                data-testid={`task-open-${r.traceId}`}
+              >
                 {r.traceId}
               </button>
             </th>

@@ -45,7 +45,9 @@ export function Waterfall({ trace, now, onPick }: { trace: Trace; now: number; o
         <span className="legend-item wf-global">waiting on the global queue</span>
         <span className="legend-item wf-buffer">waiting in the local buffer</span>
         <span className="legend-item wf-running">running</span>
-        {w.rows.some((r) => r.segments.some((x) => x.kind === 'unsplit')) && <span className="legend-item wf-unsplit">waiting + running (start not recorded)</span>}
+        {w.rows.some((r) => r.segments.some((x) => x.kind === 'unsplit')) && (
+          <span className="legend-item wf-unsplit">waiting + running (start not recorded)</span>
+        )}
         <span className="muted">whole trace {formatDuration(span)}</span>
       </div>
     </div>

@@ -15,7 +15,13 @@ export interface Polled<T> {
  * this way while it is on screen.
  */
 export function usePoll<T>(key: string | null, fetch: () => Promise<T>, everyMs: number): Polled<T> {
-  const [state, setState] = useState<{ key: string | null; data: T | null; error: string | null; loading: boolean; loaded: boolean }>({ key, data: null, error: null, loading: false, loaded: false });
+  const [state, setState] = useState<{ key: string | null; data: T | null; error: string | null; loading: boolean; loaded: boolean }>({
+    key,
+    data: null,
+    error: null,
+    loading: false,
+    loaded: false,
+  });
   const fetchRef = useRef(fetch);
   fetchRef.current = fetch;
   const seq = useRef(0);
@@ -28,7 +34,8 @@ export function usePoll<T>(key: string | null, fetch: () => Promise<T>, everyMs:
       const data = await fetchRef.current();
       if (id === seq.current) setState({ key, data, error: null, loading: false, loaded: true });
     } catch (err) {
-      if (id === seq.current) setState((s) => ({ ...s, key, data: s.key === key ? s.data : null, error: (err as Error).message, loading: false, loaded: true }));
+      if (id === seq.current)
+        setState((s) => ({ ...s, key, data: s.key === key ? s.data : null, error: (err as Error).message, loading: false, loaded: true }));
     }
   }, [key]);
 
@@ -45,5 +52,11 @@ export function usePoll<T>(key: string | null, fetch: () => Promise<T>, everyMs:
 
   // Data of another key (the effect has not run yet) is not shown.
   const fresh = state.key === key;
-  return { data: fresh ? state.data : null, error: fresh ? state.error : null, loading: state.loading, loaded: fresh && state.loaded, refresh: () => void run() };
+  return {
+    data: fresh ? state.data : null,
+    error: fresh ? state.error : null,
+    loading: state.loading,
+    loaded: fresh && state.loaded,
+    refresh: () => void run(),
+  };
 }

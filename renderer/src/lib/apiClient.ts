@@ -19,8 +19,7 @@ export function createClient(transport: Transport): Client {
   const events = new Emitter<Events>();
   transport.subscribe((msg) => events.emit(msg.event, msg.data as Events[typeof msg.event]));
   return {
-    call: (<M extends MethodName>(method: M, args: ArgsIn<M>) =>
-      transport.invoke(method, args).then((outcome) => unwrap(outcome) as Result<M>)) as CallFn,
+    call: (<M extends MethodName>(method: M, args: ArgsIn<M>) => transport.invoke(method, args).then((outcome) => unwrap(outcome) as Result<M>)) as CallFn,
     on: (event, listener) => events.on(event, listener),
     connection: () => transport.state(),
     onConnection: (listener) => transport.onState(listener),

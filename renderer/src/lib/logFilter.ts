@@ -46,7 +46,10 @@ export class LogView {
   added = 0;
   dropped = 0;
 
-  constructor(private readonly buffer: LogBuffer, private filterValue: LogFilter = NO_FILTER) {
+  constructor(
+    private readonly buffer: LogBuffer,
+    private filterValue: LogFilter = NO_FILTER,
+  ) {
     this.test = logPredicate(filterValue);
     this.scanned = buffer.start;
     this.sync();

@@ -58,7 +58,12 @@ export function nodeStatus(t: Pick<TypeStats, 'buffered' | 'capacity' | 'running
  * Builds the graph from the snapshot's types and edges. `lastFailureAt` is when each type's failed
  * count last went up (kept by the store, since the snapshot only has totals).
  */
-export function buildGraph(types: readonly TypeStats[], edges: readonly PipelineEdge[], lastFailureAt: Readonly<Record<string, number>>, now: number): PipelineGraph {
+export function buildGraph(
+  types: readonly TypeStats[],
+  edges: readonly PipelineEdge[],
+  lastFailureAt: Readonly<Record<string, number>>,
+  now: number,
+): PipelineGraph {
   const nodes: GraphNode[] = [{ id: GLOBAL_NODE, kind: 'global', label: 'Global queue', stats: null, status: 'ok' }];
   const known = new Set<string>([GLOBAL_NODE]);
   for (const t of types) {

@@ -64,10 +64,7 @@ export class RequestTable {
   }
 }
 
-export type Incoming =
-  | { kind: 'response'; response: Response }
-  | { kind: 'event'; event: EventMessage }
-  | { kind: 'invalid'; reason: string };
+export type Incoming = { kind: 'response'; response: Response } | { kind: 'event'; event: EventMessage } | { kind: 'invalid'; reason: string };
 
 const EVENT_NAMES: ReadonlySet<string> = new Set<EventName>(['snapshot', 'logs']);
 

@@ -53,7 +53,9 @@ function field(schema: Schema, path: string[], label: string, required: boolean)
   if (kind === 'object') {
     const req = new Set(Array.isArray(schema.required) ? (schema.required as unknown[]).filter((x): x is string => typeof x === 'string') : []);
     for (const [name, sub] of Object.entries(schema.properties as Schema)) {
-      children.push(field(isObject(sub) ? sub : {}, [...path, name], typeof (sub as Schema)?.title === 'string' ? ((sub as Schema).title as string) : name, req.has(name)));
+      children.push(
+        field(isObject(sub) ? sub : {}, [...path, name], typeof (sub as Schema)?.title === 'string' ? ((sub as Schema).title as string) : name, req.has(name)),
+      );
     }
   }
   return {

@@ -13,7 +13,8 @@ function marksOf(state: CheckState): LineMark[] {
   if (state.kind !== 'checked') return [];
   const out: LineMark[] = [];
   for (const i of state.check.issues) if (i.line != null) out.push({ line: i.line, column: i.column, message: `${i.path}: ${i.message}`, severity: 'error' });
-  for (const i of state.check.warnings) if (i.line != null) out.push({ line: i.line, column: i.column, message: `${i.path}: ${i.message}`, severity: 'warning' });
+  for (const i of state.check.warnings)
+    if (i.line != null) out.push({ line: i.line, column: i.column, message: `${i.path}: ${i.message}`, severity: 'warning' });
   return out;
 }
 
@@ -87,12 +88,36 @@ export function ConfigView() {
         <label className="sr-only" htmlFor="config-editor">
           Configuration JSON
         </label>
-        <JsonEditor id="config-editor" value={text ?? ''} onChange={setText} marks={marks} testId="config-editor" rows={24} readOnly={text === null} editorRef={editorRef} describedBy="config-issues-title" />
+        <JsonEditor
+          id="config-editor"
+          value={text ?? ''}
+          onChange={setText}
+          marks={marks}
+          testId="config-editor"
+          rows={24}
+          readOnly={text === null}
+          editorRef={editorRef}
+          describedBy="config-issues-title"
+        />
         <div className="controls">
-          <button type="button" className="btn primary" disabled={blocked} onClick={() => void apply(false)} data-testid="config-apply" title="Restart the drone on this config without touching the file">
+          <button
+            type="button"
+            className="btn primary"
+            disabled={blocked}
+            onClick={() => void apply(false)}
+            data-testid="config-apply"
+            title="Restart the drone on this config without touching the file"
+          >
             Apply
           </button>
-          <button type="button" className="btn" disabled={blocked || !loaded?.file} onClick={() => void apply(true)} data-testid="config-apply-save" title={loaded?.file ? `Save to ${loaded.file}, then restart on it` : 'There is no config file to save to'}>
+          <button
+            type="button"
+            className="btn"
+            disabled={blocked || !loaded?.file}
+            onClick={() => void apply(true)}
+            data-testid="config-apply-save"
+            title={loaded?.file ? `Save to ${loaded.file}, then restart on it` : 'There is no config file to save to'}
+          >
             Apply &amp; save
           </button>
           <button type="button" className="btn" disabled={!dirty || applying} onClick={load}>

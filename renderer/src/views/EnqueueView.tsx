@@ -106,7 +106,16 @@ export function EnqueueView() {
         <h2 id="enqueue-title">Enqueue tasks</h2>
         <label className="field">
           <span>Task type</span>
-          <input type="text" list="enqueue-type-options" value={type} onChange={(e) => setType(e.target.value)} placeholder="e.g. factorial" spellCheck={false} required data-testid="enqueue-type" />
+          <input
+            type="text"
+            list="enqueue-type-options"
+            value={type}
+            onChange={(e) => setType(e.target.value)}
+            placeholder="e.g. factorial"
+            spellCheck={false}
+            required
+            data-testid="enqueue-type"
+          />
           <datalist id="enqueue-type-options">
             {types.map((t) => (
               <option key={t} value={t} />
@@ -124,20 +133,30 @@ export function EnqueueView() {
         )}
         <div className="data-head">
           <label className="field-label" htmlFor={formOn ? undefined : 'enqueue-data'}>
-            Data {formOn ? '(from the type\'s payload schema)' : '(JSON; empty sends null)'}
+            Data {formOn ? "(from the type's payload schema)" : '(JSON; empty sends null)'}
           </label>
           {form && (
             <div className="segmented" role="group" aria-label="Edit the data as">
               <button type="button" className={formOn ? 'chip active' : 'chip'} aria-pressed={formOn} onClick={showForm} data-testid="enqueue-mode-form">
                 Form
               </button>
-              <button type="button" className={!formOn ? 'chip active' : 'chip'} aria-pressed={!formOn} onClick={() => setMode('json')} data-testid="enqueue-mode-json">
+              <button
+                type="button"
+                className={!formOn ? 'chip active' : 'chip'}
+                aria-pressed={!formOn}
+                onClick={() => setMode('json')}
+                data-testid="enqueue-mode-json"
+              >
                 Raw JSON
               </button>
             </div>
           )}
         </div>
-        {formOn ? <SchemaForm root={form} text={text} onChange={setText} /> : <JsonEditor id="enqueue-data" value={text} onChange={setText} marks={marks} testId="enqueue-data" rows={10} describedBy="enqueue-data-status" />}
+        {formOn ? (
+          <SchemaForm root={form} text={text} onChange={setText} />
+        ) : (
+          <JsonEditor id="enqueue-data" value={text} onChange={setText} marks={marks} testId="enqueue-data" rows={10} describedBy="enqueue-data-status" />
+        )}
         <div id="enqueue-data-status" className="editor-status">
           {data.ok ? (
             <span className="ok-text">{text.trim() === '' ? 'No data (null)' : 'Valid JSON'}</span>
@@ -150,15 +169,42 @@ export function EnqueueView() {
         <div className="row">
           <label className="field">
             <span>Count</span>
-            <input type="number" min={1} max={MAX_COUNT} step={1} value={countText} onChange={(e) => setCount(e.target.value)} aria-invalid={!countOk} className="narrow" data-testid="enqueue-count" />
+            <input
+              type="number"
+              min={1}
+              max={MAX_COUNT}
+              step={1}
+              value={countText}
+              onChange={(e) => setCount(e.target.value)}
+              aria-invalid={!countOk}
+              className="narrow"
+              data-testid="enqueue-count"
+            />
           </label>
           <label className="field grow">
             <span>Postback (optional)</span>
-            <input type="text" value={postback} onChange={(e) => setPostback(e.target.value)} placeholder="task type that receives the result" spellCheck={false} data-testid="enqueue-postback" />
+            <input
+              type="text"
+              value={postback}
+              onChange={(e) => setPostback(e.target.value)}
+              placeholder="task type that receives the result"
+              spellCheck={false}
+              data-testid="enqueue-postback"
+            />
           </label>
           <label className="field">
             <span>Wait up to (s)</span>
-            <input type="number" min={0.1} max={600} step="any" value={timeoutS} onChange={(e) => setTimeoutS(e.target.value)} aria-invalid={!timeoutOk} className="narrow" data-testid="enqueue-timeout" />
+            <input
+              type="number"
+              min={0.1}
+              max={600}
+              step="any"
+              value={timeoutS}
+              onChange={(e) => setTimeoutS(e.target.value)}
+              aria-invalid={!timeoutOk}
+              className="narrow"
+              data-testid="enqueue-timeout"
+            />
           </label>
         </div>
         <details className="more">
@@ -166,11 +212,31 @@ export function EnqueueView() {
           <div className="row">
             <label className="field">
               <span>Priority (higher first)</span>
-              <input type="number" step={1} value={priorityText} onChange={(e) => setPriority(e.target.value)} placeholder="0" aria-invalid={priority === null} className="narrow" data-testid="enqueue-priority" />
+              <input
+                type="number"
+                step={1}
+                value={priorityText}
+                onChange={(e) => setPriority(e.target.value)}
+                placeholder="0"
+                aria-invalid={priority === null}
+                className="narrow"
+                data-testid="enqueue-priority"
+              />
             </label>
             <label className="field">
               <span>Max attempts</span>
-              <input type="number" min={1} max={1000} step={1} value={maxAttemptsText} onChange={(e) => setMaxAttempts(e.target.value)} placeholder="5" aria-invalid={maxAttempts === null} className="narrow" data-testid="enqueue-max-attempts" />
+              <input
+                type="number"
+                min={1}
+                max={1000}
+                step={1}
+                value={maxAttemptsText}
+                onChange={(e) => setMaxAttempts(e.target.value)}
+                placeholder="5"
+                aria-invalid={maxAttempts === null}
+                className="narrow"
+                data-testid="enqueue-max-attempts"
+              />
             </label>
           </div>
         </details>

@@ -46,15 +46,38 @@ export function FailedView() {
       <div className="filters">
         <label className="field">
           <span>Type</span>
-          <input type="text" list="failed-type-options" value={typeText} onChange={(e) => setTypeText(e.target.value)} placeholder="all types" spellCheck={false} data-testid="failed-filter-type" />
+          <input
+            type="text"
+            list="failed-type-options"
+            value={typeText}
+            onChange={(e) => setTypeText(e.target.value)}
+            placeholder="all types"
+            spellCheck={false}
+            data-testid="failed-filter-type"
+          />
           <datalist id="failed-type-options">
             {types.map((t) => (
               <option key={t} value={t} />
             ))}
           </datalist>
         </label>
-        <ConfirmButton label={type ? `Retry all of ${type}` : 'Retry all'} question={`Retry ${scope}?`} confirmLabel="Yes, retry" onConfirm={() => void runAll('failed.retry')} disabled={busy || list.items.length === 0} testId="failed-retry-all" />
-        <ConfirmButton label={type ? `Delete all of ${type}` : 'Delete all'} question={`Delete ${scope}? This cannot be undone.`} confirmLabel="Yes, delete" onConfirm={() => void runAll('failed.delete')} disabled={busy || list.items.length === 0} danger testId="failed-delete-all" />
+        <ConfirmButton
+          label={type ? `Retry all of ${type}` : 'Retry all'}
+          question={`Retry ${scope}?`}
+          confirmLabel="Yes, retry"
+          onConfirm={() => void runAll('failed.retry')}
+          disabled={busy || list.items.length === 0}
+          testId="failed-retry-all"
+        />
+        <ConfirmButton
+          label={type ? `Delete all of ${type}` : 'Delete all'}
+          question={`Delete ${scope}? This cannot be undone.`}
+          confirmLabel="Yes, delete"
+          onConfirm={() => void runAll('failed.delete')}
+          disabled={busy || list.items.length === 0}
+          danger
+          testId="failed-delete-all"
+        />
         <button type="button" className="btn" onClick={list.refresh} disabled={list.loading}>
           Refresh now
         </button>

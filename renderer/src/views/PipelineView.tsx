@@ -19,7 +19,17 @@ import { appStore, useApp } from '../hooks/useApp.js';
 import { useNow } from '../hooks/useNow.js';
 import { usePoll } from '../hooks/usePoll.js';
 import { formatRate } from '../lib/format.js';
-import { buildGraph, edgeLabel, formatLatency, GLOBAL_NODE, layoutGraph, layoutKey, type GraphEdge, type GraphNode, type PipelineGraph } from '../lib/pipeline.js';
+import {
+  buildGraph,
+  edgeLabel,
+  formatLatency,
+  GLOBAL_NODE,
+  layoutGraph,
+  layoutKey,
+  type GraphEdge,
+  type GraphNode,
+  type PipelineGraph,
+} from '../lib/pipeline.js';
 import { DebugControls } from '../components/DebugControls.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { TaskTable } from '../components/TaskTable.js';
@@ -46,7 +56,9 @@ export function PipelineView() {
           <Legend />
         </div>
         <PipelineGraphView graph={graph} selectedId={selection?.id ?? null} />
-        {graph.edges.length === 0 && <p className="muted small-text">No tasks seen yet: edges appear as tasks flow (claims from the global queue, local: hops, postbacks).</p>}
+        {graph.edges.length === 0 && (
+          <p className="muted small-text">No tasks seen yet: edges appear as tasks flow (claims from the global queue, local: hops, postbacks).</p>
+        )}
       </section>
       <SelectionPanel graph={graph} />
     </div>
@@ -125,7 +137,11 @@ function StageNodeView({ data, selected }: NodeProps<StageNode>) {
     <div className={`stage st-${n.status}${selected ? ' selected' : ''}${n.kind === 'global' ? ' stage-global' : ''}`} data-testid={`node-${n.id}`}>
       <Handle type="target" position={Position.Left} id="in" isConnectable={false} />
       <Handle type="source" position={Position.Right} id="out" isConnectable={false} />
-      {n.kind === 'global' ? <Handle type="target" position={Position.Bottom} id="in-postback" isConnectable={false} /> : <Handle type="source" position={Position.Bottom} id="out-postback" isConnectable={false} />}
+      {n.kind === 'global' ? (
+        <Handle type="target" position={Position.Bottom} id="in-postback" isConnectable={false} />
+      ) : (
+        <Handle type="source" position={Position.Bottom} id="out-postback" isConnectable={false} />
+      )}
       <div className="stage-title mono">{n.label}</div>
       {n.kind === 'global' ? (
         <div className="stage-line muted">Postgres: claims in, postbacks back</div>
@@ -137,7 +153,10 @@ function StageNodeView({ data, selected }: NodeProps<StageNode>) {
           </div>
           <div className="stage-line">
             <span data-testid={`node-rate-${n.id}`}>{formatRate(s.rate)}</span>
-            <span className="muted">/s · failed</span> <span className={s.failed > 0 ? 'bad-text' : undefined} data-testid={`node-failed-${n.id}`}>{s.failed}</span>
+            <span className="muted">/s · failed</span>{' '}
+            <span className={s.failed > 0 ? 'bad-text' : undefined} data-testid={`node-failed-${n.id}`}>
+              {s.failed}
+            </span>
           </div>
         </>
       ) : (
@@ -202,7 +221,12 @@ function SelectionPanel({ graph }: { graph: PipelineGraph }) {
       {edge && (
         <p className="small-text">
           {edge.count} so far · {edgeLabel(edge.rate, edge.latencyMs)}
-          {edge.latencyMs !== null && <span className="muted"> (median {edge.kind === 'local' ? 'wait in the local buffer' : edge.kind === 'claim' ? 'created → started' : 'to the postback'})</span>}
+          {edge.latencyMs !== null && (
+            <span className="muted">
+              {' '}
+              (median {edge.kind === 'local' ? 'wait in the local buffer' : edge.kind === 'claim' ? 'created → started' : 'to the postback'})
+            </span>
+          )}
         </p>
       )}
       {node?.stats && (

@@ -34,7 +34,15 @@ export function TasksView() {
         <div className="row wrap">
           <label className="field">
             <span>Type</span>
-            <input type="text" list="explorer-types" value={f.type} onChange={(e) => set({ type: e.target.value })} placeholder="any" spellCheck={false} data-testid="explorer-type" />
+            <input
+              type="text"
+              list="explorer-types"
+              value={f.type}
+              onChange={(e) => set({ type: e.target.value })}
+              placeholder="any"
+              spellCheck={false}
+              data-testid="explorer-type"
+            />
             <datalist id="explorer-types">
               {types.map((t) => (
                 <option key={t} value={t} />
@@ -62,13 +70,28 @@ export function TasksView() {
           </label>
           <label className="field">
             <span>Edge</span>
-            <input type="text" value={f.edge} onChange={(e) => set({ edge: e.target.value })} placeholder="e.g. local:a>b" spellCheck={false} data-testid="explorer-edge" />
+            <input
+              type="text"
+              value={f.edge}
+              onChange={(e) => set({ edge: e.target.value })}
+              placeholder="e.g. local:a>b"
+              spellCheck={false}
+              data-testid="explorer-edge"
+            />
           </label>
         </div>
         <div className="row wrap">
           <label className="field grow">
             <span>Payload condition: JSON path</span>
-            <input type="text" value={f.path} onChange={(e) => set({ path: e.target.value })} placeholder="$.user.id" spellCheck={false} className="mono" data-testid="explorer-path" />
+            <input
+              type="text"
+              value={f.path}
+              onChange={(e) => set({ path: e.target.value })}
+              placeholder="$.user.id"
+              spellCheck={false}
+              className="mono"
+              data-testid="explorer-path"
+            />
           </label>
           <label className="field">
             <span>Operator</span>
@@ -82,7 +105,16 @@ export function TasksView() {
           </label>
           <label className="field grow">
             <span>Value (JSON, or text)</span>
-            <input type="text" value={f.value} onChange={(e) => set({ value: e.target.value })} disabled={f.op === 'exists'} placeholder='42, true, "text"' spellCheck={false} className="mono" data-testid="explorer-value" />
+            <input
+              type="text"
+              value={f.value}
+              onChange={(e) => set({ value: e.target.value })}
+              disabled={f.op === 'exists'}
+              placeholder='42, true, "text"'
+              spellCheck={false}
+              className="mono"
+              data-testid="explorer-value"
+            />
           </label>
         </div>
         <div className="controls">
@@ -112,7 +144,12 @@ export function TasksView() {
           <TaskTable rows={explorer.rows} testId="explorer-rows" />
         ) : (
           // One search examines a bounded part of the history: "Older" goes on where it stopped.
-          explorer.searched && <EmptyState title={explorer.next !== null ? 'No match among the newest tasks searched: Older searches further back' : 'No tasks match'} testId="explorer-none" />
+          explorer.searched && (
+            <EmptyState
+              title={explorer.next !== null ? 'No match among the newest tasks searched: Older searches further back' : 'No tasks match'}
+              testId="explorer-none"
+            />
+          )
         )}
         {explorer.next !== null && (
           <div className="controls">

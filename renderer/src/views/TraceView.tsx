@@ -21,7 +21,11 @@ export function TraceView() {
   return (
     <div className="view-stack">
       <TraceIdForm current={traceId} />
-      {traceId ? <TraceLoader traceId={traceId} /> : <EmptyState title="No trace chosen">Open one from Tasks or the Pipeline view, or type a task id above.</EmptyState>}
+      {traceId ? (
+        <TraceLoader traceId={traceId} />
+      ) : (
+        <EmptyState title="No trace chosen">Open one from Tasks or the Pipeline view, or type a task id above.</EmptyState>
+      )}
     </div>
   );
 }
@@ -40,7 +44,16 @@ function TraceIdForm({ current }: { current: string | null }) {
     >
       <label className="field">
         <span>Trace (task id)</span>
-        <input type="text" inputMode="numeric" value={text} onChange={(e) => setText(e.target.value)} aria-invalid={text !== '' && !ok} placeholder="e.g. 1234" spellCheck={false} data-testid="trace-id-input" />
+        <input
+          type="text"
+          inputMode="numeric"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          aria-invalid={text !== '' && !ok}
+          placeholder="e.g. 1234"
+          spellCheck={false}
+          data-testid="trace-id-input"
+        />
       </label>
       <button type="submit" className="btn" disabled={!ok} data-testid="trace-id-open">
         Open
@@ -85,7 +98,10 @@ function TraceDetails({ trace, live }: { trace: Trace; live: boolean }) {
       <section className="card" aria-labelledby="trace-title" data-testid="trace">
         <div className="card-head">
           <h2 id="trace-title">
-            Trace <span className="mono" data-testid="trace-id">{trace.traceId}</span>
+            Trace{' '}
+            <span className="mono" data-testid="trace-id">
+              {trace.traceId}
+            </span>
           </h2>
           <span className="muted small-text">
             created {formatDateTime(trace.createdAt)}
@@ -127,7 +143,10 @@ function TraceDetails({ trace, live }: { trace: Trace; live: boolean }) {
         <Waterfall trace={trace} now={now} onPick={(id) => setPicked(id)} />
         {result !== null && result !== undefined && (
           <p className="small-text">
-            Result: <code className="mono" data-testid="trace-result">{result}</code>
+            Result:{' '}
+            <code className="mono" data-testid="trace-result">
+              {result}
+            </code>
           </p>
         )}
       </section>
@@ -147,7 +166,11 @@ function pretty(text: string | null): string {
 function StepCard({ step, index, highlight }: { step: TraceStep; index: number; highlight: boolean }) {
   const [replaying, setReplaying] = useState(false);
   return (
-    <section className={highlight ? 'card step-card highlight' : 'card step-card'} data-testid={`trace-step-${index + 1}`} aria-label={`Step ${index + 1}: ${step.type}`}>
+    <section
+      className={highlight ? 'card step-card highlight' : 'card step-card'}
+      data-testid={`trace-step-${index + 1}`}
+      aria-label={`Step ${index + 1}: ${step.type}`}
+    >
       <div className="card-head">
         <h3>
           {index + 1}. <span className="mono">{step.type}</span> <span className={`pill tstate-${step.state}`}>{step.state}</span>
@@ -179,7 +202,11 @@ function StepCard({ step, index, highlight }: { step: TraceStep; index: number; 
             <>
               <h4>Output{step.state === 'hopped' && <span className="muted small-text"> (the next step's input)</span>}</h4>
               <pre className="pre" data-testid={`step-output-${index + 1}`}>
-                {step.output === null ? <span className="muted">{step.state === 'queued' || step.state === 'running' ? 'not yet' : '—'}</span> : pretty(step.output)}
+                {step.output === null ? (
+                  <span className="muted">{step.state === 'queued' || step.state === 'running' ? 'not yet' : '—'}</span>
+                ) : (
+                  pretty(step.output)
+                )}
               </pre>
             </>
           )}
@@ -239,7 +266,11 @@ function ReplayForm({ step, index, onClose }: { step: TraceStep; index: number; 
   const [replay, state] = useAction(async () => {
     if (!sendable) return;
     const { id } = await call('tasks.replay', edited && parsed.ok ? { stepId: step.stepId, data: parsed.value } : { stepId: step.stepId });
-    await waitForTrace(id, () => setNewId(id), () => gone.current);
+    await waitForTrace(
+      id,
+      () => setNewId(id),
+      () => gone.current,
+    );
   });
   const editorId = `replay-editor-${step.stepId}`;
   return (
@@ -252,9 +283,17 @@ function ReplayForm({ step, index, onClose }: { step: TraceStep; index: number; 
       data-testid={`replay-form-${index + 1}`}
     >
       <label className="field-label" htmlFor={editorId}>
-        Replay step {index + 1} ({step.type}) as a new task, linked to this one{index > 0 && ' — starting from the recorded output of the step before it'}. Edit its data:
+        Replay step {index + 1} ({step.type}) as a new task, linked to this one{index > 0 && ' — starting from the recorded output of the step before it'}. Edit
+        its data:
       </label>
-      <JsonEditor id={editorId} value={text} onChange={setText} marks={marks} testId={`replay-editor-${index + 1}`} rows={Math.min(12, Math.max(3, text.split('\n').length))} />
+      <JsonEditor
+        id={editorId}
+        value={text}
+        onChange={setText}
+        marks={marks}
+        testId={`replay-editor-${index + 1}`}
+        rows={Math.min(12, Math.max(3, text.split('\n').length))}
+      />
       {!sendable && (
         <p className="error-text small-text" role="alert">
           Invalid JSON at line {parsed.problem.line}, column {parsed.problem.column}: {parsed.problem.message}

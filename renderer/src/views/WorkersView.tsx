@@ -27,7 +27,11 @@ export function WorkersView() {
           <h2 id="workers-title">Worker processes</h2>
           <span className="muted">
             {workers.length} instance(s) ·{' '}
-            <span className={hotReload ? 'pill ok' : 'pill'} data-testid="hot-reload" title="Hot reload: when a worker module's file changes, its instances drain and restart with the new code">
+            <span
+              className={hotReload ? 'pill ok' : 'pill'}
+              data-testid="hot-reload"
+              title="Hot reload: when a worker module's file changes, its instances drain and restart with the new code"
+            >
               hot reload {hotReload ? 'on' : 'off'}
             </span>
           </span>
@@ -134,10 +138,23 @@ function WorkerRow({ w }: { w: InstanceInfo }) {
           <button type="button" className="btn small" disabled={action.pending} onClick={() => run('workers.restart')} data-testid={`worker-restart-${w.id}`}>
             Restart
           </button>
-          <button type="button" className="btn small" disabled={action.pending || stopped} onClick={() => run('workers.stop')} data-testid={`worker-stop-${w.id}`} title="Stop this instance; its unstarted tasks go back to the buffer">
+          <button
+            type="button"
+            className="btn small"
+            disabled={action.pending || stopped}
+            onClick={() => run('workers.stop')}
+            data-testid={`worker-stop-${w.id}`}
+            title="Stop this instance; its unstarted tasks go back to the buffer"
+          >
             Stop
           </button>
-          <button type="button" className="btn small" disabled={action.pending || !stopped} onClick={() => run('workers.start')} data-testid={`worker-start-${w.id}`}>
+          <button
+            type="button"
+            className="btn small"
+            disabled={action.pending || !stopped}
+            onClick={() => run('workers.start')}
+            data-testid={`worker-start-${w.id}`}
+          >
             Start
           </button>
         </div>

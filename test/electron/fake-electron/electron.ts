@@ -18,7 +18,10 @@ const calls = report.calls as string[];
 
 class Preventable {
   defaultPrevented = false;
-  constructor(readonly url?: string, readonly isMainFrame?: boolean) {}
+  constructor(
+    readonly url?: string,
+    readonly isMainFrame?: boolean,
+  ) {}
   preventDefault(): void {
     this.defaultPrevented = true;
   }

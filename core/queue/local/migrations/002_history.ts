@@ -4,7 +4,8 @@
  * path touches rows by id only, and the rest (start-up, give-back, history) scans a bounded table.
  * SQLite cannot add AUTOINCREMENT to a table, so the rows move to a new one.
  */
-const COLUMNS_V1 = 'id, root_id, parent_id, type, data, state, result, error, stack, retry_ms, postback, attempt, max_attempts, created_at, queued_at, finished_at';
+const COLUMNS_V1 =
+  'id, root_id, parent_id, type, data, state, result, error, stack, retry_ms, postback, attempt, max_attempts, created_at, queued_at, finished_at';
 
 export default `
 ALTER TABLE steps RENAME TO steps_v1;
