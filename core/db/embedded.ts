@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one server's whole life (paths, locking, initdb as the postgres user, start, stop) reads best in one place.
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
