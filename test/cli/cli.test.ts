@@ -45,6 +45,8 @@ describe('the swarmage CLI', () => {
 
       const status = await runCli(['status'], { cwd: demo, env });
       assert.equal(status.code, 0, status.stderr);
+      // Its output is what was asked for: no warnings from the libraries underneath.
+      assert.equal(status.stderr, '');
       assert.match(status.stdout, /nobody-serves\s+3\s+0\s+0\s+0/);
       assert.match(status.stdout, /factorial,hexadecimal/);
       const json = JSON.parse((await runCli(['status', '--json'], { cwd: demo, env })).stdout);

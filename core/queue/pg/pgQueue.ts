@@ -8,11 +8,12 @@ import { reclaimTasks, releaseAllExcept, releaseTasks } from './release.js';
 import { deregister, heartbeat, rescueExpired } from './leases.js';
 import { deleteFailed, listFailed, queueStatus, retryFailed } from './inspect.js';
 import { takePostbacks } from './postback.js';
+import { taskProgress } from './progress.js';
 import { TaskListener } from './listener.js';
 import { quoteIdent } from './sql.js';
 import type { FailedTask } from '../../api/types.js';
 import type { FailedSelection, GlobalQueue } from '../globalQueue.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus } from '../types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, TaskProgress } from '../types.js';
 
 // int8 ids stay strings (they can exceed 2^53); timestamps stay Dates.
 export interface PgQueueOptions {
@@ -45,20 +46,22 @@ export class PgQueue implements GlobalQueue {
   }
 
   private newPool(max: number, settings: string[], onError?: (err: Error) => void): pg.Pool {
-    const pool = new pg.Pool({ connectionString: this.connectionString, max, keepAlive: true, connectionTimeoutMillis: 10_000 });
-    pool.on('error', (err) => onError?.(err));
     // After a few runs of a prepared statement Postgres may settle on one generic plan, made with
     // the table as it was then: a drone polling an empty queue gets a plan of sequential scans for
     // a table of no rows, and keeps it when a burst of 200,000 arrives (every claim then reads the
-    // whole table). Planning each run costs a fraction of a millisecond per batch.
-    pool.on('connect', (client) => {
+    // whole table). Planning each run costs a fraction of a millisecond per batch. The settings are
+    // made before the pool hands the connection out, one after the other: a query sent while another
+    // runs on the same connection is deprecated in pg (it printed a warning on every run).
+    const onConnect = async (client: pg.ClientBase) => {
       for (const sql of ['SET plan_cache_mode = force_custom_plan', ...settings]) {
-        client.query(sql).catch(() => {
+        await client.query(sql).catch(() => {
           // Postgres before 12 has no plan_cache_mode: there the claims stay correct, and may be slow after an idle spell.
           // (Were synchronous_commit refused, the claims would just wait for the disk as by default.)
         });
       }
-    });
+    };
+    const pool = new pg.Pool({ connectionString: this.connectionString, max, keepAlive: true, connectionTimeoutMillis: 10_000, onConnect });
+    pool.on('error', (err) => onError?.(err));
     return pool;
   }
 
@@ -115,6 +118,9 @@ export class PgQueue implements GlobalQueue {
   }
   takePostbacks(type: string, limit: number) {
     return takePostbacks(this.pool, this.schema, type, limit);
+  }
+  progress(ids: string[], type: string): Promise<TaskProgress> {
+    return taskProgress(this.pool, this.schema, ids, type);
   }
   wakeups(): TaskListener {
     return new TaskListener(this.connectionString, this.schema);
