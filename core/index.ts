@@ -1,4 +1,5 @@
-export { SwarmageClient, RequestTimeoutError, type ClientOptions, type EnqueueOptions } from './swarmageClient.js';
+export { SwarmageClient, RequestTimeoutError, TaskFailedError, type ClientOptions, type EnqueueOptions, type RequestOptions } from './swarmageClient.js';
+export type { WaitStatus } from './queue/waitStatus.js';
 export { Drone } from './drone/drone.js';
 export { createDrone } from './drone/createDrone.js';
 export type { DroneSnapshot, DroneState, TypeStats, LogLine, LogLevel, FailedTask } from './api/types.js';

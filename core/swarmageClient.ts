@@ -4,6 +4,7 @@ import pg from 'pg';
 import { PgQueue } from './queue/pg/pgQueue.js';
 import { channelFor, quoteIdent } from './queue/pg/sql.js';
 import type { NewTask } from './queue/types.js';
+import { describeWait, type WaitStatus } from './queue/waitStatus.js';
 import { resolveDatabase } from './db/resolve.js';
 import type { ResolvedConfig } from './config/load.js';
 
@@ -26,6 +27,30 @@ export interface EnqueueOptions {
 export class RequestTimeoutError extends Error {
   override name = 'RequestTimeoutError';
 }
+
+/** A requested task used up its attempts: its last error and stack, as the worker reported them. */
+export class TaskFailedError extends Error {
+  override name = 'TaskFailedError';
+  constructor(
+    readonly taskId: string,
+    readonly type: string,
+    readonly attempts: number,
+    readonly error: string,
+    readonly workerStack: string | null,
+  ) {
+    super(`task ${taskId} (${type}) failed after ${attempts} attempt(s): ${error}`);
+  }
+}
+
+export interface RequestOptions extends EnqueueOptions {
+  timeoutMs?: number;
+  onEnqueued?: (ids: string[]) => void;
+  /** Called when what the wait is on changes (no drone serves the type, a retry is due later, …). */
+  onStatus?: (status: WaitStatus) => void;
+}
+
+/** How often a waiting request looks at its tasks: a failure sends no notification. */
+const CHECK_MS = 1000;
 
 /** For programs that put work on the global queue and, like post_respond in the original Swarmage, wait for answers. */
 export class SwarmageClient {
@@ -58,20 +83,18 @@ export class SwarmageClient {
   }
 
   /** Enqueues a task with a unique postback and waits for its result. */
-  async request(type: string, data?: unknown, opts: EnqueueOptions & { timeoutMs?: number } = {}): Promise<unknown> {
+  async request(type: string, data?: unknown, opts: RequestOptions = {}): Promise<unknown> {
     const [result] = await this.requestMany(type, [data], opts);
     return result;
   }
 
   /**
-   * Enqueues one task per payload, all with one unique postback type, and waits (LISTEN, with a
-   * slow safety check) until every answer is back. Answers come in completion order.
+   * Enqueues one task per payload, all with one unique postback type, and waits (LISTEN for the
+   * answers; every second a look at the tasks) until every answer is back. Answers come in
+   * completion order. A task that used up its attempts ends the wait at once with a TaskFailedError;
+   * a timeout says what the wait was on (RequestTimeoutError).
    */
-  async requestMany(
-    type: string,
-    payloads: unknown[],
-    opts: EnqueueOptions & { timeoutMs?: number; onEnqueued?: (ids: string[]) => void } = {},
-  ): Promise<unknown[]> {
+  async requestMany(type: string, payloads: unknown[], opts: RequestOptions = {}): Promise<unknown[]> {
     const postback = `postback-${os.hostname()}-${process.pid}-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const listener = new pg.Client({ connectionString: this.queue.connectionString });
@@ -89,18 +112,35 @@ export class SwarmageClient {
       );
       opts.onEnqueued?.(ids);
       const deadline = Date.now() + timeoutMs;
+      const waiting = new Set(ids);
+      let status: WaitStatus | null = null;
+      // The first look after a second: most answers come sooner.
+      let checkedAt = Date.now();
       while (results.length < payloads.length) {
         const got = await this.queue.takePostbacks(postback, payloads.length - results.length);
-        for (const r of got) results.push(JSON.parse(r.dataJson));
+        for (const r of got) {
+          results.push(JSON.parse(r.dataJson));
+          if (r.traceId) waiting.delete(r.traceId);
+        }
         if (results.length >= payloads.length) break;
+        if (Date.now() - checkedAt >= CHECK_MS) {
+          checkedAt = Date.now();
+          const progress = await this.queue.progress([...waiting], type);
+          const failed = progress.tasks.find((t) => t.state === 'failed');
+          if (failed) throw new TaskFailedError(failed.id, type, failed.attempts, failed.error ?? 'failed', failed.stack);
+          const now = describeWait(progress, type);
+          if (now.message !== status?.message) opts.onStatus?.(now);
+          status = now;
+        }
         const left = deadline - Date.now();
         if (left <= 0) {
+          const ofWhich = waiting.size <= 10 ? [...waiting].join(', ') : `${[...waiting].slice(0, 10).join(', ')}, …`;
           throw new RequestTimeoutError(
-            `no answer for ${payloads.length - results.length} of ${payloads.length} ${type} task(s) (ids ${ids.join(', ')}) within ${timeoutMs} ms; is a drone serving "${type}" running? The tasks stay queued.`,
+            `no answer for ${payloads.length - results.length} of ${payloads.length} ${type} task(s) (ids ${ofWhich}) within ${timeoutMs} ms: ${status?.message ?? 'no answer yet'}. The tasks stay on the queue.`,
           );
         }
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, Math.min(left, 2000));
+          const t = setTimeout(resolve, Math.min(left, CHECK_MS));
           wake = () => {
             clearTimeout(t);
             resolve();

@@ -5,7 +5,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { FailedTask } from '../api/types.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus } from './types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, TaskProgress } from './types.js';
 
 export interface WakeupEvents {
   /** Tasks of this type arrived. */
@@ -46,7 +46,10 @@ export interface GlobalQueue {
   listFailed(opts?: { types?: string[]; afterId?: string; limit?: number }): Promise<FailedTask[]>;
   retryFailed(sel: FailedSelection): Promise<string[]>;
   deleteFailed(sel: FailedSelection): Promise<string[]>;
-  takePostbacks(type: string, limit: number): Promise<Array<{ id: string; dataJson: string }>>;
+  /** Takes the answers posted back under `type`; traceId is the id of the task each answers. */
+  takePostbacks(type: string, limit: number): Promise<Array<{ id: string; dataJson: string; traceId: string | null }>>;
+  /** Where these tasks of `type` are, and whether a live drone serves the type (send-and-wait). */
+  progress(ids: string[], type: string): Promise<TaskProgress>;
   wakeups(): Wakeups;
   close(): Promise<void>;
 }

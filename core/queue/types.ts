@@ -68,3 +68,20 @@ export interface QueueStatus {
   types: TypeCounts[];
   drones: Array<{ id: string; host: string; pid: number; taskTypes: string[]; startedAt: string; heartbeatAt: string; alive: boolean }>;
 }
+
+/** Where a requester's tasks are (those still in the queue; done ones are gone), and who could run them. */
+export interface TaskProgress {
+  /** Live drones serving the type (heartbeat within their lease). */
+  served: number;
+  /** The database's clock, ms since epoch: what runAt compares with. */
+  now: number;
+  tasks: Array<{
+    id: string;
+    state: 'available' | 'claimed' | 'failed';
+    attempts: number;
+    maxAttempts: number;
+    runAt: number;
+    error: string | null;
+    stack: string | null;
+  }>;
+}

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { FailedTask } from '../../core/api/types.js';
 import type { FailedSelection, GlobalQueue, WakeupEvents, Wakeups } from '../../core/queue/globalQueue.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus } from '../../core/queue/types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, TaskProgress } from '../../core/queue/types.js';
 
 interface Row {
   id: string;
@@ -173,8 +173,11 @@ export class MemoryQueue implements GlobalQueue {
   async deleteFailed(_sel: FailedSelection): Promise<string[]> {
     return [];
   }
-  async takePostbacks(): Promise<Array<{ id: string; dataJson: string }>> {
+  async takePostbacks(): Promise<Array<{ id: string; dataJson: string; traceId: string | null }>> {
     return [];
+  }
+  async progress(): Promise<TaskProgress> {
+    return { served: 0, now: Date.now(), tasks: [] };
   }
   wakeups(): Wakeups {
     return this.wake;
