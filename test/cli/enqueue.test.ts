@@ -2,9 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
-import { spawn } from 'node:child_process';
 import { runCli, startDrone, type TestDrone } from '../helpers/drone.js';
-import { BIN, FIXTURES, tmpDir } from '../helpers/tmp.js';
+import { FIXTURES, tmpDir } from '../helpers/tmp.js';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 
 /**
@@ -96,7 +95,7 @@ describe('swarmage enqueue: data from standard input and from a file', () => {
   });
 
   it('- reads standard input', async () => {
-    const res = await runCliWithInput(['enqueue', 'x', '-', '--config', config], '{"from": "stdin", "n": [1, 2]}\n', { SWARMAGE_DATABASE_URL: url });
+    const res = await runCli(['enqueue', 'x', '-', '--config', config], { env: { SWARMAGE_DATABASE_URL: url }, input: '{"from": "stdin", "n": [1, 2]}\n' });
     assert.equal(res.code, 0, res.stderr);
     assert.deepEqual(await dataOf(res.stdout.trim()), { from: 'stdin', n: [1, 2] });
   });
@@ -112,16 +111,3 @@ describe('swarmage enqueue: data from standard input and from a file', () => {
     assert.ok(bad.stderr.includes(`the data file ${file} is not valid JSON: expected a value at line 4, column 1`), bad.stderr);
   });
 });
-
-/** Runs the CLI with `input` on its standard input. */
-function runCliWithInput(args: string[], input: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => (stdout += d));
-    proc.stderr.on('data', (d) => (stderr += d));
-    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
-    proc.stdin.end(input);
-  });
-}
