@@ -46,6 +46,8 @@ export class OutcomeRecorder {
   private inFlight = 0;
   private lastRecordAt = 0;
 
+  private readonly serves = (type: string) => this.drone.buffers.serves(type);
+
   constructor(
     private readonly drone: DroneContext,
     private readonly finished: (chains: Finished[]) => void,
@@ -67,7 +69,7 @@ export class OutcomeRecorder {
         edges.hop(step.parentType, step.type, startedAt === null ? null : startedAt - step.queuedAt, now);
       }
       if (!result.ok) log.warn(`task failed (attempt ${step.attempt} of ${step.maxAttempts}): ${result.error}`, { task: step.rootId, type: step.type });
-      const outcome = outcomeOf(step, result, (t) => buffers.serves(t), config.retry);
+      const outcome = outcomeOf(step, result, this.serves, config.retry);
       outcome.startedAt = startedAt;
       this.outcomes.push(outcome);
     }

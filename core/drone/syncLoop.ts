@@ -111,10 +111,14 @@ export class SyncLoop {
     for (const [type, n] of got) d.edges.claimed(type, n);
     for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) d.buffers.exhausted.add(w.type);
     if (claimed.length === 0) return true;
-    const ids = claimed.map((t) => t.id);
+    const giveBack = () =>
+      d.queue.release(
+        d.id,
+        claimed.map((t) => t.id),
+      );
     if (d.state !== 'running') {
       // Stopping or paused while the claim was in flight: give it straight back.
-      await d.queue.release(d.id, ids).catch((err) => this.releaseFailed(err));
+      await giveBack().catch((err) => this.releaseFailed(err));
       return true;
     }
     let steps: Step[];
@@ -123,7 +127,7 @@ export class SyncLoop {
       steps = await d.local!.insertClaimed(claimed);
     } catch (err) {
       d.log.error(`cannot buffer ${claimed.length} claimed task(s) in the local queue: ${reason(err)}; giving them back`);
-      await d.queue.release(d.id, ids).catch((e) => this.releaseFailed(e));
+      await giveBack().catch((err) => this.releaseFailed(err));
       return true;
     }
     faultPoint('buffered');
