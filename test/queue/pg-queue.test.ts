@@ -440,15 +440,55 @@ for (const claimsAsync of [false, true])
     it('takePostbacks removes and returns available rows of the postback type in id order', async () => {
       const q = await queue();
       const [p1, p2, p3] = await q.enqueue([{ type: 'pb', data: { r: 1 } }, { type: 'pb', data: 2 }, { type: 'pb', data: [3] }, { type: 'other' }]);
+      // Enqueued directly, they answer no task: no trace id.
       assert.deepEqual(await q.takePostbacks('pb', 2), [
-        { id: p1, dataJson: '{"r": 1}' },
-        { id: p2, dataJson: '2' },
+        { id: p1, dataJson: '{"r": 1}', traceId: null },
+        { id: p2, dataJson: '2', traceId: null },
       ]);
-      assert.deepEqual(await q.takePostbacks('pb', 10), [{ id: p3, dataJson: '[3]' }]);
+      assert.deepEqual(await q.takePostbacks('pb', 10), [{ id: p3, dataJson: '[3]', traceId: null }]);
       assert.deepEqual(await q.takePostbacks('pb', 10), []);
       assert.deepEqual(
         (await rows(q)).map((r) => r.type),
         ['other'],
+      );
+    });
+
+    it('a postback names the task it answers (its trace id)', async () => {
+      const q = await queue();
+      const [t] = await q.enqueue([{ type: 'x', postback: 'answers' }]);
+      await q.claim('d', [{ type: 'x', limit: 1 }], LEASE);
+      await q.complete('d', [{ id: t, resultJson: '"ok"', postback: 'answers' }]);
+      assert.deepEqual(
+        (await q.takePostbacks('answers', 10)).map((r) => [r.dataJson, r.traceId]),
+        [['"ok"', t]],
+      );
+    });
+
+    it('progress: each waited-on task where it is, and the live drones serving the type', async () => {
+      const q = await queue();
+      const [waiting, running, failing, done] = await q.enqueue([
+        { type: 'w', data: 1, runAt: new Date(Date.now() + 60_000) },
+        { type: 'w', data: 2 },
+        { type: 'w', data: 3, maxAttempts: 1 },
+        { type: 'w', data: 4 },
+      ]);
+      assert.equal((await q.progress([waiting], 'w')).served, 0, 'no drone registered');
+      await q.heartbeat({ id: 'd', host: 'box', pid: 1, taskTypes: ['w'], startedAt: new Date() }, LEASE);
+      await q.heartbeat({ id: 'other', host: 'box', pid: 2, taskTypes: ['v'], startedAt: new Date() }, LEASE);
+      await q.claim('d', [{ type: 'w', limit: 3 }], LEASE);
+      await q.fail('d', [{ id: failing, error: 'boom', stack: 'at w', retryInMs: 0 }]);
+      await q.complete('d', [{ id: done, resultJson: 'null' }]);
+      const p = await q.progress([waiting, running, failing, done], 'w');
+      assert.equal(p.served, 1);
+      assert.ok(Math.abs(p.now - Date.now()) < 60_000, 'the database clock, in ms');
+      const byId = new Map(p.tasks.map((t) => [t.id, t]));
+      assert.equal(byId.size, 3, 'the done task is gone');
+      assert.equal(byId.get(waiting)?.state, 'available');
+      assert.ok(byId.get(waiting)!.runAt > p.now + 50_000);
+      assert.equal(byId.get(running)?.state, 'claimed');
+      assert.deepEqual(
+        { ...byId.get(failing), runAt: 0 },
+        { id: failing, state: 'failed', attempts: 1, maxAttempts: 1, runAt: 0, error: 'boom', stack: 'at w' },
       );
     });
 
