@@ -4,7 +4,7 @@
  * receiving side; results and events are types. No node:* imports, so the renderer can import it.
  */
 import { z } from 'zod';
-import type { ConfigCheck, ConfigView, DebugSession, FailedTask, LogLine, Snapshot, TaskRow, Trace } from './types.js';
+import type { ConfigCheck, ConfigView, DebugSession, FailedTask, LogLine, RequestFailure, Snapshot, TaskRow, Trace } from './types.js';
 
 // The renderer imports nothing from core but this file: every type it shows, and the pure helpers it shares.
 export type * from './types.js';
@@ -88,8 +88,8 @@ export const methods = {
         }
       }),
   ),
-  /** Enqueue with a unique postback and wait for the answer ("send and wait"). */
-  'tasks.request': method<{ id: string; result: unknown; ms: number }>()(
+  /** Enqueue with a unique postback and wait for the answer ("send and wait"); a task that used up its attempts answers with `failure`. */
+  'tasks.request': method<{ id: string; result: unknown; ms: number; failure: RequestFailure | null }>()(
     z.strictObject({
       type: taskType,
       data: z.unknown().optional(),

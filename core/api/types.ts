@@ -71,6 +71,13 @@ export interface LogLine {
   [extra: string]: unknown;
 }
 
+/** Send-and-wait's answer when the task used up its attempts: the worker's last error. */
+export interface RequestFailure {
+  error: string;
+  stack: string | null;
+  attempts: number;
+}
+
 /** A task that used up its attempts, as the global queue keeps it. */
 export interface FailedTask {
   id: string;

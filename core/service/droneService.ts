@@ -12,7 +12,7 @@ import type { PgQueue } from '../queue/pg/pgQueue.js';
 import { resolveDatabase } from '../db/resolve.js';
 import type { LogLevel, LogLine } from '../api/types.js';
 import { FileSink, Logger, LogRing, StderrSink, type LogSink } from '../log/logger.js';
-import { SwarmageClient } from '../swarmageClient.js';
+import { SwarmageClient, TaskFailedError } from '../swarmageClient.js';
 import { reason, redactUrl } from '../util/redact.js';
 import { writeFileAtomic } from '../util/privateFiles.js';
 import { VERSION } from '../util/version.js';
@@ -225,8 +225,13 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
       'tasks.request': async ({ type, data, timeoutMs }) => {
         const started = Date.now();
         let id = '';
-        const [result] = await SwarmageClient.over(this.running().queue).requestMany(type, [data], { timeoutMs, onEnqueued: (ids) => (id = ids[0]) });
-        return { id, result, ms: Date.now() - started };
+        try {
+          const [result] = await SwarmageClient.over(this.running().queue).requestMany(type, [data], { timeoutMs, onEnqueued: (ids) => (id = ids[0]) });
+          return { id, result, ms: Date.now() - started, failure: null };
+        } catch (err) {
+          if (!(err instanceof TaskFailedError)) throw err;
+          return { id, result: null, ms: Date.now() - started, failure: { error: err.error, stack: err.workerStack, attempts: err.attempts } };
+        }
       },
       'failed.list': async ({ type, afterId, limit }) => this.running().queue.listFailed({ types: typesOr(type), afterId, limit }),
       'failed.retry': async (sel) => ({ count: (await this.running().queue.retryFailed('ids' in sel ? sel : { types: typesOr(sel.type) })).length }),

@@ -93,6 +93,18 @@ describe('the operator UI (headless host, Chromium)', () => {
     await screenshot(page, 'enqueue-78');
   });
 
+  it('enqueue: "send and wait" on a task that fails shows its error and stack at once', async () => {
+    await view('enqueue');
+    await page.getByTestId('enqueue-type').fill('faulty');
+    await page.getByTestId('enqueue-data').fill('{"mode": "throw"}');
+    await page.getByTestId('enqueue-send-wait').click();
+    const failure = page.getByTestId('enqueue-failure');
+    await failure.waitFor({ timeout: 20_000 });
+    assert.match((await failure.textContent()) ?? '', /failed after 5 attempts, in \d+ ms: asked to throw \(attempt 5\)/);
+    assert.match((await page.getByTestId('enqueue-failure-stack').textContent()) ?? '', /at Object\.work \(.*faulty\.js/);
+    await screenshot(page, 'enqueue-failed');
+  });
+
   it('workers: a crashed worker shows as crashed, then back', async () => {
     await view('workers');
     const ids = await service.dispatch('tasks.enqueue', { type: 'faulty', data: { mode: 'exit' }, count: 5, maxAttempts: 1 });

@@ -1,8 +1,10 @@
+import type { RequestFailure } from '../../../core/api/contract.js';
 import { prettyJson } from '../lib/format.js';
 
 export type EnqueueOutcome =
   | { kind: 'sent'; type: string; ids: string[] }
   | { kind: 'answered'; type: string; id: string; result: unknown; ms: number }
+  | ({ kind: 'failed'; type: string; id: string; ms: number } & RequestFailure)
   | { kind: 'error'; message: string };
 
 const SHOW_IDS = 20;
@@ -31,6 +33,19 @@ export function EnqueueResult({ outcome, pending }: { outcome: EnqueueOutcome | 
           <pre className="pre" data-testid="enqueue-result-json">
             {prettyJson(outcome.result)}
           </pre>
+        </>
+      )}
+      {!pending && outcome?.kind === 'failed' && (
+        <>
+          <p className="error-text" role="alert" data-testid="enqueue-failure">
+            Task <span className="mono">{outcome.id}</span> ({outcome.type}) failed after {outcome.attempts} attempt{outcome.attempts === 1 ? '' : 's'}, in{' '}
+            {outcome.ms} ms: {outcome.error}
+          </p>
+          {outcome.stack && (
+            <pre className="pre" data-testid="enqueue-failure-stack">
+              {outcome.stack}
+            </pre>
+          )}
         </>
       )}
       {!pending && outcome?.kind === 'error' && (

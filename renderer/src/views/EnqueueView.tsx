@@ -85,7 +85,11 @@ export function EnqueueView() {
     try {
       const res = await call('tasks.request', { type: type.trim(), data: data.data, timeoutMs });
       remember(type.trim(), text);
-      setOutcome({ kind: 'answered', type: type.trim(), id: res.id, result: res.result, ms: res.ms });
+      setOutcome(
+        res.failure
+          ? { kind: 'failed', type: type.trim(), id: res.id, ms: res.ms, ...res.failure }
+          : { kind: 'answered', type: type.trim(), id: res.id, result: res.result, ms: res.ms },
+      );
     } catch (err) {
       setOutcome({ kind: 'error', message: (err as Error).message });
     } finally {
