@@ -121,26 +121,9 @@ function toStepHead(r: any): StepHead {
   };
 }
 
+/** A step head with the large columns too. */
 function toStepRow(r: any): StepRow {
-  return {
-    id: r.id,
-    rootId: r.root_id,
-    parentId: r.parent_id,
-    type: r.type,
-    dataJson: r.data,
-    state: r.state,
-    resultJson: r.result,
-    error: r.error,
-    stack: r.stack,
-    postback: r.postback,
-    attempt: r.attempt,
-    createdAt: r.created_at,
-    queuedAt: r.queued_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    ackedAt: r.acked_at,
-    replayOf: r.replay_of,
-  };
+  return { ...toStepHead(r), dataJson: r.data, resultJson: r.result, stack: r.stack };
 }
 
 /**
