@@ -18,7 +18,7 @@ export function describeWait(p: TaskProgress, type: string): WaitStatus {
   const later = open.filter((t) => t.state === 'available' && t.runAt > p.now);
   const retry = later.filter((t) => t.attempts > 0).sort((a, b) => a.runAt - b.runAt)[0];
   if (p.served === 0) {
-    return { kind: 'unserved', message: `no live drone serves "${type}": the task(s) stay queued until one starts` };
+    return { kind: 'unserved', message: `no live drone serves "${type}"` };
   }
   if (retry) {
     const first = retry.error?.split('\n')[0] ?? 'failed';
