@@ -13,4 +13,5 @@ export { Logger, LogRing, StderrSink, FileSink } from './log/logger.js';
 export { resolveDatabase } from './db/resolve.js';
 export { ensureEmbedded, stopEmbedded } from './db/embedded.js';
 export { TaskInputError, MAX_PAYLOAD_BYTES } from './queue/validate.js';
-export type { NewTask, ClaimedTask, QueueStatus } from './queue/types.js';
+export type { NewTask, ClaimedTask } from './queue/types.js';
+export type { QueueTypeRow, FleetDrone, FailureGroup, GlobalTask } from './api/types.js';

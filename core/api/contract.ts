@@ -4,21 +4,42 @@
  * receiving side; results and events are types. No node:* imports, so the renderer can import it.
  */
 import { z } from 'zod';
-import type { ConfigCheck, ConfigView, DebugSession, FailedTask, LogLine, RequestFailure, Snapshot, TaskRow, Trace } from './types.js';
+import type {
+  ConfigCheck,
+  ConfigView,
+  DebugSession,
+  FailedTask,
+  FailureGroup,
+  GlobalTask,
+  LogLine,
+  QueueOverview,
+  RequestFailure,
+  Snapshot,
+  TaskLookup,
+  TaskRow,
+  Trace,
+} from './types.js';
 
 // The renderer imports nothing from core but this file: every type it shows, and the pure helpers it shares.
 export type * from './types.js';
 export { parseJson, type JsonProblem } from '../util/json.js';
+export { formatDuration } from '../util/duration.js';
 
 const MAX_TYPE = 200;
 const taskType = z.string().min(1).max(MAX_TYPE);
 const taskId = z.string().regex(/^[0-9]{1,19}$/, 'a task id (digits)');
 const noArgs = z.strictObject({});
 
-/** Which tasks a bulk action on failed tasks applies to: given ids, or all (optionally of one type). */
+const taskIds = z.array(taskId).min(1).max(10_000);
+/** A cause of failure: FailureGroup.group. */
+const errorGroup = z.string().regex(/^[a-z0-9-]{1,40}$/, 'a failure group (FailureGroup.group)');
+/** Failed since (ms since epoch). */
+const since = z.number().int().min(0).max(8.64e15);
+
+/** Which tasks a bulk action on failed tasks applies to: given ids, or all of the global queue (optionally of one type, cause, or since a time). */
 const failedSelection = z.union([
-  z.strictObject({ ids: z.array(taskId).min(1).max(10_000) }),
-  z.strictObject({ all: z.literal(true), type: taskType.optional() }),
+  z.strictObject({ ids: taskIds }),
+  z.strictObject({ all: z.literal(true), type: taskType.optional(), group: errorGroup.optional(), since: since.optional() }),
 ]);
 
 const stepId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -96,15 +117,47 @@ export const methods = {
       timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     }),
   ),
+  /** The whole global queue: every type with its counts, rates and who serves it, and every registered drone. */
+  'queue.overview': method<QueueOverview>()(noArgs),
+  /** Exact counts of one type (the overview's stop at QueueOverview.cap). */
+  'queue.count': method<{ available: number; scheduled: number; claimed: number; failed: number }>()(z.strictObject({ type: taskType })),
+  /** Failed tasks of every type grouped by cause, most frequent first. */
+  'failed.groups': method<FailureGroup[]>()(z.strictObject({ type: taskType.optional(), since: since.optional() })),
   'failed.list': method<FailedTask[]>()(
     z.strictObject({
       type: taskType.optional(),
+      group: errorGroup.optional(),
+      since: since.optional(),
       afterId: taskId.optional(),
       limit: z.number().int().min(1).max(1000).default(100),
     }),
   ),
   'failed.retry': method<{ count: number }>()(failedSelection),
   'failed.delete': method<{ count: number }>()(failedSelection),
+  /** Where a task is: on the global queue, in this drone's traces, and the postback chain around it. */
+  'tasks.lookup': method<TaskLookup>()(z.strictObject({ id: taskId })),
+  /** A page of tasks on the global queue: of a type in a state, or claimed (by a drone). `after`: the previous page's `next`. */
+  'tasks.browse': method<{ tasks: GlobalTask[]; next: string | null }>()(
+    z.union([
+      z.strictObject({
+        state: z.enum(['available', 'scheduled', 'failed']),
+        type: taskType,
+        after: z.string().max(300).optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+      }),
+      z.strictObject({
+        state: z.literal('claimed'),
+        type: taskType.optional(),
+        claimedBy: z.string().min(1).max(300).optional(),
+        after: z.string().max(300).optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+      }),
+    ]),
+  ),
+  /** Deletes waiting tasks (a claimed task is running on a drone and is not cancelled). */
+  'tasks.cancel': method<{ count: number }>()(z.strictObject({ ids: taskIds })),
+  /** A task waiting for a later run_at (a delay, a retry's backoff) runs now. */
+  'tasks.runNow': method<{ count: number }>()(z.strictObject({ ids: taskIds })),
   'config.get': method<ConfigView>()(noArgs),
   'config.check': method<ConfigCheck>()(z.strictObject({ text: z.string().max(1024 * 1024) })),
   /** Validates, then restarts the drone on the new config (gracefully: no task lost); optionally saves it to the file first. */

@@ -87,6 +87,10 @@ export interface FailedTask {
   maxAttempts: number;
   lastError: string | null;
   lastErrorStack: string | null;
+  /** Its cause (FailureGroup.group). */
+  group: string | null;
+  /** When its last attempt failed (ms since epoch); null for a task failed before this was recorded. */
+  failedAt: number | null;
   createdAt: string;
 }
 
@@ -206,4 +210,121 @@ export interface DebugSession {
   devtoolsUrl: string | null;
   /** The task handed to it, once one arrived. */
   taskId: string | null;
+}
+
+// ---- The global queue as a whole: every type, the fleet of drones, failures by cause, any task ----
+
+/** One task type on the global queue, as every drone sees it. */
+export interface QueueTypeRow {
+  type: string;
+  /** Waiting and due now. */
+  available: number;
+  /** Waiting for a run_at in the future (a delay, or a retry's backoff). */
+  scheduled: number;
+  /** Held by drones. */
+  claimed: number;
+  /** Attempts used up. */
+  failed: number;
+  /**
+   * A count that reached the overview's cap is a lower bound: the overview reads at most `cap` rows per
+   * type and state, so it stays cheap on a table of millions (queue.count gives the exact number).
+   */
+  capped: boolean;
+  /** How long the oldest task due now has waited (ms); null when none is due. */
+  oldestWaitingMs: number | null;
+  /** Steps of this type finished per second by live drones (their last heartbeat's 5 s rate). */
+  processedPerSec: number;
+  /** Tasks added per second since the previous overview (approximate: backlog change plus processed); null before a second sample or when capped. */
+  enqueuedPerSec: number | null;
+  /** Live drones that serve the type. */
+  servedBy: string[];
+  /** Tasks are due and no live drone serves the type: they pile up. */
+  unserved: boolean;
+}
+
+export type FleetDroneState = 'alive' | 'stale' | 'dead';
+
+/** A drone registered on the global queue (any machine). */
+export interface FleetDrone {
+  id: string;
+  host: string;
+  pid: number;
+  types: string[];
+  version: string | null;
+  startedAt: number;
+  heartbeatAt: number;
+  /** alive: heartbeats on time; stale: one missed (its tasks still leased); dead: its lease ran out. */
+  state: FleetDroneState;
+  leaseMs: number;
+  /** Global tasks it holds (claimed). */
+  held: number;
+  /** For a drone that stopped heartbeating: when the last of its claims' leases ends, and any live drone may take them back (ms since epoch). */
+  claimsReturnAt: number | null;
+  /** This is the drone of this UI. */
+  self: boolean;
+}
+
+export interface QueueOverview {
+  /** The database's clock (ms since epoch). */
+  now: number;
+  /** The most rows any count reads per type and state. */
+  cap: number;
+  types: QueueTypeRow[];
+  drones: FleetDrone[];
+}
+
+/** Failed tasks with the same cause: normalised message and first stack frame (like Sentry's grouping). */
+export interface FailureGroup {
+  /** Stable key of the cause. */
+  group: string;
+  /** The normalised message (numbers, ids and quoted values replaced). */
+  title: string;
+  /** The first stack frame that identifies where, or null. */
+  frame: string | null;
+  /** The most recent task's error and id, to open one. */
+  sampleError: string;
+  sampleId: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  types: string[];
+}
+
+export type GlobalTaskState = 'available' | 'scheduled' | 'claimed' | 'failed';
+
+/** A task as the global queue holds it. */
+export interface GlobalTask {
+  id: string;
+  type: string;
+  state: GlobalTaskState;
+  /** The payload as JSON text (shortened to 2,000 characters in lists). */
+  data: string;
+  postback: string | null;
+  priority: number;
+  runAt: number;
+  attempts: number;
+  maxAttempts: number;
+  claimedBy: string | null;
+  leaseUntil: number | null;
+  error: string | null;
+  stack: string | null;
+  failedAt: number | null;
+  createdAt: number;
+  /** For a postback: the id of the task whose result it carries. */
+  answers: string | null;
+}
+
+/** Where a task id is: on the global queue, in this drone's traces, and the chain around it. */
+export interface TaskLookup {
+  id: string;
+  /** Still on the global queue (a finished task is gone from it). */
+  global: GlobalTask | null;
+  /** This drone's trace of it, if it ran here and the trace is kept. */
+  trace: Trace | null;
+  /** The task this one's data answers (it is a postback), when known. */
+  answers: string | null;
+  /** Postbacks on the global queue that carry this task's result. */
+  postbacks: GlobalTask[];
+  /** Said when the task is nowhere: what that means. */
+  note: string | null;
 }

@@ -126,6 +126,13 @@ export class Buffers {
     else c.failed++;
   }
 
+  /** Steps finished per second by type over the last 5 s: what the heartbeat tells the other drones' UIs. */
+  rates(now: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [type, c] of this.counters) out[type] = Math.round(c.rate.perSecond(5, now) * 10) / 10;
+    return out;
+  }
+
   stats(now: number): TypeStats[] {
     return this.types().map((type) => {
       const c = this.counters.get(type)!;

@@ -1,10 +1,11 @@
 import os from 'node:os';
 import type { DroneRow } from '../queue/types.js';
+import { VERSION } from '../util/version.js';
 import type { DroneContext } from './ports.js';
 
 /** The drone's row on the global queue: who it is and what it serves. */
 export function droneRow(id: string, types: string[], startedAt: number): DroneRow {
-  return { id, host: os.hostname(), pid: process.pid, taskTypes: types, startedAt: new Date(startedAt) };
+  return { id, host: os.hostname(), pid: process.pid, taskTypes: types, startedAt: new Date(startedAt), version: VERSION };
 }
 
 /**
@@ -23,7 +24,7 @@ export class Heartbeat {
   ) {}
 
   row(): DroneRow {
-    return droneRow(this.drone.id, this.drone.buffers.types(), this.startedAt);
+    return { ...droneRow(this.drone.id, this.drone.buffers.types(), this.startedAt), rates: this.drone.buffers.rates(Date.now()) };
   }
 
   async beat(): Promise<void> {

@@ -4,8 +4,8 @@
  * the drone is written against this interface only.
  */
 import type { EventEmitter } from 'node:events';
-import type { FailedTask } from '../api/types.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, TaskProgress } from './types.js';
+import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../api/types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, TaskProgress } from './types.js';
 
 export interface WakeupEvents {
   /** Tasks of this type arrived. */
@@ -21,8 +21,20 @@ export interface Wakeups extends EventEmitter<WakeupEvents> {
   stop(): Promise<void>;
 }
 
-/** Which failed tasks a bulk action applies to. */
-export type FailedSelection = { ids: string[] } | { types: string[] };
+/** Failed tasks by type, cause (FailureGroup.group) and time; an absent field is no condition. */
+export interface FailedFilter {
+  types?: string[];
+  group?: string;
+  since?: Date;
+}
+
+/** Which failed tasks a bulk action applies to: these ids, or every one the filter matches. */
+export type FailedSelection = { ids: string[] } | FailedFilter;
+
+/** A page of one type's tasks in one state (claimed: of any type, or of one drone). `after` is the previous page's `next`. */
+export type BrowseQuery =
+  | { state: 'available' | 'scheduled' | 'failed'; type: string; after?: string; limit?: number }
+  | { state: 'claimed'; type?: string; claimedBy?: string; after?: string; limit?: number };
 
 export interface GlobalQueue {
   /** Creates or updates what the queue needs (tables, functions); returns the steps applied. */
@@ -42,10 +54,27 @@ export interface GlobalQueue {
   /** Frees the tasks of drones whose leases ran out; returns their ids. */
   rescueExpired(): Promise<string[]>;
   deregister(droneId: string): Promise<void>;
-  status(): Promise<QueueStatus>;
-  listFailed(opts?: { types?: string[]; afterId?: string; limit?: number }): Promise<FailedTask[]>;
+
+  // ---- Inspection and operation, for the UI and the CLI: never on the drone's hot path ----
+  /** Every type with its counts, each reading at most `cap` rows (see QueueTypeRow.capped). */
+  overview(cap: number): Promise<QueueTypeRow[]>;
+  /** Exact counts of one type (a full count). */
+  countType(type: string): Promise<{ available: number; scheduled: number; claimed: number; failed: number }>;
+  /** Every registered drone and what it holds. */
+  fleet(): Promise<FleetDrone[]>;
+  failureGroups(filter: FailedFilter, limit?: number): Promise<FailureGroup[]>;
+  listFailed(opts?: FailedFilter & { afterId?: string; limit?: number }): Promise<FailedTask[]>;
   retryFailed(sel: FailedSelection): Promise<string[]>;
   deleteFailed(sel: FailedSelection): Promise<string[]>;
+  findTask(id: string): Promise<GlobalTask | null>;
+  /** Postbacks on the queue carrying the result of task `id`. */
+  postbacksOf(id: string): Promise<GlobalTask[]>;
+  browse(q: BrowseQuery): Promise<{ tasks: GlobalTask[]; next: string | null }>;
+  /** Deletes waiting tasks (not claimed ones); returns those deleted. */
+  cancel(ids: string[]): Promise<string[]>;
+  /** Makes tasks waiting for a later run_at due now; returns those moved. */
+  runNow(ids: string[]): Promise<string[]>;
+
   /** Takes the answers posted back under `type`; traceId is the id of the task each answers. */
   takePostbacks(type: string, limit: number): Promise<Array<{ id: string; dataJson: string; traceId: string | null }>>;
   /** Where these tasks of `type` are, and whether a live drone serves the type (send-and-wait). */

@@ -54,19 +54,9 @@ export interface DroneRow {
   pid: number;
   taskTypes: string[];
   startedAt: Date;
-}
-
-export interface TypeCounts {
-  type: string;
-  available: number;
-  scheduled: number;
-  claimed: number;
-  failed: number;
-}
-
-export interface QueueStatus {
-  types: TypeCounts[];
-  drones: Array<{ id: string; host: string; pid: number; taskTypes: string[]; startedAt: string; heartbeatAt: string; alive: boolean }>;
+  version?: string;
+  /** Steps finished per second by type, over the last 5 s (the Queue view's processing rate). */
+  rates?: Record<string, number>;
 }
 
 /** Where a requester's tasks are (those still in the queue; done ones are gone), and who could run them. */

@@ -13,6 +13,7 @@ import { resolveDatabase } from '../db/resolve.js';
 import type { LogLevel, LogLine } from '../api/types.js';
 import { FileSink, Logger, LogRing, StderrSink, type LogSink } from '../log/logger.js';
 import { SwarmageClient, TaskFailedError } from '../swarmageClient.js';
+import { QueueView } from '../queue/queueView.js';
 import { reason, redactUrl } from '../util/redact.js';
 import { writeFileAtomic } from '../util/privateFiles.js';
 import { VERSION } from '../util/version.js';
@@ -55,6 +56,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
   private pendingLogs: LogLine[] = [];
   private logTimer: NodeJS.Timeout | null = null;
   private transition: Promise<unknown> = Promise.resolve();
+  private queueView: { queue: PgQueue; view: QueueView } | null = null;
 
   constructor(private readonly opts: DroneServiceOptions) {
     super();
@@ -166,6 +168,13 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
     this.emit('event', { event: 'logs', data });
   }
 
+  /** The whole-queue views of the running drone's queue (a new config may mean a new queue). */
+  private view(): QueueView {
+    const queue = this.running().queue;
+    if (this.queueView?.queue !== queue) this.queueView = { queue, view: new QueueView(queue, () => this.drone?.id ?? null) };
+    return this.queueView.view;
+  }
+
   private running(): Drone<PgQueue> {
     const d = this.drone;
     if (!d || !d.id || d.state === 'stopped' || d.state === 'stopping') {
@@ -206,7 +215,10 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
   }
 
   private handlers(): Handlers {
-    const typesOr = (type?: string) => (type ? [type] : this.running().pool.types());
+    const types = (type?: string) => (type ? [type] : undefined);
+    const sinceDate = (ms?: number) => (ms === undefined ? undefined : new Date(ms));
+    const selection = (sel: { ids: string[] } | { type?: string; group?: string; since?: number }) =>
+      'ids' in sel ? sel : { types: types(sel.type), group: sel.group, since: sinceDate(sel.since) };
     return {
       'drone.snapshot': async () => this.snapshot(),
       'drone.pause': async () => this.running().pause(),
@@ -233,9 +245,21 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
           return { id, result: null, ms: Date.now() - started, failure: { error: err.error, stack: err.workerStack, attempts: err.attempts } };
         }
       },
-      'failed.list': async ({ type, afterId, limit }) => this.running().queue.listFailed({ types: typesOr(type), afterId, limit }),
-      'failed.retry': async (sel) => ({ count: (await this.running().queue.retryFailed('ids' in sel ? sel : { types: typesOr(sel.type) })).length }),
-      'failed.delete': async (sel) => ({ count: (await this.running().queue.deleteFailed('ids' in sel ? sel : { types: typesOr(sel.type) })).length }),
+      'queue.overview': async () => this.view().overview(),
+      'queue.count': async ({ type }) => this.running().queue.countType(type),
+      'failed.groups': async ({ type, since }) => this.running().queue.failureGroups({ types: types(type), since: sinceDate(since) }),
+      'failed.list': async ({ type, group, since, afterId, limit }) =>
+        this.running().queue.listFailed({ types: types(type), group, since: sinceDate(since), afterId, limit }),
+      'failed.retry': async (sel) => ({ count: (await this.running().queue.retryFailed(selection(sel))).length }),
+      'failed.delete': async (sel) => ({ count: (await this.running().queue.deleteFailed(selection(sel))).length }),
+      'tasks.lookup': async ({ id }) => this.view().lookup(id, (traceId) => this.running().explorer.trace(traceId)),
+      'tasks.browse': async (q) => this.running().queue.browse(q),
+      'tasks.cancel': async ({ ids }) => {
+        const done = await this.running().queue.cancel(ids);
+        this.logger.info(`cancelled ${done.length} waiting task(s) from the UI`);
+        return { count: done.length };
+      },
+      'tasks.runNow': async ({ ids }) => ({ count: (await this.running().queue.runNow(ids)).length }),
       'config.get': async () => ({ file: this.app.configFile, text: this.configText }),
       'config.check': async ({ text }) => {
         const { ok, issues, warnings } = checkConfigText(text, this.app.configFile);

@@ -50,7 +50,12 @@ describe('the swarmage CLI', () => {
       assert.match(status.stdout, /nobody-serves\s+3\s+0\s+0\s+0/);
       assert.match(status.stdout, /factorial,hexadecimal/);
       const json = JSON.parse((await runCli(['status', '--json'], { cwd: demo, env })).stdout);
-      assert.equal(json.drones.filter((d: { alive: boolean }) => d.alive).length, 1);
+      assert.equal(json.drones.filter((d: { state: string }) => d.state === 'alive').length, 1);
+      assert.deepEqual(
+        json.types.filter((t: { unserved: boolean }) => t.unserved).map((t: { type: string }) => t.type),
+        ['nobody-serves'],
+      );
+      assert.match(status.stdout, /nobody-serves .*UNSERVED/);
     } finally {
       drone.kill('SIGINT');
       assert.equal(await exited, 0, log);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { FailedTask } from '../../core/api/types.js';
+import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../../core/api/types.js';
 import type { FailedSelection, GlobalQueue, WakeupEvents, Wakeups } from '../../core/queue/globalQueue.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, TaskProgress } from '../../core/queue/types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, TaskProgress } from '../../core/queue/types.js';
 
 interface Row {
   id: string;
@@ -161,8 +161,33 @@ export class MemoryQueue implements GlobalQueue {
   async deregister(): Promise<void> {
     this.check('deregister', 0);
   }
-  async status(): Promise<QueueStatus> {
-    return { types: [], drones: [] };
+  // Inspection is Postgres's (test/queue/pg-*.test.ts); the drone never calls it.
+  async overview(): Promise<QueueTypeRow[]> {
+    return [];
+  }
+  async countType() {
+    return { available: 0, scheduled: 0, claimed: 0, failed: 0 };
+  }
+  async fleet(): Promise<FleetDrone[]> {
+    return [];
+  }
+  async failureGroups(): Promise<FailureGroup[]> {
+    return [];
+  }
+  async findTask(): Promise<GlobalTask | null> {
+    return null;
+  }
+  async postbacksOf(): Promise<GlobalTask[]> {
+    return [];
+  }
+  async browse(): Promise<{ tasks: GlobalTask[]; next: string | null }> {
+    return { tasks: [], next: null };
+  }
+  async cancel(): Promise<string[]> {
+    return [];
+  }
+  async runNow(): Promise<string[]> {
+    return [];
   }
   async listFailed(): Promise<FailedTask[]> {
     return [];

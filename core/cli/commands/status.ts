@@ -1,30 +1,44 @@
 import { parse } from '../usage.js';
 import { connectClient, findConfig } from '../context.js';
+import { QueueView, OVERVIEW_CAP } from '../../queue/queueView.js';
+import { formatDuration } from '../../util/duration.js';
 
 export const help = `Usage: swarmage status [--json] [--config FILE]
 
 Per task type on the global queue: available (ready to run), scheduled (waiting for a retry or a
-later run_at), claimed (held by a drone) and failed; then the drones and whether they are alive
-(heartbeat within their lease).`;
+later run_at), claimed (held by a drone) and failed, how long the oldest due task has waited, and
+the live drones serving it; a type with due tasks and no drone is marked UNSERVED. A count read
+from more than ${OVERVIEW_CAP} rows shows as "${OVERVIEW_CAP}+" (the Queue view can count exactly).
+Then every registered drone: alive (heartbeats on time), stale (one missed) or dead (its lease ran
+out; its claims go back to the queue), and the tasks it holds.`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, config: { type: 'string' } }, false);
   const client = await connectClient(findConfig(values.config, false));
   try {
-    const status = await client.queue.status();
+    const status = await new QueueView(client.queue, () => null).overview();
     if (values.json) {
       process.stdout.write(JSON.stringify(status, null, 2) + '\n');
       return 0;
     }
+    const n = (count: number) => (count >= status.cap ? `${status.cap}+` : String(count));
     const rows = [
-      ['TYPE', 'AVAILABLE', 'SCHEDULED', 'CLAIMED', 'FAILED'],
-      ...status.types.map((t) => [t.type, t.available, t.scheduled, t.claimed, t.failed].map(String)),
+      ['TYPE', 'AVAILABLE', 'SCHEDULED', 'CLAIMED', 'FAILED', 'OLDEST', 'SERVED BY'],
+      ...status.types.map((t) => [
+        t.type,
+        n(t.available),
+        n(t.scheduled),
+        n(t.claimed),
+        n(t.failed),
+        t.oldestWaitingMs === null ? '-' : formatDuration(t.oldestWaitingMs),
+        t.unserved ? 'UNSERVED' : String(t.servedBy.length),
+      ]),
     ];
     process.stdout.write(status.types.length ? table(rows, 1) : 'No tasks on the global queue.\n');
     process.stdout.write('\n');
     const drones = [
-      ['DRONE', 'HOST', 'PID', 'ALIVE', 'TYPES', 'LAST HEARTBEAT'],
-      ...status.drones.map((d) => [d.id, d.host, String(d.pid), d.alive ? 'yes' : 'no', d.taskTypes.join(','), d.heartbeatAt]),
+      ['DRONE', 'HOST', 'PID', 'STATE', 'HELD', 'TYPES', 'LAST HEARTBEAT'],
+      ...status.drones.map((d) => [d.id, d.host, String(d.pid), d.state, String(d.held), d.types.join(','), new Date(d.heartbeatAt).toISOString()]),
     ];
     process.stdout.write(status.drones.length ? table(drones, 0) : 'No drones registered.\n');
   } finally {

@@ -4,10 +4,10 @@ import type { DroneRow } from '../types.js';
 
 const HEARTBEAT = statement(`
 WITH me AS (
-  INSERT INTO {schema}.drones (id, host, pid, task_types, started_at, heartbeat_at, lease_ms)
-  VALUES ($1, $2, $3, $4, $5, now(), $6)
+  INSERT INTO {schema}.drones (id, host, pid, task_types, started_at, heartbeat_at, lease_ms, version, stats)
+  VALUES ($1, $2, $3, $4, $5, now(), $6, $8, $9)
   ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, task_types = EXCLUDED.task_types,
-    started_at = EXCLUDED.started_at, heartbeat_at = now(), lease_ms = EXCLUDED.lease_ms
+    started_at = EXCLUDED.started_at, heartbeat_at = now(), lease_ms = EXCLUDED.lease_ms, version = EXCLUDED.version, stats = EXCLUDED.stats
   RETURNING id
 )
 UPDATE {schema}.tasks SET lease_until = now() + make_interval(secs => $6::int / 1000.0)
@@ -18,6 +18,7 @@ const RESCUE = statement(`
 UPDATE {schema}.tasks
 SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'available' END,
     last_error = 'lease expired: drone ' || claimed_by || ' stopped heartbeating while running this task',
+    last_error_stack = NULL, error_group = 'lease-expired', failed_at = now(),
     claimed_by = NULL, lease_until = NULL
 WHERE state = 'claimed' AND lease_until < now()
 RETURNING id`);
@@ -31,7 +32,17 @@ const DEREGISTER = statement(`DELETE FROM {schema}.drones WHERE id = $1`);
  * lease runs out and any drone rescues it. Returns the tasks extended.
  */
 export async function heartbeat(db: Db, schema: string, drone: DroneRow, leaseMs: number, held?: string[]): Promise<number> {
-  const res = await db.query(HEARTBEAT(schema), [drone.id, drone.host, drone.pid, drone.taskTypes, drone.startedAt, leaseMs, held ?? null]);
+  const res = await db.query(HEARTBEAT(schema), [
+    drone.id,
+    drone.host,
+    drone.pid,
+    drone.taskTypes,
+    drone.startedAt,
+    leaseMs,
+    held ?? null,
+    drone.version ?? null,
+    drone.rates ? JSON.stringify(drone.rates) : null,
+  ]);
   return res.rowCount ?? 0;
 }
 

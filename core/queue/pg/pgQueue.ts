@@ -6,14 +6,17 @@ import { completeTasks } from './complete.js';
 import { failTasks } from './fail.js';
 import { reclaimTasks, releaseAllExcept, releaseTasks } from './release.js';
 import { deregister, heartbeat, rescueExpired } from './leases.js';
-import { deleteFailed, listFailed, queueStatus, retryFailed } from './inspect.js';
+import { deleteFailed, failureGroups, listFailed, retryFailed } from './failures.js';
+import { countType, overviewTypes } from './overview.js';
+import { fleet } from './fleet.js';
+import { browseTasks, cancelTasks, findTask, postbacksOf, runTasksNow } from './tasks.js';
 import { takePostbacks } from './postback.js';
 import { taskProgress } from './progress.js';
 import { TaskListener } from './listener.js';
 import { quoteIdent } from './sql.js';
-import type { FailedTask } from '../../api/types.js';
-import type { FailedSelection, GlobalQueue } from '../globalQueue.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, TaskProgress } from '../types.js';
+import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../../api/types.js';
+import type { BrowseQuery, FailedFilter, FailedSelection, GlobalQueue } from '../globalQueue.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, TaskProgress } from '../types.js';
 
 // int8 ids stay strings (they can exceed 2^53); timestamps stay Dates.
 export interface PgQueueOptions {
@@ -104,10 +107,19 @@ export class PgQueue implements GlobalQueue {
   deregister(droneId: string): Promise<void> {
     return deregister(this.pool, this.schema, droneId);
   }
-  status(): Promise<QueueStatus> {
-    return queueStatus(this.pool, this.schema);
+  overview(cap: number): Promise<QueueTypeRow[]> {
+    return overviewTypes(this.pool, this.schema, cap);
   }
-  listFailed(opts?: { types?: string[]; afterId?: string; limit?: number }): Promise<FailedTask[]> {
+  countType(type: string) {
+    return countType(this.pool, this.schema, type);
+  }
+  fleet(): Promise<FleetDrone[]> {
+    return fleet(this.pool, this.schema);
+  }
+  failureGroups(filter: FailedFilter, limit?: number): Promise<FailureGroup[]> {
+    return failureGroups(this.pool, this.schema, filter, limit);
+  }
+  listFailed(opts?: FailedFilter & { afterId?: string; limit?: number }): Promise<FailedTask[]> {
     return listFailed(this.pool, this.schema, opts);
   }
   retryFailed(sel: FailedSelection): Promise<string[]> {
@@ -115,6 +127,21 @@ export class PgQueue implements GlobalQueue {
   }
   deleteFailed(sel: FailedSelection): Promise<string[]> {
     return deleteFailed(this.pool, this.schema, sel);
+  }
+  findTask(id: string): Promise<GlobalTask | null> {
+    return findTask(this.pool, this.schema, id);
+  }
+  postbacksOf(id: string): Promise<GlobalTask[]> {
+    return postbacksOf(this.pool, this.schema, id);
+  }
+  browse(q: BrowseQuery): Promise<{ tasks: GlobalTask[]; next: string | null }> {
+    return browseTasks(this.pool, this.schema, q);
+  }
+  cancel(ids: string[]): Promise<string[]> {
+    return cancelTasks(this.pool, this.schema, ids);
+  }
+  runNow(ids: string[]): Promise<string[]> {
+    return runTasksNow(this.pool, this.schema, ids);
   }
   takePostbacks(type: string, limit: number) {
     return takePostbacks(this.pool, this.schema, type, limit);
