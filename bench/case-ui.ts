@@ -3,7 +3,9 @@
  * `swarmage drone --ui 127.0.0.1:0` (DroneService + the headless host) with a WebSocket client
  * connected that parses every message, as the UI does; the figure is the throughput with the client
  * against without (target ≥ 90 %), and the snapshot events per second reaching the client while the
- * drone drains (target ≥ 4).
+ * drone drains (target ≥ 4). A third run keeps the Queue view open: the client asks queue.overview
+ * every second (the view: every 2 s) (issue 16's target: the drain within 10 % of the run without it), and
+ * the overview's answer time under that load is recorded.
  */
 import WebSocket from 'ws';
 import { now, progress } from './env.js';
@@ -13,16 +15,22 @@ import { roundRatios, summarize } from './stats.js';
 import { fmt, fmtRatio, fmtSummary } from './table.js';
 import type { Running } from './system.js';
 
-export const UI_SYSTEMS = ['swarmage-tuned-4w', 'swarmage-tuned-4w-ui'];
+export const UI_SYSTEMS = ['swarmage-tuned-4w', 'swarmage-tuned-4w-ui', 'swarmage-tuned-4w-queueview'];
+
+// Twice as often as the Queue view polls: the figure errs on the side of the load.
+const QUEUE_VIEW_POLL_MS = 1000;
 
 interface Client {
   ws: WebSocket;
   connectedAt: number;
   snapshots: number[];
   messages: number;
+  /** queue.overview calls: when each was answered, and its time from request to answer (ms). */
+  overviews: Array<{ t: number; ms: number }>;
+  poll: NodeJS.Timeout | null;
 }
 
-async function connect(r: Running): Promise<Client> {
+async function connect(r: Running, queueView: boolean): Promise<Client> {
   await r.ready.catch(() => {});
   const url = r.uiUrl?.();
   if (!url) throw new Error('the drone did not print its UI URL');
@@ -31,16 +39,31 @@ async function connect(r: Running): Promise<Client> {
   const ws = new WebSocket(`${login.protocol === 'https:' ? 'wss' : 'ws'}://${login.host}/api`, {
     headers: { Authorization: `Bearer ${login.searchParams.get('token')}` },
   });
-  const client: Client = { ws, connectedAt: 0, snapshots: [], messages: 0 };
+  const client: Client = { ws, connectedAt: 0, snapshots: [], messages: 0, overviews: [], poll: null };
+  const asked = new Map<number, number>();
   ws.on('message', (data) => {
     const t = now();
     client.messages++;
-    const msg = JSON.parse(data.toString()) as { event?: string };
+    const msg = JSON.parse(data.toString()) as { event?: string; id?: number; ok?: boolean; error?: { message: string } };
     if (msg.event === 'snapshot') client.snapshots.push(t);
+    if (msg.id !== undefined && asked.has(msg.id)) {
+      if (!msg.ok) progress(`queue.overview failed: ${msg.error?.message}`);
+      client.overviews.push({ t, ms: t - asked.get(msg.id)! });
+      asked.delete(msg.id);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => {
       client.connectedAt = now();
+      if (queueView) {
+        let id = 0;
+        const ask = () => {
+          asked.set(++id, now());
+          ws.send(JSON.stringify({ id, method: 'queue.overview', args: {} }));
+        };
+        ask();
+        client.poll = setInterval(ask, QUEUE_VIEW_POLL_MS);
+      }
       resolve();
     });
     ws.once('error', reject);
@@ -68,11 +91,14 @@ export async function uiCase(opts: CaseOptions): Promise<CaseResult> {
   const dbs = new Databases(opts.env, 'ui');
   const rate = new Series();
   const updates = new Series();
+  // Every overview answered during the drains, per system (many per round, so not a Series).
+  const overviewMs = new Map<string, number[]>();
   try {
     for (let r = 1; r <= opts.rounds; r++) {
       for (const spec of systems) {
         const where = `case 5 ui n=${n} · round ${r}/${opts.rounds} · ${spec.label}`;
-        const ui = spec.id.endsWith('-ui');
+        const queueView = spec.id.endsWith('-queueview');
+        const ui = queueView || spec.id.endsWith('-ui');
         let client: Client | null = null;
         try {
           const q = await dbs.get(spec, n);
@@ -81,7 +107,7 @@ export async function uiCase(opts: CaseOptions): Promise<CaseResult> {
             ui,
             onReady: ui
               ? async (running) => {
-                  client = await connect(running);
+                  client = await connect(running, queueView);
                 }
               : undefined,
           });
@@ -94,6 +120,11 @@ export async function uiCase(opts: CaseOptions): Promise<CaseResult> {
             const perSecond = inWindow / ((out.t1 - out.t0) / 1000);
             updates.add(spec.id, r, perSecond);
             Object.assign(sample, { snapshotsPerSecond: perSecond, snapshotsInWindow: inWindow, messages: c.messages });
+            const during = c.overviews.filter((o) => o.t >= out.t0 && o.t <= out.t1).map((o) => o.ms);
+            if (queueView) {
+              Object.assign(sample, { overviewsInWindow: during.length, overviewMs: during });
+              overviewMs.set(spec.id, [...(overviewMs.get(spec.id) ?? []), ...during]);
+            }
             progress(`${where}: ${fmt(out.rate)} jobs/s; ${fmt(perSecond)} snapshots/s reached the client`);
           } else {
             progress(`${where}: ${fmt(out.rate)} jobs/s`);
@@ -102,7 +133,9 @@ export async function uiCase(opts: CaseOptions): Promise<CaseResult> {
         } catch (err) {
           rec.error(where, err);
         } finally {
-          (client as Client | null)?.ws.terminate();
+          const c = client as Client | null;
+          if (c?.poll) clearInterval(c.poll);
+          c?.ws.terminate();
         }
       }
     }
@@ -110,19 +143,20 @@ export async function uiCase(opts: CaseOptions): Promise<CaseResult> {
     await dbs.closeAll();
   }
 
-  const plain = systems.find((s) => !s.id.endsWith('-ui'));
+  const plain = systems.find((s) => !s.id.endsWith('-ui') && !s.id.endsWith('-queueview'));
   const rows: string[][] = [];
   for (const spec of systems) {
     const s = summarize(rate.values(spec.id));
     const u = summarize(updates.values(spec.id));
     const rr = plain && spec !== plain ? roundRatios(rate.get(spec.id), rate.get(plain.id)) : null;
-    rec.result.summary.push({ system: spec.id, rate: s, snapshotsPerSecond: u.n ? u : null });
+    const o = summarize(overviewMs.get(spec.id) ?? []);
+    rec.result.summary.push({ system: spec.id, rate: s, snapshotsPerSecond: u.n ? u : null, overviewMs: o.n ? o : null });
     if (rr) rec.result.ratios.push({ system: spec.id, versus: plain!.id, ...rr });
-    rows.push([spec.label, fmtSummary(s), rr ? fmtRatio(rr) : '', u.n ? fmtSummary(u) : '']);
+    rows.push([spec.label, fmtSummary(s), rr ? fmtRatio(rr) : '', u.n ? fmtSummary(u) : '', o.n ? fmtSummary(o) : '']);
   }
   rec.table({
     title: `Case 5 — drain ${fmt(n, 0)} with and without a UI client; median (min–max) of ${opts.rounds} rounds; ratio within each round`,
-    columns: ['system', 'jobs/s', 'with UI ÷ without', 'snapshots/s at the client'],
+    columns: ['system', 'jobs/s', 'with UI ÷ without', 'snapshots/s at the client', 'queue.overview ms during the drain'],
     rows,
   });
   return rec.finish();

@@ -5,6 +5,9 @@
  *                                    synchronous_commit
  *   node dist/bench/micro.js local   the local queue per task: buffering a claimed batch, recording
  *                                    the outcomes, acknowledging (with history trimmed)
+ *   node dist/bench/micro.js inspect the operator's queries on a table of 1,000,000 tasks with
+ *                                    100,000 failed: the Queue view's overview, the fleet, failures
+ *                                    by cause and their keyset pages, against a plain count
  * Medians; nothing here is part of `npm test`.
  */
 import fs from 'node:fs';
@@ -109,10 +112,104 @@ function localQueueCost(): void {
   );
 }
 
+/** Median of `rounds` runs of `fn` (after one to warm up), in ms. */
+async function timed(rounds: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const t = performance.now();
+    await fn();
+    ms.push(performance.now() - t);
+  }
+  return median(ms);
+}
+
+async function inspectCost(): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmage-micro-'));
+  fs.chmodSync(root, 0o755);
+  const url = await ensureEmbedded({ dataDir: path.join(root, 'pg'), port: 55620 });
+  const q = new PgQueue({ connectionString: url, schema: 'inspect' });
+  const c = new pg.Client({ connectionString: url });
+  const TYPES = 20;
+  try {
+    await q.migrate();
+    await c.connect();
+    // 1,000,000 tasks over 20 types: 100,000 failed through the real fail path (3 messages thrown from
+    // 3 places: 9 causes), 45,000 scheduled, 2,000 held by 4 drones, the rest due in 3 priorities.
+    const t0 = performance.now();
+    await c.query(`INSERT INTO inspect.tasks (type, data, priority, run_at)
+      SELECT 'type' || (i % ${TYPES}), jsonb_build_object('i', i), (i % 3) - 1,
+        CASE WHEN i % 20 = 7 THEN now() + interval '1 hour' ELSE now() - (i || ' ms')::interval END
+      FROM generate_series(1, 900000) i`);
+    await c.query(`INSERT INTO inspect.tasks (type, data, max_attempts) SELECT 'poison' || (i % 4), '{}', 1 FROM generate_series(1, 100000) i`);
+    for (let n = 0; n < 100; n++) {
+      const got = await q.claim(
+        'failer',
+        [0, 1, 2, 3].map((k) => ({ type: `poison${k}`, limit: 250 })),
+        60_000,
+      );
+      await q.fail(
+        'failer',
+        got.map((t, i) => ({
+          id: t.id,
+          error: i % 5 === 0 ? `user ${t.id} not found` : i % 5 === 1 ? `timeout after ${i} ms` : `bad input at field ${i % 7}: "${t.id}"`,
+          stack: `Error: x\n    at step${i % 3} (/srv/app/workers/w.js:${i}:1)`,
+          retryInMs: 0,
+        })),
+      );
+    }
+    for (let d = 0; d < 4; d++) {
+      await q.heartbeat(
+        { id: `drone-${d}`, host: 'h', pid: d, taskTypes: Array.from({ length: TYPES - 2 }, (_, k) => `type${k}`), startedAt: new Date() },
+        60_000,
+      );
+      await q.claim(
+        `drone-${d}`,
+        Array.from({ length: 5 }, (_, k) => ({ type: `type${(d * 5 + k) % TYPES}`, limit: 100 })),
+        60_000,
+      );
+    }
+    const total = (await c.query('SELECT count(*)::int AS n FROM inspect.tasks')).rows[0].n;
+    console.log(`filled ${total} tasks in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    const groups = await q.failureGroups({});
+    const big = groups[0];
+    const middle = (await q.listFailed({ group: big.group, limit: 1000 })).at(-1)!.id;
+    const plainCount = `SELECT type, count(*) FILTER (WHERE state = 'available' AND run_at <= now()), count(*) FILTER (WHERE state = 'available' AND run_at > now()),
+      count(*) FILTER (WHERE state = 'claimed'), count(*) FILTER (WHERE state = 'failed') FROM inspect.tasks GROUP BY type`;
+    for (const when of ['as filled (not vacuumed)', 'after VACUUM ANALYZE']) {
+      if (when.startsWith('after')) await c.query('VACUUM ANALYZE inspect.tasks');
+      const rows: Array<[string, number]> = [
+        ['overview: every type, counts capped at 10,000', await timed(7, () => q.overview(10_000))],
+        ['fleet: drones and what they hold', await timed(7, () => q.fleet())],
+        [`failures by cause: ${groups.length} groups of 100,000 failed`, await timed(7, () => q.failureGroups({}))],
+        ['  … of one type', await timed(7, () => q.failureGroups({ types: ['poison1'] }))],
+        [`a group's tasks: a page of 100 after 1,000 (keyset)`, await timed(7, () => q.listFailed({ group: big.group, afterId: middle, limit: 100 }))],
+        [
+          'browse a type: a page of 50 after the first page',
+          await timed(7, async () => {
+            const first = await q.browse({ state: 'available', type: 'type3', limit: 50 });
+            return q.browse({ state: 'available', type: 'type3', after: first.next!, limit: 50 });
+          }),
+        ],
+        ['exact counts of one type (queue.count)', await timed(5, () => q.countType('type3'))],
+        ['for comparison: a plain count by type and state (the old status)', await timed(5, () => c.query(plainCount))],
+      ];
+      console.log(`\n${when}: median of 7 (5 for the counts), ms`);
+      for (const [label, ms] of rows) console.log(`  ${label.padEnd(72)} ${ms.toFixed(1)}`);
+    }
+  } finally {
+    await c.end().catch(() => {});
+    await q.close();
+    await stopEmbedded({ dataDir: path.join(root, 'pg') }).catch(() => {});
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const what = process.argv[2];
 if (what === 'claim') await claimLatency();
 else if (what === 'local') localQueueCost();
+else if (what === 'inspect') await inspectCost();
 else {
-  console.error('usage: node dist/bench/micro.js claim|local');
+  console.error('usage: node dist/bench/micro.js claim|local|inspect');
   process.exitCode = 2;
 }

@@ -91,7 +91,7 @@ Options:
   -h, --help           this text
 
 System ids: swarmage-{defaults,tuned,batched}-{1,4}w (batched: tuned + batchResults), swarmage-asyncclaims-1w
-(the defaults + asyncClaimCommit), swarmage-tuned-4w-ui, graphile-worker-{defaults,tuned},
+(the defaults + asyncClaimCommit), swarmage-tuned-4w-ui, swarmage-tuned-4w-queueview, graphile-worker-{defaults,tuned},
 pg-boss-{defaults,tuned}, raw-sql.
 
 Environment: SWARMAGE_BENCH_BASELINE=<dir of another built checkout> adds "swarmage before" (that
@@ -220,6 +220,7 @@ function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Rec
     swarmageSpec({ instances: 1, knobs: tuned }),
     swarmageSpec({ instances: 4, knobs: tuned }),
     swarmageSpec({ instances: 4, knobs: tuned, ui: true }),
+    swarmageSpec({ instances: 4, knobs: tuned, ui: true, queueView: true }),
     // Tuned, and workers report results in batches: the one knob that trades a guarantee (a task
     // finished just before its worker is killed outright runs again), off by default.
     swarmageSpec({ instances: 1, knobs: { ...tuned, batchResults: true } }),

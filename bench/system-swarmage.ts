@@ -44,6 +44,8 @@ export function swarmageSpec(opts: {
   instances: number;
   knobs: DroneKnobs | null;
   ui?: boolean;
+  /** With ui: the client also keeps the Queue view open (queue.overview every 2 s, as the view polls). */
+  queueView?: boolean;
   id?: string;
   /** Another checkout of swarmage (built), run the same way: the "before" of a change, as a peer. */
   baseline?: { dir: string; label: string };
@@ -56,12 +58,15 @@ export function swarmageSpec(opts: {
       : tuned
         ? ['tuned', 'tuned']
         : ['defaults', 'defaults'];
-  const id = opts.id ?? `swarmage-${variant[0]}-${opts.instances}w${opts.ui ? '-ui' : ''}`;
+  const suffix = opts.queueView ? '-queueview' : opts.ui ? '-ui' : '';
+  const id = opts.id ?? `swarmage-${variant[0]}-${opts.instances}w${suffix}`;
   const bin = opts.baseline ? path.join(opts.baseline.dir, 'bin', 'swarmage.js') : BIN;
   return {
     id,
     family: 'swarmage',
-    label: opts.baseline ? `${opts.baseline.label} ×${opts.instances}` : `swarmage ${variant[1]} ×${opts.instances}${opts.ui ? ' +UI' : ''}`,
+    label: opts.baseline
+      ? `${opts.baseline.label} ×${opts.instances}`
+      : `swarmage ${variant[1]} ×${opts.instances}${opts.queueView ? ' +UI on the Queue view' : opts.ui ? ' +UI' : ''}`,
     ours: !opts.baseline,
     // At its defaults (15 buffered per worker, 8 per IPC message) the drone does a few hundred to a
     // few thousand tasks a second; a sample longer than this is cut and rated on what it did.

@@ -35,6 +35,12 @@ export class PgQueue implements GlobalQueue {
   readonly pool: pg.Pool;
   /** Where claims go: the pool, or with asyncClaimCommit a connection of their own. */
   readonly claimPool: pg.Pool;
+  /**
+   * The operator's views and actions (overview, fleet, failures, browsing) on connections of their
+   * own, opened on first use and closed when idle: a UI refreshing never makes a claim or an
+   * acknowledgement wait for a connection, nor waits behind them.
+   */
+  readonly inspectPool: pg.Pool;
   readonly connectionString: string;
 
   constructor(opts: PgQueueOptions) {
@@ -45,6 +51,7 @@ export class PgQueue implements GlobalQueue {
     // A drone claims one statement at a time, so one connection. Its commits return before the WAL
     // is flushed: after a crash of Postgres (not of the drone) the last claims may be gone, and
     // their tasks, which the drone may have run, are claimed and run again.
+    this.inspectPool = this.newPool(2, [], opts.onError);
     this.claimPool = opts.asyncClaimCommit ? this.newPool(1, ['SET synchronous_commit = off'], opts.onError) : this.pool;
   }
 
@@ -108,40 +115,40 @@ export class PgQueue implements GlobalQueue {
     return deregister(this.pool, this.schema, droneId);
   }
   overview(cap: number): Promise<QueueTypeRow[]> {
-    return overviewTypes(this.pool, this.schema, cap);
+    return overviewTypes(this.inspectPool, this.schema, cap);
   }
   countType(type: string) {
-    return countType(this.pool, this.schema, type);
+    return countType(this.inspectPool, this.schema, type);
   }
   fleet(): Promise<FleetDrone[]> {
-    return fleet(this.pool, this.schema);
+    return fleet(this.inspectPool, this.schema);
   }
   failureGroups(filter: FailedFilter, limit?: number): Promise<FailureGroup[]> {
-    return failureGroups(this.pool, this.schema, filter, limit);
+    return failureGroups(this.inspectPool, this.schema, filter, limit);
   }
   listFailed(opts?: FailedFilter & { afterId?: string; limit?: number }): Promise<FailedTask[]> {
-    return listFailed(this.pool, this.schema, opts);
+    return listFailed(this.inspectPool, this.schema, opts);
   }
   retryFailed(sel: FailedSelection): Promise<string[]> {
-    return retryFailed(this.pool, this.schema, sel);
+    return retryFailed(this.inspectPool, this.schema, sel);
   }
   deleteFailed(sel: FailedSelection): Promise<string[]> {
-    return deleteFailed(this.pool, this.schema, sel);
+    return deleteFailed(this.inspectPool, this.schema, sel);
   }
   findTask(id: string): Promise<GlobalTask | null> {
-    return findTask(this.pool, this.schema, id);
+    return findTask(this.inspectPool, this.schema, id);
   }
   postbacksOf(id: string): Promise<GlobalTask[]> {
-    return postbacksOf(this.pool, this.schema, id);
+    return postbacksOf(this.inspectPool, this.schema, id);
   }
   browse(q: BrowseQuery): Promise<{ tasks: GlobalTask[]; next: string | null }> {
-    return browseTasks(this.pool, this.schema, q);
+    return browseTasks(this.inspectPool, this.schema, q);
   }
   cancel(ids: string[]): Promise<string[]> {
-    return cancelTasks(this.pool, this.schema, ids);
+    return cancelTasks(this.inspectPool, this.schema, ids);
   }
   runNow(ids: string[]): Promise<string[]> {
-    return runTasksNow(this.pool, this.schema, ids);
+    return runTasksNow(this.inspectPool, this.schema, ids);
   }
   takePostbacks(type: string, limit: number) {
     return takePostbacks(this.pool, this.schema, type, limit);
@@ -155,6 +162,6 @@ export class PgQueue implements GlobalQueue {
 
   async close(): Promise<void> {
     if (this.claimPool !== this.pool) await this.claimPool.end();
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.inspectPool.end()]);
   }
 }
