@@ -13,6 +13,9 @@ interface Row {
   state: 'available' | 'claimed' | 'failed';
   claimedBy: string | null;
   createdAt: number;
+  /** Where the next attempt starts, after a failure at a `local:` step (see Failure). */
+  resumeType: string | null;
+  resumeDataJson: string | null;
 }
 
 /**
@@ -63,6 +66,8 @@ export class MemoryQueue implements GlobalQueue {
         state: 'available',
         claimedBy: null,
         createdAt: Date.now(),
+        resumeType: null,
+        resumeDataJson: null,
       });
       return id;
     });
@@ -93,6 +98,8 @@ export class MemoryQueue implements GlobalQueue {
           maxAttempts: r.maxAttempts,
           priority: 0,
           createdAt: r.createdAt,
+          resumeType: r.resumeType,
+          resumeDataJson: r.resumeDataJson,
         });
         n++;
       }
@@ -123,7 +130,8 @@ export class MemoryQueue implements GlobalQueue {
     for (const f of failures) {
       const r = this.rows.get(f.id);
       if (r?.state !== 'claimed' || r.claimedBy !== droneId) continue;
-      Object.assign(r, { state: r.attempts >= r.maxAttempts ? 'failed' : 'available', claimedBy: null });
+      Object.assign(r, { state: r.attempts >= r.maxAttempts || f.final ? 'failed' : 'available', claimedBy: null });
+      if (f.resumeType != null) Object.assign(r, { resumeType: f.resumeType, resumeDataJson: f.resumeDataJson ?? 'null' });
     }
     return {};
   }

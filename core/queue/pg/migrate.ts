@@ -3,12 +3,14 @@ import { quoteIdent, withSchema } from './sql.js';
 import m001 from './migrations/001_tasks.js';
 import m002 from './migrations/002_replay_of.js';
 import m003 from './migrations/003_postback_trace.js';
+import m005 from './migrations/005_resume.js';
 
 /** Numbered, append-only. A migration never changes once released; add the next number instead. */
 const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
   { id: 1, name: '001_tasks', sql: m001 },
   { id: 2, name: '002_replay_of', sql: m002 },
   { id: 3, name: '003_postback_trace', sql: m003 },
+  { id: 5, name: '005_resume', sql: m005 },
 ];
 
 /** Applies what is missing, under an advisory lock so that many drones starting at once are safe. */
