@@ -64,11 +64,19 @@ export class Buffers {
     }));
   }
 
-  /** Appends steps of served types; returns the types that got some. */
-  push(steps: readonly Step[]): Set<string> {
+  /**
+   * Appends steps of served types; returns the types that got some. A step of a type this drone
+   * does not serve goes to `unserved` (a chain that resumes at a type this drone has no worker for).
+   */
+  push(steps: readonly Step[], unserved?: Step[]): Set<string> {
     const types = new Set<string>();
     for (const s of steps) {
-      this.waiting.get(s.type)!.push(s);
+      const list = this.waiting.get(s.type);
+      if (list === undefined) {
+        unserved?.push(s);
+        continue;
+      }
+      list.push(s);
       types.add(s.type);
     }
     return types;

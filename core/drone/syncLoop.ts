@@ -27,7 +27,11 @@ export class SyncLoop {
   /** Per type: when a claimed task's data was last checked against the type's schema (Infinity: warned once, done). */
   private readonly schemaChecked = new Map<string, number>();
 
-  constructor(private readonly drone: DroneContext) {}
+  /** `failUnrun` fails a step without running it, as the outcome of its attempt. */
+  constructor(
+    private readonly drone: DroneContext,
+    private readonly failUnrun: (step: Step, error: string) => void,
+  ) {}
 
   trigger(): void {
     this.flight.trigger();
@@ -132,9 +136,14 @@ export class SyncLoop {
     }
     faultPoint('buffered');
     d.log.debug(`claimed ${claimed.length} task(s)`);
-    d.buffers.push(steps);
+    const unserved: Step[] = [];
+    const types = d.buffers.push(steps, unserved);
+    for (const s of unserved) {
+      // Another drone may serve it: the failure is an attempt like any other, retried with backoff.
+      this.failUnrun(s, `this drone has no worker for ${JSON.stringify(s.type)}, the step this task resumes at (an earlier attempt failed there)`);
+    }
     this.sampleSchemas(steps);
-    for (const type of got.keys()) d.buffers.feed(type, d.state);
+    for (const type of types) d.buffers.feed(type, d.state);
     d.changed();
     return true;
   }
@@ -256,4 +265,12 @@ export class SyncLoop {
 }
 
 const completionOf = (f: Finished): Completion => ({ id: f.rootId, resultJson: f.resultJson ?? 'null', postback: f.postback });
-const failureOf = (f: Finished): Failure => ({ id: f.rootId, error: f.error ?? 'failed', stack: f.stack, retryInMs: f.retryInMs });
+const failureOf = (f: Finished): Failure => ({
+  id: f.rootId,
+  error: f.error ?? 'failed',
+  stack: f.stack,
+  retryInMs: f.retryInMs,
+  final: f.final,
+  resumeType: f.resumeType,
+  resumeDataJson: f.resumeDataJson,
+});

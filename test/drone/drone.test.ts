@@ -189,4 +189,85 @@ describe('drone', () => {
     for (const r of rows) assert.deepEqual(r, { state: 'available', attempts: 0, claimed_by: null });
     assert.equal((await sql.query(`SELECT count(*)::int AS n FROM ${schema}.drones`)).rows[0].n, 0, 'deregistered');
   });
+
+  // A chain retried after a failure at its second step starts again at that step, with the input it
+  // had: the first step, which counts its runs in a file, runs once however often the second fails.
+  describe('a retried chain resumes at the step that failed', () => {
+    /** A drone serving the chain first → local:second; `second` is the second step's config; lines() are the runs recorded. */
+    async function chain(second: Record<string, unknown>) {
+      const runs = path.join(tmpDir(), 'runs.txt');
+      const module = path.join(FIXTURES, 'workers/resume-chain.js');
+      const d = await setup({
+        workers: {
+          first: { module, config: { role: 'first', runs, next: 'second' } },
+          second: { module, config: { role: 'second', runs, ...second } },
+        },
+        retry: { baseMs: 10, maxMs: 50 },
+      });
+      const lines = () => (fs.existsSync(runs) ? fs.readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
+      return { ...d, lines };
+    }
+
+    const answerOf = async (schema: string, id: string) =>
+      (await sql.query(`SELECT data FROM "${schema}".tasks WHERE type = 'done' AND trace_id = $1`, [id])).rows[0]?.data;
+
+    it('a second step that fails twice: the first ran once, the third attempt resumed with its output and completed', async () => {
+      const { client, schema, drone, lines } = await chain({ failUntil: 2 });
+      const [id] = await client.enqueueMany([{ type: 'first', data: 7, maxAttempts: 5, postback: 'done' }]);
+      const answer = await waitFor('the answer', () => answerOf(schema, id));
+      assert.deepEqual(answer, { got: { from: 'first', n: 7 }, attempt: 3, prev: null });
+      assert.deepEqual(lines(), [`first ${id} 1`], 'the first step ran exactly once');
+      assert.equal((await sql.query(`SELECT 1 FROM "${schema}".tasks WHERE id = $1`, [id])).rowCount, 0, 'the task is done and gone');
+      // The trace: the first attempt's two steps, then each later attempt starting at the second step, marked resumed.
+      const steps = await drone.local!.trace(id);
+      assert.deepEqual(
+        steps.map((s) => [s.type, s.state, s.attempt, s.parentId === null, s.resumed]),
+        [
+          ['first', 'hopped', 1, true, false],
+          ['second', 'failed', 1, false, false],
+          ['second', 'failed', 2, true, true],
+          ['second', 'done', 3, true, true],
+        ],
+      );
+      assert.deepEqual(
+        steps.slice(1).map((s) => JSON.parse(s.dataJson)),
+        [
+          { from: 'first', n: 7 },
+          { from: 'first', n: 7 },
+          { from: 'first', n: 7 },
+        ],
+        "every attempt of the second step got the first step's output",
+      );
+      const trace = await drone.explorer.trace(id);
+      assert.deepEqual(
+        trace!.steps.map((s) => [s.type, s.resumed]),
+        [
+          ['first', false],
+          ['second', false],
+          ['second', true],
+          ['second', true],
+        ],
+      );
+    });
+
+    it('a chain failed at its second step (attempts used up) and retried by hand resumes there', async () => {
+      const broken = path.join(tmpDir(), 'broken');
+      fs.writeFileSync(broken, '');
+      const { client, schema, drone, lines } = await chain({ broken });
+      const [id] = await client.enqueueMany([{ type: 'first', data: 'x', maxAttempts: 2, postback: 'done' }]);
+      const failed = await waitFor(
+        'the failed state',
+        async () => (await sql.query(`SELECT * FROM "${schema}".tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0],
+      );
+      assert.equal(failed.attempts, 2);
+      assert.match(failed.last_error, /second step is broken/);
+      assert.deepEqual([failed.resume_type, failed.resume_data], ['second', { from: 'first', n: 'x' }], 'the task remembers where it failed');
+      assert.deepEqual(lines(), [`first ${id} 1`]);
+      fs.rmSync(broken);
+      assert.deepEqual(await drone.queue.retryFailed({ ids: [id] }), [id]);
+      const answer = await waitFor('the answer', () => answerOf(schema, id));
+      assert.deepEqual(answer, { got: { from: 'first', n: 'x' }, attempt: 3, prev: null });
+      assert.deepEqual(lines(), [`first ${id} 1`], 'the first step still ran exactly once');
+    });
+  });
 });

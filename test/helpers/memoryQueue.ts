@@ -16,6 +16,7 @@ interface Row {
   /** Where the next attempt starts, after a failure at a `local:` step (see Failure). */
   resumeType: string | null;
   resumeDataJson: string | null;
+  lastError: string | null;
 }
 
 /**
@@ -68,6 +69,7 @@ export class MemoryQueue implements GlobalQueue {
         createdAt: Date.now(),
         resumeType: null,
         resumeDataJson: null,
+        lastError: null,
       });
       return id;
     });
@@ -130,7 +132,7 @@ export class MemoryQueue implements GlobalQueue {
     for (const f of failures) {
       const r = this.rows.get(f.id);
       if (r?.state !== 'claimed' || r.claimedBy !== droneId) continue;
-      Object.assign(r, { state: r.attempts >= r.maxAttempts || f.final ? 'failed' : 'available', claimedBy: null });
+      Object.assign(r, { state: r.attempts >= r.maxAttempts || f.final ? 'failed' : 'available', claimedBy: null, lastError: f.error });
       if (f.resumeType != null) Object.assign(r, { resumeType: f.resumeType, resumeDataJson: f.resumeDataJson ?? 'null' });
     }
     return {};
