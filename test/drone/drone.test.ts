@@ -131,6 +131,27 @@ describe('drone', () => {
     assert.match(row.last_error, /not JSON-serialisable/);
   });
 
+  it('fails at once, after one attempt of 5, a task whose result is over the size limit or not JSON: a retry cannot succeed', async () => {
+    const { client, schema } = await setup({
+      workers: { bad: { module: path.join(FIXTURES, 'workers/bad-results.js') } },
+      retry: { baseMs: 10, maxMs: 10 },
+    });
+    const cases: Array<[string, RegExp]> = [
+      ['huge', /^the worker returned 1048579 bytes of JSON; the limit is 1048576 \(1 MiB\); not retried: another attempt would fail the same way$/],
+      ['bigint', /^the worker returned a value that is not JSON-serialisable: .*BigInt.*; not retried: another attempt would fail the same way$/],
+      ['circular', /^the worker returned a value that is not JSON-serialisable: .*circular.*; not retried/is],
+    ];
+    const ids = await client.enqueueMany(cases.map(([kind]) => ({ type: 'bad', data: { kind }, maxAttempts: 5 })));
+    const rows = await waitFor('every task failed', async () => {
+      const r = (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = ANY($1) AND state = 'failed' ORDER BY id`, [ids])).rows;
+      return r.length === ids.length ? r : null;
+    });
+    for (const [i, [kind, expected]] of cases.entries()) {
+      assert.deepEqual([rows[i].id, rows[i].attempts, rows[i].max_attempts], [ids[i], 1, 5], kind);
+      assert.match(rows[i].last_error, expected);
+    }
+  });
+
   it('fails a task whose result holds NUL (Postgres cannot store it), and keeps going', async () => {
     const { client, schema } = await setup({
       workers: { nul: { module: path.join(FIXTURES, 'workers/nul.js') }, echo: { module: path.join(FIXTURES, 'workers/echo.js') } },
@@ -193,13 +214,13 @@ describe('drone', () => {
   // A chain retried after a failure at its second step starts again at that step, with the input it
   // had: the first step, which counts its runs in a file, runs once however often the second fails.
   describe('a retried chain resumes at the step that failed', () => {
-    /** A drone serving the chain first → local:second; `second` is the second step's config; lines() are the runs recorded. */
-    async function chain(second: Record<string, unknown>) {
+    /** A drone serving the chain first → local:second with the steps' configs; lines() are the runs recorded. */
+    async function chain(second: Record<string, unknown>, first: Record<string, unknown> = {}) {
       const runs = path.join(tmpDir(), 'runs.txt');
       const module = path.join(FIXTURES, 'workers/resume-chain.js');
       const d = await setup({
         workers: {
-          first: { module, config: { role: 'first', runs, next: 'second' } },
+          first: { module, config: { role: 'first', runs, next: 'second', ...first } },
           second: { module, config: { role: 'second', runs, ...second } },
         },
         retry: { baseMs: 10, maxMs: 50 },
@@ -247,6 +268,17 @@ describe('drone', () => {
           ['second', true],
           ['second', true],
         ],
+      );
+    });
+
+    it('a resume point whose input Postgres cannot store is left out: the failure is kept, the retry starts at the first step', async () => {
+      const { client, schema, lines, ring } = await chain({ failUntil: 1 }, { lone: true });
+      const [id] = await client.enqueueMany([{ type: 'first', data: 'y', maxAttempts: 2 }]);
+      await waitFor('the task done', async () => (await sql.query(`SELECT 1 FROM "${schema}".tasks WHERE id = $1`, [id])).rowCount === 0);
+      assert.deepEqual(lines(), [`first ${id} 1`, `first ${id} 2`]);
+      assert.ok(
+        ring.recent().some((l) => /Postgres refused the failure of task \d+: .*; sending it without its resume point/.test(l.msg)),
+        'the log says why',
       );
     });
 
