@@ -306,9 +306,12 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
     const giveBack = [...this.buffers.waitingRoots()];
     if (giveBack.length > 0) {
       try {
-        const n = await this.queue.release(this.id, giveBack);
+        // A chain stopped part-way goes on at the step it had got to, not at its first.
+        const partWay = this.buffers.waitingHops();
+        const n = await this.queue.release(this.id, giveBack, partWay);
         this.local?.forget(giveBack);
-        this.log.info(`gave back ${n} unstarted task(s) to the global queue`);
+        const chains = partWay.length > 0 ? ` (${partWay.length} part-way through a chain: they go on at the step they had reached)` : '';
+        this.log.info(`gave back ${n} unstarted task(s) to the global queue${chains}`);
       } catch (err) {
         this.log.error(`could not give back ${giveBack.length} task(s) (${reason(err)}); they stay in the local queue for the next start`);
       }

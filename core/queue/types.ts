@@ -63,6 +63,13 @@ export interface Failure {
   resumeDataJson?: string | null;
 }
 
+/** Where a chain given back part-way goes on: its next step's type and input (see Failure). */
+export interface ResumePoint {
+  id: string;
+  resumeType: string;
+  resumeDataJson: string;
+}
+
 export interface DroneRow {
   id: string;
   host: string;

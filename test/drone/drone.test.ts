@@ -214,19 +214,20 @@ describe('drone', () => {
   // A chain retried after a failure at its second step starts again at that step, with the input it
   // had: the first step, which counts its runs in a file, runs once however often the second fails.
   describe('a retried chain resumes at the step that failed', () => {
-    /** A drone serving the chain first → local:second with the steps' configs; lines() are the runs recorded. */
-    async function chain(second: Record<string, unknown>, first: Record<string, unknown> = {}) {
+    const module = path.join(FIXTURES, 'workers/resume-chain.js');
+    /** The chain first → local:second, both recording their runs in `runs`, with the steps' own configs. */
+    const chainWorkers = (runs: string, second: Record<string, unknown>, first: Record<string, unknown> = {}) => ({
+      first: { module, config: { role: 'first', runs, next: 'second', ...first } },
+      second: { module, config: { role: 'second', runs, ...second } },
+    });
+    const retry = { baseMs: 10, maxMs: 50 };
+
+    /** A drone serving the chain, on a schema of its own; lines() are the runs recorded. */
+    async function chain(second: Record<string, unknown>, first: Record<string, unknown> = {}, more: { shutdownGraceMs?: number } = {}) {
       const runs = path.join(tmpDir(), 'runs.txt');
-      const module = path.join(FIXTURES, 'workers/resume-chain.js');
-      const d = await setup({
-        workers: {
-          first: { module, config: { role: 'first', runs, next: 'second', ...first } },
-          second: { module, config: { role: 'second', runs, ...second } },
-        },
-        retry: { baseMs: 10, maxMs: 50 },
-      });
+      const d = await setup({ workers: chainWorkers(runs, second, first), retry, ...more });
       const lines = () => (fs.existsSync(runs) ? fs.readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
-      return { ...d, lines };
+      return { ...d, runs, lines };
     }
 
     const answerOf = async (schema: string, id: string) =>
@@ -268,6 +269,26 @@ describe('drone', () => {
           ['second', true],
           ['second', true],
         ],
+      );
+    });
+
+    it('a drone stopped while a chain is part-way gives it back at the step it reached, where another drone goes on', async () => {
+      const { client, schema, drone, runs, lines } = await chain({ holdMs: 60_000 }, {}, { shutdownGraceMs: 100 });
+      const [id] = await client.enqueueMany([{ type: 'first', data: 3, postback: 'done' }]);
+      await waitFor('the second step running', () => lines().includes(`second ${id} 1`));
+      await drone.stop();
+      const [row] = (await sql.query(`SELECT * FROM "${schema}".tasks WHERE id = $1`, [id])).rows;
+      assert.deepEqual(
+        [row.state, row.attempts, row.resume_type, row.resume_data],
+        ['available', 0, 'second', { from: 'first', n: 3 }],
+        'given back without counting the attempt, with where it had got to',
+      );
+      drones.push(await startDrone(url, schema, { workers: chainWorkers(runs, {}), retry }));
+      assert.deepEqual(await waitFor('the answer', () => answerOf(schema, id)), { got: { from: 'first', n: 3 }, attempt: 1, prev: null });
+      assert.deepEqual(
+        lines().filter((l) => l.startsWith('first')),
+        [`first ${id} 1`],
+        'the first step ran once, on the first drone',
       );
     });
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { FailedTask } from '../../core/api/types.js';
 import type { FailedSelection, GlobalQueue, WakeupEvents, Wakeups } from '../../core/queue/globalQueue.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, TaskProgress } from '../../core/queue/types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, ResumePoint, TaskProgress } from '../../core/queue/types.js';
 
 interface Row {
   id: string;
@@ -138,13 +138,15 @@ export class MemoryQueue implements GlobalQueue {
     return {};
   }
 
-  async release(droneId: string, ids: string[]): Promise<number> {
+  async release(droneId: string, ids: string[], resumeAt: ResumePoint[] = []): Promise<number> {
     this.check('release', ids.length);
     let n = 0;
     for (const id of ids) {
       const r = this.rows.get(id);
       if (r?.state !== 'claimed' || r.claimedBy !== droneId) continue;
       Object.assign(r, { state: 'available', claimedBy: null, attempts: r.attempts - 1 });
+      const at = resumeAt.find((p) => p.id === id);
+      if (at) Object.assign(r, { resumeType: at.resumeType, resumeDataJson: at.resumeDataJson });
       n++;
     }
     return n;

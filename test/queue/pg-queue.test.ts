@@ -344,6 +344,26 @@ for (const claimsAsync of [false, true])
       assert.equal(await q.release('d1', []), 0);
     });
 
+    it('release with resume points: chains given back part-way go on at their step, the others keep theirs', async () => {
+      const q = await queue();
+      const [a, b, c] = await q.enqueue([{ type: 'r' }, { type: 'r' }, { type: 'r' }]);
+      await q.claim('d1', [{ type: 'r', limit: 3 }], LEASE);
+      await q.fail('d1', [{ id: c, error: 'x', retryInMs: 0, resumeType: 'third', resumeDataJson: '3' }]);
+      await db.query(`UPDATE "${q.schema}".tasks SET run_at = now()`);
+      await q.claim('d1', [{ type: 'r', limit: 1 }], LEASE);
+      const at = [{ id: a, resumeType: 'second', resumeDataJson: '{"from":"first"}' }];
+      assert.equal(await q.release('d2', [a, b, c], at), 0, 'only the holder can release');
+      assert.equal(await q.release('d1', [a, b, c], at), 3);
+      assert.deepEqual(
+        (await rows(q)).map((r) => [r.id, r.state, r.attempts, r.claimed_by, r.resume_type, r.resume_data]),
+        [
+          [a, 'available', 0, null, 'second', { from: 'first' }],
+          [b, 'available', 0, null, null, null],
+          [c, 'available', 1, null, 'third', 3],
+        ],
+      );
+    });
+
     it('heartbeat registers the drone and extends its leases only', async () => {
       const q = await queue();
       await q.enqueue([{ type: 'h' }, { type: 'h' }, { type: 'h' }]);
@@ -399,6 +419,19 @@ for (const claimsAsync of [false, true])
       for (const r of [r1, r2]) assert.match(r.last_error, /lease expired: drone dead stopped heartbeating/);
       assert.deepEqual([r3.state, r3.claimed_by], ['claimed', 'dead']);
       assert.deepEqual(await q.rescueExpired(), []);
+    });
+
+    it('rescueExpired keeps the resume point an earlier attempt recorded: the next attempt starts there', async () => {
+      const q = await queue();
+      const [id] = await q.enqueue([{ type: 'x' }]);
+      await q.claim('d1', [{ type: 'x', limit: 1 }], LEASE);
+      await q.fail('d1', [{ id, error: 'step 2', retryInMs: 0, resumeType: 'second', resumeDataJson: '[2]' }]);
+      await db.query(`UPDATE "${q.schema}".tasks SET run_at = now()`);
+      await q.claim('dead', [{ type: 'x', limit: 1 }], LEASE);
+      await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 second'`);
+      assert.deepEqual(await q.rescueExpired(), [id]);
+      const [again] = await q.claim('d2', [{ type: 'x', limit: 1 }], LEASE);
+      assert.deepEqual([again.attempt, again.resumeType, again.resumeDataJson], [3, 'second', '[2]']);
     });
 
     it('reclaim keeps tasks still claimed by the drone or available, not those another drone took', async () => {

@@ -13,7 +13,7 @@ import { TaskListener } from './listener.js';
 import { quoteIdent } from './sql.js';
 import type { FailedTask } from '../../api/types.js';
 import type { FailedSelection, GlobalQueue } from '../globalQueue.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, TaskProgress } from '../types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, QueueStatus, ResumePoint, TaskProgress } from '../types.js';
 
 // int8 ids stay strings (they can exceed 2^53); timestamps stay Dates.
 export interface PgQueueOptions {
@@ -86,8 +86,8 @@ export class PgQueue implements GlobalQueue {
   fail(droneId: string, failures: Failure[]) {
     return failTasks(this.pool, this.schema, droneId, failures);
   }
-  release(droneId: string, ids: string[]): Promise<number> {
-    return releaseTasks(this.pool, this.schema, droneId, ids);
+  release(droneId: string, ids: string[], resumeAt?: ResumePoint[]): Promise<number> {
+    return releaseTasks(this.pool, this.schema, droneId, ids, resumeAt);
   }
   releaseAllExcept(droneId: string, keep: string[]): Promise<number> {
     return releaseAllExcept(this.pool, this.schema, droneId, keep);
