@@ -165,6 +165,8 @@ export interface TraceStep {
   ackedAt: number | null;
   /** Log lines the worker wrote while running this step. */
   logs: Array<{ time: number; level: LogLevel; msg: string }>;
+  /** The first step of an attempt that started here, where an earlier attempt failed, rather than at the task's own type. */
+  resumed?: boolean;
 }
 
 /** Every step of one global task in this drone, from its claim to its postback. The trace id is the task id. */

@@ -1,6 +1,7 @@
 import type { TypeStats } from '../api/types.js';
 import type { DroneState } from '../api/types.js';
 import type { Step } from '../queue/local/types.js';
+import type { ResumePoint } from '../queue/types.js';
 import type { TypeRoom } from './claimPlan.js';
 import type { WorkerPoolLike } from '../workers/poolLike.js';
 import { RateMeter } from './rates.js';
@@ -64,11 +65,19 @@ export class Buffers {
     }));
   }
 
-  /** Appends steps of served types; returns the types that got some. */
-  push(steps: readonly Step[]): Set<string> {
+  /**
+   * Appends steps of served types; returns the types that got some. A step of a type this drone
+   * does not serve goes to `unserved` (a chain that resumes at a type this drone has no worker for).
+   */
+  push(steps: readonly Step[], unserved?: Step[]): Set<string> {
     const types = new Set<string>();
     for (const s of steps) {
-      this.waiting.get(s.type)!.push(s);
+      const list = this.waiting.get(s.type);
+      if (list === undefined) {
+        unserved?.push(s);
+        continue;
+      }
+      list.push(s);
       types.add(s.type);
     }
     return types;
@@ -115,6 +124,14 @@ export class Buffers {
     const roots = new Set<string>();
     for (const list of this.waiting.values()) for (const s of list) roots.add(s.rootId);
     return roots;
+  }
+
+  /** The `local:` hops still waiting, as where their chains go on once given back (steps before them ran). */
+  waitingHops(): ResumePoint[] {
+    const points: ResumePoint[] = [];
+    for (const list of this.waiting.values())
+      for (const s of list) if (s.parentId !== null) points.push({ id: s.rootId, resumeType: s.type, resumeDataJson: s.dataJson });
+    return points;
   }
 
   /** Counts a finished step of `type` (done or failed). */

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { DroneSnapshot, DroneState } from '../api/types.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
-import type { Retention } from '../queue/local/types.js';
+import type { Retention, Step } from '../queue/local/types.js';
 import type { DroneLocalQueue } from '../queue/local/droneLocalQueue.js';
 import type { GlobalQueue, Wakeups } from '../queue/globalQueue.js';
 import { HotReloader } from '../workers/hotReload.js';
@@ -81,7 +81,7 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
       this.config.pollIntervalMs,
       () => this.changed(),
     );
-    this.sync = new SyncLoop(this);
+    this.sync = new SyncLoop(this, (step, error) => this.outcomes.fail(step, error));
     this.outcomes = new OutcomeRecorder(this, (finished) => this.sync.add(finished));
     this.heartbeat = new Heartbeat(this, this.startedAt, () => this.wake());
     this.explorer = new DroneExplorer(this);
@@ -172,10 +172,9 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
     const released = await this.queue.releaseAllExcept(this.id, [...ours]);
     if (released > 0) this.log.info(`gave back ${released} task(s) claimed before a crash but never buffered`);
     const queued = local.queued();
-    for (const step of queued) {
-      if (this.buffers.serves(step.type)) this.buffers.push([step]);
-      else this.outcomes.fail(step, `this drone has no worker for type ${JSON.stringify(step.type)} any more`);
-    }
+    const unserved: Step[] = [];
+    this.buffers.push(queued, unserved);
+    for (const step of unserved) this.outcomes.fail(step, `this drone has no worker for type ${JSON.stringify(step.type)} any more`);
     const finished = local.finished();
     this.sync.restore(finished);
     if (queued.length > 0 || finished.length > 0) {
@@ -307,9 +306,12 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
     const giveBack = [...this.buffers.waitingRoots()];
     if (giveBack.length > 0) {
       try {
-        const n = await this.queue.release(this.id, giveBack);
+        // A chain stopped part-way goes on at the step it had got to, not at its first.
+        const partWay = this.buffers.waitingHops();
+        const n = await this.queue.release(this.id, giveBack, partWay);
         this.local?.forget(giveBack);
-        this.log.info(`gave back ${n} unstarted task(s) to the global queue`);
+        const chains = partWay.length > 0 ? ` (${partWay.length} part-way through a chain: they go on at the step they had reached)` : '';
+        this.log.info(`gave back ${n} unstarted task(s) to the global queue${chains}`);
       } catch (err) {
         this.log.error(`could not give back ${giveBack.length} task(s) (${reason(err)}); they stay in the local queue for the next start`);
       }

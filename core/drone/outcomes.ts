@@ -8,20 +8,27 @@ import { reason } from '../util/redact.js';
 import { MAX_ERROR_BYTES, MAX_STACK_BYTES, cutNullable, cutText } from '../util/truncate.js';
 import type { DroneContext } from './ports.js';
 
-/** A failure of `step`, bounded whoever wrote it (it is recorded locally and sent to Postgres), with its retry delay. */
-export function failureOf(step: Step, error: string, stack: string | null, retry: ResolvedConfig['retry']): Outcome {
+/** What a final failure's error adds: the task is failed now, whatever attempts it has left. */
+export const NOT_RETRIED = '; not retried: another attempt would fail the same way';
+
+/**
+ * A failure of `step`, bounded whoever wrote it (it is recorded locally and sent to Postgres), with
+ * its retry delay; `final` when another attempt cannot succeed, which the error says too.
+ */
+export function failureOf(step: Step, error: string, stack: string | null, retry: ResolvedConfig['retry'], final = false): Outcome {
   return {
     kind: 'failed',
     step,
-    error: cutText(error, MAX_ERROR_BYTES),
+    error: final ? cutText(error, MAX_ERROR_BYTES - NOT_RETRIED.length) + NOT_RETRIED : cutText(error, MAX_ERROR_BYTES),
     stack: cutNullable(stack, MAX_STACK_BYTES),
     retryInMs: retryDelayMs(step.attempt, retry.baseMs, retry.maxMs),
+    final,
   };
 }
 
 /** What a worker's result means for its step: done, a `local:` hop (to a type this drone serves), or a failure. */
 export function outcomeOf(step: Step, result: ChildResult, serves: (type: string) => boolean, retry: ResolvedConfig['retry']): Outcome {
-  if (!result.ok) return failureOf(step, result.error, result.stack, retry);
+  if (!result.ok) return failureOf(step, result.error, result.stack, retry, result.final === true);
   if (result.next === undefined) return { kind: 'done', step, resultJson: result.json };
   if (serves(result.next)) return { kind: 'hop', step, nextType: result.next, nextDataJson: result.json };
   return failureOf(
@@ -68,7 +75,10 @@ export class OutcomeRecorder {
       } else if (step.parentType !== undefined) {
         edges.hop(step.parentType, step.type, startedAt === null ? null : startedAt - step.queuedAt, now);
       }
-      if (!result.ok) log.warn(`task failed (attempt ${step.attempt} of ${step.maxAttempts}): ${result.error}`, { task: step.rootId, type: step.type });
+      if (!result.ok) {
+        const what = result.final ? `${result.error}${NOT_RETRIED}` : result.error;
+        log.warn(`task failed (attempt ${step.attempt} of ${step.maxAttempts}): ${what}`, { task: step.rootId, type: step.type });
+      }
       const outcome = outcomeOf(step, result, this.serves, config.retry);
       outcome.startedAt = startedAt;
       this.outcomes.push(outcome);

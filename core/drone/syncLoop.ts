@@ -6,6 +6,8 @@ import { reason } from '../util/redact.js';
 import { planClaims } from './claimPlan.js';
 import { isConnectionError } from './dbHealth.js';
 import { schemaProblem } from './schemas.js';
+import { NOT_RETRIED } from './outcomes.js';
+import { TaskInputError } from '../queue/validate.js';
 import type { DroneContext } from './ports.js';
 
 /** Outcomes sent per statement. */
@@ -27,7 +29,11 @@ export class SyncLoop {
   /** Per type: when a claimed task's data was last checked against the type's schema (Infinity: warned once, done). */
   private readonly schemaChecked = new Map<string, number>();
 
-  constructor(private readonly drone: DroneContext) {}
+  /** `failUnrun` fails a step without running it, as the outcome of its attempt. */
+  constructor(
+    private readonly drone: DroneContext,
+    private readonly failUnrun: (step: Step, error: string) => void,
+  ) {}
 
   trigger(): void {
     this.flight.trigger();
@@ -132,9 +138,14 @@ export class SyncLoop {
     }
     faultPoint('buffered');
     d.log.debug(`claimed ${claimed.length} task(s)`);
-    d.buffers.push(steps);
+    const unserved: Step[] = [];
+    const types = d.buffers.push(steps, unserved);
+    for (const s of unserved) {
+      // Another drone may serve it: the failure is an attempt like any other, retried with backoff.
+      this.failUnrun(s, `this drone has no worker for ${JSON.stringify(s.type)}, the step this task resumes at (an earlier attempt failed there)`);
+    }
     this.sampleSchemas(steps);
-    for (const type of got.keys()) d.buffers.feed(type, d.state);
+    for (const type of types) d.buffers.feed(type, d.state);
     d.changed();
     return true;
   }
@@ -229,31 +240,74 @@ export class SyncLoop {
 
   /**
    * Sends outcomes one by one. A result Postgres refuses turns the task into a failure, with the
-   * reason (sent on the next pass); a failure it refuses is dropped here (its lease will expire).
+   * reason (sent on the next pass): a final one when Postgres refused the value itself. A failure
+   * it refuses goes again without its resume point (whose input may be what it refused), else is
+   * dropped here (its lease will expire).
    */
   private async isolate(batch: Finished[]): Promise<void> {
     const d = this.drone;
     for (const f of batch) {
-      try {
-        if (f.state === 'done') await d.queue.complete(d.id, [completionOf(f)]);
-        else await d.queue.fail(d.id, [failureOf(f)]);
-        this.acknowledged([f]);
-      } catch (err) {
-        if (isConnectionError(err)) return;
-        if (f.state === 'done') {
-          d.log.error(`Postgres refused the result of task ${f.rootId}: ${reason(err)}; failing the task instead`, { task: f.rootId });
-          const error = `the result could not be stored: ${reason(err)}`;
-          d.local?.refail(f.rootId, error, 0);
-          Object.assign(f, { state: 'failed', resultJson: null, error, stack: null, retryInMs: 0 });
-        } else {
-          d.log.error(`Postgres refused the failure of task ${f.rootId}: ${reason(err)}; dropping it here (its lease will expire)`, { task: f.rootId });
-          d.local?.forget([f.rootId]);
-          this.outbox = this.outbox.filter((x) => x !== f);
+      for (;;) {
+        try {
+          if (f.state === 'done') await d.queue.complete(d.id, [completionOf(f)]);
+          else await d.queue.fail(d.id, [failureOf(f)]);
+          this.acknowledged([f]);
+        } catch (err) {
+          if (isConnectionError(err)) return;
+          if (f.state === 'done') this.refail(f, err);
+          else if (f.resumeType !== null) {
+            d.log.warn(`Postgres refused the failure of task ${f.rootId}: ${reason(err)}; sending it without its resume point`, { task: f.rootId });
+            Object.assign(f, { resumeType: null, resumeDataJson: null });
+            continue;
+          } else {
+            d.log.error(`Postgres refused the failure of task ${f.rootId}: ${reason(err)}; dropping it here (its lease will expire)`, { task: f.rootId });
+            d.local?.forget([f.rootId]);
+            this.outbox = this.outbox.filter((x) => x !== f);
+          }
         }
+        break;
       }
     }
   }
+
+  /** A result Postgres refused: the chain fails instead, where its last step ran (a retry by hand starts there). */
+  private refail(f: Finished, err: unknown): void {
+    const d = this.drone;
+    const final = refusedForGood(err);
+    d.log.error(`Postgres refused the result of task ${f.rootId}: ${reason(err)}; failing the task instead`, { task: f.rootId });
+    const error = `the result could not be stored: ${reason(err)}${final ? NOT_RETRIED : ''}`;
+    d.local?.refail(f.rootId, error, 0, final);
+    const last = f.stepIds.length > 1 ? d.local?.step(f.stepIds[f.stepIds.length - 1]) : null;
+    Object.assign(f, {
+      state: 'failed',
+      resultJson: null,
+      error,
+      stack: null,
+      retryInMs: 0,
+      final,
+      resumeType: last?.type ?? null,
+      resumeDataJson: last?.dataJson ?? null,
+    });
+  }
+}
+
+/**
+ * Postgres refused a value as such (class 22, a data exception: JSON it cannot store; 54, a limit
+ * exceeded), or the drone did before sending it: the same value would be refused on every attempt.
+ */
+function refusedForGood(err: unknown): boolean {
+  if (err instanceof TaskInputError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('54'));
 }
 
 const completionOf = (f: Finished): Completion => ({ id: f.rootId, resultJson: f.resultJson ?? 'null', postback: f.postback });
-const failureOf = (f: Finished): Failure => ({ id: f.rootId, error: f.error ?? 'failed', stack: f.stack, retryInMs: f.retryInMs });
+const failureOf = (f: Finished): Failure => ({
+  id: f.rootId,
+  error: f.error ?? 'failed',
+  stack: f.stack,
+  retryInMs: f.retryInMs,
+  final: f.final,
+  resumeType: f.resumeType,
+  resumeDataJson: f.resumeDataJson,
+});

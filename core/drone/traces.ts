@@ -28,6 +28,7 @@ function traceStep(s: StepRow, logs: StepLog[], running: RunningLookup): TraceSt
     finishedAt: s.finishedAt,
     ackedAt: s.ackedAt,
     logs: logs.filter((l) => l.stepId === s.id).map(({ time, level, msg }) => ({ time, level, msg })),
+    resumed: s.resumed,
   };
 }
 

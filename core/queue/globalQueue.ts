@@ -5,7 +5,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../api/types.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, TaskProgress } from './types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, ResumePoint, TaskProgress } from './types.js';
 
 export interface WakeupEvents {
   /** Tasks of this type arrived. */
@@ -44,8 +44,11 @@ export interface GlobalQueue {
   claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds?: string[]): Promise<ClaimedTask[]>;
   complete(droneId: string, done: Completion[]): Promise<unknown>;
   fail(droneId: string, failures: Failure[]): Promise<unknown>;
-  /** Gives claimed tasks back untouched. */
-  release(droneId: string, ids: string[]): Promise<number>;
+  /**
+   * Gives claimed tasks back without counting the attempt; those of `resumeAt` (chains given back
+   * part-way) keep where their next attempt starts.
+   */
+  release(droneId: string, ids: string[], resumeAt?: ResumePoint[]): Promise<number>;
   releaseAllExcept(droneId: string, keep: string[]): Promise<number>;
   /** After a restart: which of these tasks the drone still holds (their leases renewed). */
   reclaim(droneId: string, ids: string[], leaseMs: number): Promise<Set<string>>;

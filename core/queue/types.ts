@@ -25,6 +25,12 @@ export interface ClaimedTask {
   createdAt: number;
   /** Set when the task is a replay: "traceId:stepId". */
   replayOf?: string | null;
+  /**
+   * Set when an earlier attempt failed at a `local:` step (see Failure): the type of that step, and
+   * its input as JSON text. The drone starts this attempt there instead of at `type` with `dataJson`.
+   */
+  resumeType?: string | null;
+  resumeDataJson?: string | null;
 }
 
 export interface ClaimRequest {
@@ -46,6 +52,22 @@ export interface Failure {
   stack?: string | null;
   /** Delay before the next attempt (ignored when attempts are used up). */
   retryInMs: number;
+  /** Another attempt cannot succeed (a result too large, or not JSON): the task is failed now, whatever attempts remain. */
+  final?: boolean;
+  /**
+   * The chain failed at a `local:` step: its type, and its input as JSON text. The task keeps them,
+   * and its next attempt (a retry, or a retry by hand) starts there. Not set: the task keeps the
+   * resume point it had, if any (a resumed attempt that failed at the same step).
+   */
+  resumeType?: string | null;
+  resumeDataJson?: string | null;
+}
+
+/** Where a chain given back part-way goes on: its next step's type and input (see Failure). */
+export interface ResumePoint {
+  id: string;
+  resumeType: string;
+  resumeDataJson: string;
 }
 
 export interface DroneRow {

@@ -124,6 +124,9 @@ async function runOne(t: ChildTask): Promise<void> {
   }
 }
 
+/** A result the drone cannot take: the worker would return the same on every attempt, so none is made (final). */
+const refused = (s: number, error: string): ChildResult => ({ s, ok: false, error, stack: null, final: true });
+
 /** A `{ type: "local:NAME", data }` result chains; anything else is the final result. */
 function encodeResult(s: number, out: unknown): ChildResult {
   let next: string | undefined;
@@ -137,15 +140,13 @@ function encodeResult(s: number, out: unknown): ChildResult {
   try {
     json = JSON.stringify(value === undefined ? null : value);
   } catch (err) {
-    return { s, ok: false, error: `the worker returned a value that is not JSON-serialisable: ${(err as Error).message}`, stack: null };
+    return refused(s, `the worker returned a value that is not JSON-serialisable: ${(err as Error).message}`);
   }
-  if (json === undefined) return { s, ok: false, error: `the worker returned a value that is not JSON-serialisable (${typeof value})`, stack: null };
+  if (json === undefined) return refused(s, `the worker returned a value that is not JSON-serialisable (${typeof value})`);
   const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_PAYLOAD_BYTES)
-    return { s, ok: false, error: `the worker returned ${bytes} bytes of JSON; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`, stack: null };
-  if (json.includes('\\u0000'))
-    return { s, ok: false, error: 'the worker returned text containing the NUL character (\\u0000), which Postgres cannot store', stack: null };
-  if (next !== undefined && next.length === 0) return { s, ok: false, error: 'the worker returned type "local:" with no task type after it', stack: null };
+  if (bytes > MAX_PAYLOAD_BYTES) return refused(s, `the worker returned ${bytes} bytes of JSON; the limit is ${MAX_PAYLOAD_BYTES} (1 MiB)`);
+  if (json.includes('\\u0000')) return refused(s, 'the worker returned text containing the NUL character (\\u0000), which Postgres cannot store');
+  if (next !== undefined && next.length === 0) return refused(s, 'the worker returned type "local:" with no task type after it');
   return next === undefined ? { s, ok: true, json } : { s, ok: true, next, json };
 }
 

@@ -37,7 +37,8 @@ export type ToChild = { t: 'init'; modulePath: string; config: unknown; type: st
 /** `at`: when the step began running in the worker (ms since epoch), for its trace's waterfall. */
 export type ChildResult = { at?: number } & (
   | { s: number; ok: true; /** set when the result chains to a local type */ next?: string; json: string }
-  | { s: number; ok: false; error: string; stack: string | null }
+  /** final: the worker's result cannot be carried (too large, not JSON): another attempt cannot succeed. */
+  | { s: number; ok: false; error: string; stack: string | null; final?: boolean }
 );
 
 export type FromChild =
@@ -92,5 +93,7 @@ function isChildResult(r: unknown): r is ChildResult {
   if (typeof r !== 'object' || r === null) return false;
   const x = r as Record<string, unknown>;
   if (typeof x.s !== 'number' || (x.at !== undefined && typeof x.at !== 'number')) return false;
-  return x.ok === true ? typeof x.json === 'string' && (x.next === undefined || typeof x.next === 'string') : typeof x.error === 'string';
+  return x.ok === true
+    ? typeof x.json === 'string' && (x.next === undefined || typeof x.next === 'string')
+    : typeof x.error === 'string' && (x.final === undefined || typeof x.final === 'boolean');
 }

@@ -83,6 +83,46 @@ describe('drones across crashes', () => {
     assert.ok(duplicates <= 60, `only tasks in flight at the kill may run twice (${duplicates})`);
   });
 
+  it('SIGKILL mid-chain, restart on the same local file: the chain goes on at the step it had reached', async () => {
+    const schema = freshSchema();
+    const dir = tmpDir();
+    const runs = path.join(dir, 'runs.txt');
+    const module = path.join(FIXTURES, 'workers/resume-chain.js');
+    const config = (holdMs: number) => ({
+      queue: { config: { schema } },
+      workers: {
+        first: { module, config: { role: 'first', runs, next: 'second' } },
+        second: { module, config: { role: 'second', runs, holdMs } },
+      },
+      pollIntervalMs: 200,
+      localQueue: { path: 'local.sqlite' },
+    });
+    const client = await SwarmageClient.connect({ connectionString: url, schema });
+    const [id] = await client.enqueueMany([{ type: 'first', data: 1, postback: 'done' }]).finally(() => client.close());
+    const first = spawnDrone(url, dir, config(60_000));
+    procs.push(first);
+    await waitFor('the second step running', () => lines(runs).includes(`second ${id} 1`), 60_000);
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const again = spawnDrone(url, dir, config(0));
+    procs.push(again);
+    const answer = await waitFor(
+      'the answer',
+      async () => (await sql.query(`SELECT data FROM ${schema}.tasks WHERE type = 'done' AND trace_id = $1`, [id])).rows[0]?.data,
+      60_000,
+    );
+    const { prev, ...rest } = answer;
+    assert.deepEqual(rest, { got: { from: 'first', n: 1 }, attempt: 1 }, 'the same attempt, its second step run again');
+    assert.equal(typeof prev, 'number', 'as the hop it was, after the first step');
+    assert.deepEqual(
+      lines(runs).filter((l) => l.startsWith('first')),
+      [`first ${id} 1`],
+      'the first step, recorded as done in the local queue, did not run again',
+    );
+    again.proc.kill('SIGTERM');
+    assert.equal(await again.exited, 0);
+  });
+
   it('three drones share 3,000 tasks: each done exactly once, none left', async () => {
     const schema = freshSchema();
     const runs = path.join(tmpDir(), 'runs.txt');

@@ -95,6 +95,25 @@ describe('the drone against a global queue in memory', () => {
     assert.ok(said.includes('database reachable again: memory'), said.join('\n'));
   });
 
+  it('fails, as an attempt, a task that resumes at a type it has no worker for; runs one that resumes at a type it has', async () => {
+    const { drone, queue } = start();
+    drone.pause();
+    await drone.start();
+    const [elsewhere, here] = await queue.enqueue([
+      { type: 'echo', data: 1, maxAttempts: 1 },
+      { type: 'echo', data: 2, maxAttempts: 1 },
+    ]);
+    Object.assign(queue.rows.get(elsewhere)!, { resumeType: 'nobody-here', resumeDataJson: '"mid-chain"' });
+    Object.assign(queue.rows.get(here)!, { resumeType: 'echo', resumeDataJson: '"resumed input"' });
+    drone.resume();
+    const failed = await waitFor('the failure', () => (queue.rows.get(elsewhere)?.state === 'failed' ? queue.rows.get(elsewhere) : null), 10_000);
+    assert.match(failed.lastError ?? '', /no worker for "nobody-here", the step this task resumes at/);
+    assert.deepEqual(failed.resumeType, 'nobody-here', 'it keeps its resume point for a drone that has one');
+    await waitFor('the other done', () => queue.done.includes(here), 10_000);
+    const [step] = await drone.local!.trace(here);
+    assert.deepEqual([step.type, step.dataJson, step.resultJson, step.resumed], ['echo', '"resumed input"', '"resumed input"', true]);
+  });
+
   it('gives back what it had not started when it stops', async () => {
     const { drone, queue } = start();
     await drone.start();

@@ -131,6 +131,27 @@ describe('drone', () => {
     assert.match(row.last_error, /not JSON-serialisable/);
   });
 
+  it('fails at once, after one attempt of 5, a task whose result is over the size limit or not JSON: a retry cannot succeed', async () => {
+    const { client, schema } = await setup({
+      workers: { bad: { module: path.join(FIXTURES, 'workers/bad-results.js') } },
+      retry: { baseMs: 10, maxMs: 10 },
+    });
+    const cases: Array<[string, RegExp]> = [
+      ['huge', /^the worker returned 1048579 bytes of JSON; the limit is 1048576 \(1 MiB\); not retried: another attempt would fail the same way$/],
+      ['bigint', /^the worker returned a value that is not JSON-serialisable: .*BigInt.*; not retried: another attempt would fail the same way$/],
+      ['circular', /^the worker returned a value that is not JSON-serialisable: .*circular.*; not retried/is],
+    ];
+    const ids = await client.enqueueMany(cases.map(([kind]) => ({ type: 'bad', data: { kind }, maxAttempts: 5 })));
+    const rows = await waitFor('every task failed', async () => {
+      const r = (await sql.query(`SELECT * FROM ${schema}.tasks WHERE id = ANY($1) AND state = 'failed' ORDER BY id`, [ids])).rows;
+      return r.length === ids.length ? r : null;
+    });
+    for (const [i, [kind, expected]] of cases.entries()) {
+      assert.deepEqual([rows[i].id, rows[i].attempts, rows[i].max_attempts], [ids[i], 1, 5], kind);
+      assert.match(rows[i].last_error, expected);
+    }
+  });
+
   it('fails a task whose result holds NUL (Postgres cannot store it), and keeps going', async () => {
     const { client, schema } = await setup({
       workers: { nul: { module: path.join(FIXTURES, 'workers/nul.js') }, echo: { module: path.join(FIXTURES, 'workers/echo.js') } },
@@ -188,5 +209,118 @@ describe('drone', () => {
     assert.ok(rows.length > 0);
     for (const r of rows) assert.deepEqual(r, { state: 'available', attempts: 0, claimed_by: null });
     assert.equal((await sql.query(`SELECT count(*)::int AS n FROM ${schema}.drones`)).rows[0].n, 0, 'deregistered');
+  });
+
+  // A chain retried after a failure at its second step starts again at that step, with the input it
+  // had: the first step, which counts its runs in a file, runs once however often the second fails.
+  describe('a retried chain resumes at the step that failed', () => {
+    const module = path.join(FIXTURES, 'workers/resume-chain.js');
+    /** The chain first → local:second, both recording their runs in `runs`, with the steps' own configs. */
+    const chainWorkers = (runs: string, second: Record<string, unknown>, first: Record<string, unknown> = {}) => ({
+      first: { module, config: { role: 'first', runs, next: 'second', ...first } },
+      second: { module, config: { role: 'second', runs, ...second } },
+    });
+    const retry = { baseMs: 10, maxMs: 50 };
+
+    /** A drone serving the chain, on a schema of its own; lines() are the runs recorded. */
+    async function chain(second: Record<string, unknown>, first: Record<string, unknown> = {}, more: { shutdownGraceMs?: number } = {}) {
+      const runs = path.join(tmpDir(), 'runs.txt');
+      const d = await setup({ workers: chainWorkers(runs, second, first), retry, ...more });
+      const lines = () => (fs.existsSync(runs) ? fs.readFileSync(runs, 'utf8').split('\n').filter(Boolean) : []);
+      return { ...d, runs, lines };
+    }
+
+    const answerOf = async (schema: string, id: string) =>
+      (await sql.query(`SELECT data FROM "${schema}".tasks WHERE type = 'done' AND trace_id = $1`, [id])).rows[0]?.data;
+
+    it('a second step that fails twice: the first ran once, the third attempt resumed with its output and completed', async () => {
+      const { client, schema, drone, lines } = await chain({ failUntil: 2 });
+      const [id] = await client.enqueueMany([{ type: 'first', data: 7, maxAttempts: 5, postback: 'done' }]);
+      const answer = await waitFor('the answer', () => answerOf(schema, id));
+      assert.deepEqual(answer, { got: { from: 'first', n: 7 }, attempt: 3, prev: null });
+      assert.deepEqual(lines(), [`first ${id} 1`], 'the first step ran exactly once');
+      assert.equal((await sql.query(`SELECT 1 FROM "${schema}".tasks WHERE id = $1`, [id])).rowCount, 0, 'the task is done and gone');
+      // The trace: the first attempt's two steps, then each later attempt starting at the second step, marked resumed.
+      const steps = await drone.local!.trace(id);
+      assert.deepEqual(
+        steps.map((s) => [s.type, s.state, s.attempt, s.parentId === null, s.resumed]),
+        [
+          ['first', 'hopped', 1, true, false],
+          ['second', 'failed', 1, false, false],
+          ['second', 'failed', 2, true, true],
+          ['second', 'done', 3, true, true],
+        ],
+      );
+      assert.deepEqual(
+        steps.slice(1).map((s) => JSON.parse(s.dataJson)),
+        [
+          { from: 'first', n: 7 },
+          { from: 'first', n: 7 },
+          { from: 'first', n: 7 },
+        ],
+        "every attempt of the second step got the first step's output",
+      );
+      const trace = await drone.explorer.trace(id);
+      assert.deepEqual(
+        trace!.steps.map((s) => [s.type, s.resumed]),
+        [
+          ['first', false],
+          ['second', false],
+          ['second', true],
+          ['second', true],
+        ],
+      );
+    });
+
+    it('a drone stopped while a chain is part-way gives it back at the step it reached, where another drone goes on', async () => {
+      const { client, schema, drone, runs, lines } = await chain({ holdMs: 60_000 }, {}, { shutdownGraceMs: 100 });
+      const [id] = await client.enqueueMany([{ type: 'first', data: 3, postback: 'done' }]);
+      await waitFor('the second step running', () => lines().includes(`second ${id} 1`));
+      await drone.stop();
+      const [row] = (await sql.query(`SELECT * FROM "${schema}".tasks WHERE id = $1`, [id])).rows;
+      assert.deepEqual(
+        [row.state, row.attempts, row.resume_type, row.resume_data],
+        ['available', 0, 'second', { from: 'first', n: 3 }],
+        'given back without counting the attempt, with where it had got to',
+      );
+      drones.push(await startDrone(url, schema, { workers: chainWorkers(runs, {}), retry }));
+      assert.deepEqual(await waitFor('the answer', () => answerOf(schema, id)), { got: { from: 'first', n: 3 }, attempt: 1, prev: null });
+      assert.deepEqual(
+        lines().filter((l) => l.startsWith('first')),
+        [`first ${id} 1`],
+        'the first step ran once, on the first drone',
+      );
+    });
+
+    it('a resume point whose input Postgres cannot store is left out: the failure is kept, the retry starts at the first step', async () => {
+      const { client, schema, lines, ring } = await chain({ failUntil: 1 }, { lone: true });
+      const [id] = await client.enqueueMany([{ type: 'first', data: 'y', maxAttempts: 2 }]);
+      await waitFor('the task done', async () => (await sql.query(`SELECT 1 FROM "${schema}".tasks WHERE id = $1`, [id])).rowCount === 0);
+      assert.deepEqual(lines(), [`first ${id} 1`, `first ${id} 2`]);
+      assert.ok(
+        ring.recent().some((l) => /Postgres refused the failure of task \d+: .*; sending it without its resume point/.test(l.msg)),
+        'the log says why',
+      );
+    });
+
+    it('a chain failed at its second step (attempts used up) and retried by hand resumes there', async () => {
+      const broken = path.join(tmpDir(), 'broken');
+      fs.writeFileSync(broken, '');
+      const { client, schema, drone, lines } = await chain({ broken });
+      const [id] = await client.enqueueMany([{ type: 'first', data: 'x', maxAttempts: 2, postback: 'done' }]);
+      const failed = await waitFor(
+        'the failed state',
+        async () => (await sql.query(`SELECT * FROM "${schema}".tasks WHERE id = $1 AND state = 'failed'`, [id])).rows[0],
+      );
+      assert.equal(failed.attempts, 2);
+      assert.match(failed.last_error, /second step is broken/);
+      assert.deepEqual([failed.resume_type, failed.resume_data], ['second', { from: 'first', n: 'x' }], 'the task remembers where it failed');
+      assert.deepEqual(lines(), [`first ${id} 1`]);
+      fs.rmSync(broken);
+      assert.deepEqual(await drone.queue.retryFailed({ ids: [id] }), [id]);
+      const answer = await waitFor('the answer', () => answerOf(schema, id));
+      assert.deepEqual(answer, { got: { from: 'first', n: 'x' }, attempt: 3, prev: null });
+      assert.deepEqual(lines(), [`first ${id} 1`], 'the first step still ran exactly once');
+    });
   });
 });

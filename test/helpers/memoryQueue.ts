@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../../core/api/types.js';
 import type { FailedSelection, GlobalQueue, WakeupEvents, Wakeups } from '../../core/queue/globalQueue.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, TaskProgress } from '../../core/queue/types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, ResumePoint, TaskProgress } from '../../core/queue/types.js';
 
 interface Row {
   id: string;
@@ -13,6 +13,10 @@ interface Row {
   state: 'available' | 'claimed' | 'failed';
   claimedBy: string | null;
   createdAt: number;
+  /** Where the next attempt starts, after a failure at a `local:` step (see Failure). */
+  resumeType: string | null;
+  resumeDataJson: string | null;
+  lastError: string | null;
 }
 
 /**
@@ -63,6 +67,9 @@ export class MemoryQueue implements GlobalQueue {
         state: 'available',
         claimedBy: null,
         createdAt: Date.now(),
+        resumeType: null,
+        resumeDataJson: null,
+        lastError: null,
       });
       return id;
     });
@@ -93,6 +100,8 @@ export class MemoryQueue implements GlobalQueue {
           maxAttempts: r.maxAttempts,
           priority: 0,
           createdAt: r.createdAt,
+          resumeType: r.resumeType,
+          resumeDataJson: r.resumeDataJson,
         });
         n++;
       }
@@ -123,18 +132,21 @@ export class MemoryQueue implements GlobalQueue {
     for (const f of failures) {
       const r = this.rows.get(f.id);
       if (r?.state !== 'claimed' || r.claimedBy !== droneId) continue;
-      Object.assign(r, { state: r.attempts >= r.maxAttempts ? 'failed' : 'available', claimedBy: null });
+      Object.assign(r, { state: r.attempts >= r.maxAttempts || f.final ? 'failed' : 'available', claimedBy: null, lastError: f.error });
+      if (f.resumeType != null) Object.assign(r, { resumeType: f.resumeType, resumeDataJson: f.resumeDataJson ?? 'null' });
     }
     return {};
   }
 
-  async release(droneId: string, ids: string[]): Promise<number> {
+  async release(droneId: string, ids: string[], resumeAt: ResumePoint[] = []): Promise<number> {
     this.check('release', ids.length);
     let n = 0;
     for (const id of ids) {
       const r = this.rows.get(id);
       if (r?.state !== 'claimed' || r.claimedBy !== droneId) continue;
       Object.assign(r, { state: 'available', claimedBy: null, attempts: r.attempts - 1 });
+      const at = resumeAt.find((p) => p.id === id);
+      if (at) Object.assign(r, { resumeType: at.resumeType, resumeDataJson: at.resumeDataJson });
       n++;
     }
     return n;

@@ -186,6 +186,9 @@ for (const [where, transport] of TRANSPORTS) {
         error: 'boom',
         stack: 'Error: boom\n    at x',
         retryInMs: 1235,
+        final: false,
+        resumeType: null,
+        resumeDataJson: null,
       };
       const doneA = {
         rootId: '1',
@@ -197,10 +200,78 @@ for (const [where, transport] of TRANSPORTS) {
         error: null,
         stack: null,
         retryInMs: 0,
+        final: false,
+        resumeType: null,
+        resumeDataJson: null,
       };
       assert.deepEqual(untimed(finished), [doneA, failedB], 'record() hands back the chains that ended, with every step id of each');
       assert.deepEqual(untimed(q.finished(10)), [failedB, doneA], 'finished() reads the same from the file (after a restart), in step order');
       assert.equal(q.finished(1).length, 1);
+    });
+
+    it('a failed hop is where the chain resumes: its type and input go with the failure, and a final failure says so, after a reopen too', async () => {
+      const { file, q } = fresh();
+      const [a, b] = await q.insertClaimed([task('1'), task('2')]);
+      const {
+        created: [a2],
+      } = await q.record([{ kind: 'hop', step: a, nextType: 'local:second', nextDataJson: '{"from":"first"}' }]);
+      const { finished } = await q.record([
+        { kind: 'failed', step: a2, error: 'second failed', stack: null, retryInMs: 10 },
+        { kind: 'failed', step: b, error: 'too big', stack: null, retryInMs: 10, final: true },
+      ]);
+      const pick = (f: Finished) => [f.rootId, f.stepIds, f.final, f.resumeType, f.resumeDataJson];
+      const expected = [
+        ['1', [a.id, a2.id], false, 'local:second', '{"from":"first"}'],
+        ['2', [b.id], true, null, null],
+      ];
+      assert.deepEqual(finished.map(pick), expected, 'a failure at the first step has no resume point');
+      assert.deepEqual(q.finished().map(pick), [expected[1], expected[0]], 'read back from the file, in step order');
+      q.close();
+      assert.deepEqual(open(file).finished().map(pick), [expected[1], expected[0]], 'after a reopen');
+    });
+
+    it('refail() can make a failure final', async () => {
+      const { file, q } = fresh();
+      const [a, b] = await q.insertClaimed([task('1'), task('2')]);
+      await q.record([
+        { kind: 'done', step: a, resultJson: '1' },
+        { kind: 'done', step: b, resultJson: '2' },
+      ]);
+      q.refail('1', 'refused for good', 0, true);
+      q.refail('2', 'refused for now', 0);
+      q.close();
+      assert.deepEqual(
+        open(file)
+          .finished()
+          .map((f) => [f.rootId, f.state, f.error, f.final]),
+        [
+          ['1', 'failed', 'refused for good', true],
+          ['2', 'failed', 'refused for now', false],
+        ],
+      );
+    });
+
+    it('a claimed task with a resume point is buffered at that step, with its input, and its trace says it resumed', async () => {
+      const { q } = fresh();
+      const steps = await q.insertClaimed([
+        task('1'),
+        task('2', { attempt: 2, resumeType: 'local:second', resumeDataJson: '{"from":"first"}' }),
+        task('3', { resumeType: 'local:second', resumeDataJson: null }),
+      ]);
+      assert.deepEqual(
+        steps.map((s) => [s.rootId, s.parentId, s.type, s.dataJson, s.attempt]),
+        [
+          ['1', null, 'resize', '{"n":1}', 1],
+          ['2', null, 'local:second', '{"from":"first"}', 2],
+          ['3', null, 'local:second', 'null', 1],
+        ],
+      );
+      assert.deepEqual(q.queued(), steps);
+      assert.deepEqual(
+        (await q.trace('2')).map((s) => [s.type, s.dataJson, s.resumed]),
+        [['local:second', '{"from":"first"}', true]],
+      );
+      assert.equal((await q.trace('1'))[0].resumed, false);
     });
 
     it('records a batch of plain completions (the compact form) as the general form would', async () => {
@@ -214,9 +285,21 @@ for (const [where, transport] of TRANSPORTS) {
         { kind: 'done', step: b, resultJson: '"r2"' },
       ]);
       assert.deepEqual(created, []);
+      const none = { final: false, resumeType: null, resumeDataJson: null };
       const expected = [
-        { rootId: '1', type: 'local:n', stepIds: [a.id, a2.id], postback: 'pb', state: 'done', resultJson: '"r1"', error: null, stack: null, retryInMs: 0 },
-        { rootId: '2', type: 'resize', stepIds: [b.id], postback: null, state: 'done', resultJson: '"r2"', error: null, stack: null, retryInMs: 0 },
+        {
+          rootId: '1',
+          type: 'local:n',
+          stepIds: [a.id, a2.id],
+          postback: 'pb',
+          state: 'done',
+          resultJson: '"r1"',
+          error: null,
+          stack: null,
+          retryInMs: 0,
+          ...none,
+        },
+        { rootId: '2', type: 'resize', stepIds: [b.id], postback: null, state: 'done', resultJson: '"r2"', error: null, stack: null, retryInMs: 0, ...none },
       ];
       assert.deepEqual(untimed(finished), expected);
       assert.deepEqual(untimed(q.finished()), [expected[1], expected[0]], 'in the file too, in step order');
@@ -255,7 +338,20 @@ for (const [where, transport] of TRANSPORTS) {
       assert.deepEqual(again.queued(), before);
       assert.deepEqual(again.queued(), [a2]);
       assert.deepEqual(untimed(again.finished(10)), [
-        { rootId: '2', type: 'resize', stepIds: [b.id], postback: null, state: 'failed', resultJson: null, error: 'e', stack: null, retryInMs: 50 },
+        {
+          rootId: '2',
+          type: 'resize',
+          stepIds: [b.id],
+          postback: null,
+          state: 'failed',
+          resultJson: null,
+          error: 'e',
+          stack: null,
+          retryInMs: 50,
+          final: false,
+          resumeType: null,
+          resumeDataJson: null,
+        },
       ]);
       assert.deepEqual(again.heldRootIds().sort(), ['1', '2'], 'the chains held are known again after reopening');
       // New steps continue after the old ones.
@@ -667,7 +763,7 @@ describe('LocalQueue itself: pruning in batches, file formats and their migratio
     assert.deepEqual(schemaOf(file).version, FORMAT + 1);
   });
 
-  it('opens a file of format 2 (no replay_of, no step_logs) and keeps what it held', () => {
+  it('opens a file of format 2 (no replay_of, no step_logs, no final or resumed) and keeps what it held', () => {
     const file = tmpFile('v2.sqlite');
     const old = new Database(file);
     old.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -682,8 +778,17 @@ describe('LocalQueue itself: pruning in batches, file formats and their migratio
     const [step] = q.queued();
     assert.deepEqual([step.id, step.chain, step.parentType], [5, [4], 'a']);
     assert.deepEqual(
-      q.trace('40').map((s) => s.replayOf),
-      [null, null],
+      q.trace('40').map((s) => [s.replayOf, s.resumed]),
+      [
+        [null, false],
+        [null, false],
+      ],
+    );
+    q.record([{ kind: 'failed', step, error: 'e', stack: null, retryInMs: 0 }]);
+    assert.deepEqual(
+      q.finished().map((f) => [f.final, f.resumeType, f.resumeDataJson]),
+      [[false, 'b', '2']],
+      'the old chain fails at its hop like a new one',
     );
     q.record([], [{ stepId: 5, time: 1, level: 'info', msg: 'hi' }]);
     assert.equal(q.logsOf([5]).length, 1);

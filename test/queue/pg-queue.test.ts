@@ -65,7 +65,7 @@ for (const claimsAsync of [false, true])
       const results = await Promise.all([newQueue(schema).migrate(), newQueue(schema).migrate()]);
       const [none, all] = results.sort((a, b) => a.length - b.length);
       assert.deepEqual(none, [], 'the second waits for the first and finds nothing to do');
-      assert.deepEqual(all.slice(0, 4), [1, 2, 3, 4]);
+      assert.deepEqual(all, [1, 2, 3, 4, 5]);
       assert.deepEqual(await newQueue(schema).migrate(), [], 'a later call applies nothing');
       assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".migrations`)).rows[0].n, all.length);
       assert.deepEqual(await newQueue(schema).enqueue([{ type: 'a' }]), ['1']);
@@ -249,6 +249,86 @@ for (const claimsAsync of [false, true])
       assert.deepEqual(await q.claim('d1', [{ type: 'f', limit: 1 }], LEASE), []);
     });
 
+    it('a failure at a local: step keeps it as the resume point, which the claim returns until the task is done', async () => {
+      const q = await queue();
+      const [id, plain] = await q.enqueue([
+        { type: 'chain', data: { n: 1 }, maxAttempts: 3 },
+        { type: 'chain', data: 2, maxAttempts: 3 },
+      ]);
+      const claim = async () => {
+        await db.query(`UPDATE "${q.schema}".tasks SET run_at = now()`);
+        return (await q.claim('d1', [{ type: 'chain', limit: 5 }], LEASE)).sort((a, b) => Number(a.id) - Number(b.id));
+      };
+      const first = await claim();
+      assert.deepEqual(
+        first.map((t) => [t.resumeType, t.resumeDataJson]),
+        [
+          [null, null],
+          [null, null],
+        ],
+        'a task that never failed has no resume point',
+      );
+      await q.fail('d1', [
+        { id, error: 'step 2 failed', retryInMs: 0, resumeType: 'second', resumeDataJson: '{"from":"first","n":1}' },
+        { id: plain, error: 'step 1 failed', retryInMs: 0 },
+      ]);
+      const [r1, p] = await rows(q);
+      assert.deepEqual([r1.state, r1.resume_type, r1.resume_data], ['available', 'second', { from: 'first', n: 1 }]);
+      assert.deepEqual([p.state, p.resume_type, p.resume_data], ['available', null, null], 'a failure at the first step records none');
+      const again = await claim();
+      assert.deepEqual(
+        again.map((t) => [t.id, t.type, t.dataJson, t.resumeType, t.resumeDataJson, t.attempt]),
+        [
+          [id, 'chain', '{"n": 1}', 'second', '{"n": 1, "from": "first"}', 2],
+          [plain, 'chain', '2', null, null, 2],
+        ],
+      );
+      // The resumed step failed again: the task keeps its resume point; a later step's failure moves it; a null input is kept as null.
+      await q.fail('d1', [{ id, error: 'step 2 failed again', retryInMs: 0 }]);
+      let [r] = await rows(q, 'id = $1', [id]);
+      assert.deepEqual([r.resume_type, r.resume_data, r.last_error], ['second', { from: 'first', n: 1 }, 'step 2 failed again']);
+      await claim();
+      await q.fail('d1', [{ id, error: 'step 3 failed', retryInMs: 0, resumeType: 'third', resumeDataJson: 'null' }]);
+      [r] = await rows(q, 'id = $1', [id]);
+      assert.deepEqual([r.state, r.attempts, r.resume_type, r.resume_data], ['failed', 3, 'third', null]);
+      assert.equal((await db.query(`SELECT resume_data::text AS d FROM "${q.schema}".tasks WHERE id = $1`, [id])).rows[0].d, 'null');
+      // A retry by hand of the failed task resumes there too; completing the task deletes it with its resume point.
+      assert.deepEqual(await q.retryFailed({ ids: [id] }), [id]);
+      const [resumed] = (await claim()).filter((t) => t.id === id);
+      assert.deepEqual([resumed.resumeType, resumed.resumeDataJson, resumed.attempt], ['third', 'null', 4]);
+      await q.complete('d1', [{ id, resultJson: '1', postback: null }]);
+      assert.deepEqual(
+        (await rows(q)).map((x) => x.id),
+        [plain],
+      );
+    });
+
+    it('a final failure fails the task now, whatever attempts remain, and keeps its resume point', async () => {
+      const q = await queue();
+      const [id, other] = await q.enqueue([
+        { type: 'f', maxAttempts: 5 },
+        { type: 'f', maxAttempts: 5 },
+      ]);
+      await q.claim('d1', [{ type: 'f', limit: 2 }], LEASE);
+      assert.deepEqual(
+        await q.fail('d1', [
+          { id, error: 'too big; not retried', retryInMs: 60_000, final: true, resumeType: 'g', resumeDataJson: '[1]' },
+          { id: other, error: 'flaky', retryInMs: 60_000, final: false },
+        ]),
+        { retried: 1, failed: 1 },
+      );
+      const [r, o] = await rows(q);
+      assert.deepEqual(
+        [r.state, r.attempts, r.max_attempts, r.last_error, r.later, r.resume_type, r.resume_data],
+        ['failed', 1, 5, 'too big; not retried', false, 'g', [1]],
+      );
+      assert.deepEqual([o.state, o.attempts, o.later], ['available', 1, true]);
+      assert.deepEqual(
+        (await q.listFailed()).map((f) => f.id),
+        [id],
+      );
+    });
+
     it('release gives tasks back and returns the attempt; only the holder can release', async () => {
       const q = await queue();
       const [a, b] = await q.enqueue([{ type: 'r' }, { type: 'r' }]);
@@ -264,6 +344,26 @@ for (const claimsAsync of [false, true])
       );
       assert.equal((await q.claim('d3', [{ type: 'r', limit: 5 }], LEASE))[0]?.attempt, 1, 'the released task is claimable, as a first attempt');
       assert.equal(await q.release('d1', []), 0);
+    });
+
+    it('release with resume points: chains given back part-way go on at their step, the others keep theirs', async () => {
+      const q = await queue();
+      const [a, b, c] = await q.enqueue([{ type: 'r' }, { type: 'r' }, { type: 'r' }]);
+      await q.claim('d1', [{ type: 'r', limit: 3 }], LEASE);
+      await q.fail('d1', [{ id: c, error: 'x', retryInMs: 0, resumeType: 'third', resumeDataJson: '3' }]);
+      await db.query(`UPDATE "${q.schema}".tasks SET run_at = now()`);
+      await q.claim('d1', [{ type: 'r', limit: 1 }], LEASE);
+      const at = [{ id: a, resumeType: 'second', resumeDataJson: '{"from":"first"}' }];
+      assert.equal(await q.release('d2', [a, b, c], at), 0, 'only the holder can release');
+      assert.equal(await q.release('d1', [a, b, c], at), 3);
+      assert.deepEqual(
+        (await rows(q)).map((r) => [r.id, r.state, r.attempts, r.claimed_by, r.resume_type, r.resume_data]),
+        [
+          [a, 'available', 0, null, 'second', { from: 'first' }],
+          [b, 'available', 0, null, null, null],
+          [c, 'available', 1, null, 'third', 3],
+        ],
+      );
     });
 
     it('heartbeat registers the drone and extends its leases only', async () => {
@@ -321,6 +421,19 @@ for (const claimsAsync of [false, true])
       for (const r of [r1, r2]) assert.match(r.last_error, /lease expired: drone dead stopped heartbeating/);
       assert.deepEqual([r3.state, r3.claimed_by], ['claimed', 'dead']);
       assert.deepEqual(await q.rescueExpired(), []);
+    });
+
+    it('rescueExpired keeps the resume point an earlier attempt recorded: the next attempt starts there', async () => {
+      const q = await queue();
+      const [id] = await q.enqueue([{ type: 'x' }]);
+      await q.claim('d1', [{ type: 'x', limit: 1 }], LEASE);
+      await q.fail('d1', [{ id, error: 'step 2', retryInMs: 0, resumeType: 'second', resumeDataJson: '[2]' }]);
+      await db.query(`UPDATE "${q.schema}".tasks SET run_at = now()`);
+      await q.claim('dead', [{ type: 'x', limit: 1 }], LEASE);
+      await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 second'`);
+      assert.deepEqual(await q.rescueExpired(), [id]);
+      const [again] = await q.claim('d2', [{ type: 'x', limit: 1 }], LEASE);
+      assert.deepEqual([again.attempt, again.resumeType, again.resumeDataJson], [3, 'second', '[2]']);
     });
 
     it('reclaim keeps tasks still claimed by the drone or available, not those another drone took', async () => {

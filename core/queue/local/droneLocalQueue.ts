@@ -52,8 +52,8 @@ export class DroneLocalQueue {
   finished(limit?: number): Finished[] {
     return this.to.callSync('finished', limit);
   }
-  refail(rootId: string, error: string, retryInMs: number): void {
-    this.to.callSync('refail', rootId, error, retryInMs);
+  refail(rootId: string, error: string, retryInMs: number, final?: boolean): void {
+    this.to.callSync('refail', rootId, error, retryInMs, final);
   }
   forget(rootIds: string[]): void {
     this.to.callSync('forget', rootIds);

@@ -118,6 +118,7 @@ function toStepHead(r: any): StepHead {
     finishedAt: r.finished_at,
     ackedAt: r.acked_at,
     replayOf: r.replay_of,
+    resumed: r.resumed === 1,
   };
 }
 

@@ -118,7 +118,8 @@ export class LocalQueue {
       let last = 0;
       for (let i = 0; i < rows.length; i += CLAIMED_WIDTH) {
         last = Number(
-          this.st.insert.run(rows[i], null, rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], rows[i + 6], now, rows[i + 7]).lastInsertRowid,
+          this.st.insert.run(rows[i], null, rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], rows[i + 6], now, rows[i + 7], rows[i + 8])
+            .lastInsertRowid,
         );
         if (i === 0) first = last;
       }
@@ -163,7 +164,10 @@ export class LocalQueue {
           finished.push(doneEntry(s, o.resultJson, now));
         } else {
           const retryInMs = Math.round(o.retryInMs);
-          this.st.failed.run(o.error, o.stack, retryInMs, startedAt, now, s.id);
+          const final = o.final === true;
+          this.st.failed.run(o.error, o.stack, retryInMs, final ? 1 : null, startedAt, now, s.id);
+          // A hop that failed: the chain's next attempt starts at it (its first step has no such point of its own).
+          const hop = s.parentId !== null;
           finished.push({
             rootId: s.rootId,
             type: s.type,
@@ -175,6 +179,9 @@ export class LocalQueue {
             error: o.error,
             stack: o.stack,
             retryInMs,
+            final,
+            resumeType: hop ? s.type : null,
+            resumeDataJson: hop ? s.dataJson : null,
           });
         }
       }
@@ -183,7 +190,7 @@ export class LocalQueue {
   }
 
   private insertStep(s: Omit<Step, 'id'>, replayOf: string | null = null): Step {
-    const info = this.st.insert.run(s.rootId, s.parentId, s.type, s.dataJson, s.postback, s.attempt, s.maxAttempts, s.createdAt, s.queuedAt, replayOf);
+    const info = this.st.insert.run(s.rootId, s.parentId, s.type, s.dataJson, s.postback, s.attempt, s.maxAttempts, s.createdAt, s.queuedAt, replayOf, null);
     return { ...s, id: Number(info.lastInsertRowid) };
   }
 
@@ -238,14 +245,17 @@ export class LocalQueue {
         error: r.error,
         stack: r.stack,
         retryInMs: r.retry_ms ?? 0,
+        final: r.final === 1,
+        resumeType: r.resume_data === null ? null : r.type,
+        resumeDataJson: r.resume_data,
       });
     }
     return out;
   }
 
-  /** Turns a finished chain's outcome into a failure (its result could not be stored). */
-  refail(rootId: string, error: string, retryInMs: number): void {
-    this.st.refail.run(error, Math.round(retryInMs), rootId);
+  /** Turns a finished chain's outcome into a failure (its result could not be stored); final: not to be retried. */
+  refail(rootId: string, error: string, retryInMs: number, final = false): void {
+    this.st.refail.run(error, Math.round(retryInMs), final ? 1 : null, rootId);
   }
 
   /**

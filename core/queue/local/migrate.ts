@@ -3,6 +3,7 @@ import { LocalQueueError } from './types.js';
 import m001 from './migrations/001_steps.js';
 import m002 from './migrations/002_history.js';
 import m003 from './migrations/003_logs_replays.js';
+import m004 from './migrations/004_final_resumed.js';
 
 /**
  * Numbered, append-only, like the global queue's: a migration never changes once released; add the
@@ -12,6 +13,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
   { id: 1, name: '001_steps', sql: m001 },
   { id: 2, name: '002_history', sql: m002 },
   { id: 3, name: '003_logs_replays', sql: m003 },
+  { id: 4, name: '004_final_resumed', sql: m004 },
 ];
 
 /** The format this code writes. */

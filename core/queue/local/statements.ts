@@ -3,11 +3,11 @@ import type Database from 'better-sqlite3';
 /** The task explorer's error preview, in characters (the trace has the whole recorded error). */
 const ERROR_PREVIEW_CHARS = 1024;
 
-const STEP_ROW = `id, root_id, parent_id, type, data, state, result, error, stack, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of`;
+const STEP_ROW = `id, root_id, parent_id, type, data, state, result, error, stack, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed`;
 /** STEP_ROW without the large columns (SQLite then reads no overflow pages of them). */
-export const STEP_HEAD = `id, root_id, parent_id, type, state, substr(error, 1, ${ERROR_PREVIEW_CHARS}) AS error, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of`;
+export const STEP_HEAD = `id, root_id, parent_id, type, state, substr(error, 1, ${ERROR_PREVIEW_CHARS}) AS error, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed`;
 /** STEP_ROW with each large column cut to @n characters, and its length. */
-const STEP_ROW_CUT = `id, root_id, parent_id, type, state, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of,
+const STEP_ROW_CUT = `id, root_id, parent_id, type, state, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed,
   substr(data, 1, @n) AS data, length(data) AS data_len, substr(result, 1, @n) AS result, length(result) AS result_len,
   substr(error, 1, @n) AS error, length(error) AS error_len, substr(stack, 1, @n) AS stack, length(stack) AS stack_len`;
 
@@ -26,20 +26,23 @@ export function prepareStatements(db: Database.Database) {
   return {
     getMeta: prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
     setMeta: prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    insert: prepare(`INSERT INTO steps (root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at, replay_of)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insert: prepare(`INSERT INTO steps (root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at, replay_of, resumed)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     hop: prepare(`UPDATE steps SET state = 'hopped', started_at = ?, finished_at = ? WHERE id = ?`),
     done: prepare(`UPDATE steps SET state = 'done', result = ?, started_at = ?, finished_at = ? WHERE id = ?`),
-    failed: prepare(`UPDATE steps SET state = 'failed', error = ?, stack = ?, retry_ms = ?, started_at = ?, finished_at = ? WHERE id = ?`),
+    failed: prepare(`UPDATE steps SET state = 'failed', error = ?, stack = ?, retry_ms = ?, final = ?, started_at = ?, finished_at = ? WHERE id = ?`),
     ack: prepare(`UPDATE steps SET acked_at = ? WHERE id BETWEEN ? AND ?`),
     queued: prepare(`SELECT id, root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at,
                                (SELECT p.type FROM steps p WHERE p.id = s.parent_id) AS parent_type
                         FROM steps s WHERE state = 'queued' AND ${unacked} ORDER BY id`),
+    // A failed `local:` hop's input is where the chain resumes (start-up only: the hot path keeps it in memory).
     unackedSteps: prepare(
-      `SELECT id, root_id, parent_id, type, state, postback, result, error, stack, retry_ms, finished_at FROM steps WHERE ${unacked} ORDER BY id`,
+      `SELECT id, root_id, parent_id, type, state, postback, result, error, stack, retry_ms, final, finished_at,
+              CASE WHEN state = 'failed' AND parent_id IS NOT NULL THEN data END AS resume_data
+       FROM steps WHERE ${unacked} ORDER BY id`,
     ),
     refail: prepare(
-      `UPDATE steps SET state = 'failed', result = NULL, error = ?, stack = NULL, retry_ms = ? WHERE root_id = ? AND state IN ('done', 'failed') AND ${unacked}`,
+      `UPDATE steps SET state = 'failed', result = NULL, error = ?, stack = NULL, retry_ms = ?, final = ? WHERE root_id = ? AND state IN ('done', 'failed') AND ${unacked}`,
     ),
     forget: prepare(`DELETE FROM steps WHERE ${unacked} AND root_id IN (SELECT value FROM json_each(?))`),
     roots: prepare<[], { root_id: string }>(`SELECT DISTINCT root_id FROM steps WHERE ${unacked}`),

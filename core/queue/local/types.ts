@@ -23,7 +23,8 @@ export interface Step {
 export type Outcome = { startedAt?: number | null } & (
   | { kind: 'hop'; step: Step; nextType: string; nextDataJson: string }
   | { kind: 'done'; step: Step; resultJson: string }
-  | { kind: 'failed'; step: Step; error: string; stack: string | null; retryInMs: number }
+  /** final: another attempt cannot succeed (see Failure in ../types.ts). */
+  | { kind: 'failed'; step: Step; error: string; stack: string | null; retryInMs: number; final?: boolean }
 );
 
 /** A chain that ended and waits for Postgres to acknowledge it: one entry of the outbox. */
@@ -40,6 +41,11 @@ export interface Finished {
   error: string | null;
   stack: string | null;
   retryInMs: number;
+  /** A failure another attempt cannot make succeed: the task is failed at once. */
+  final: boolean;
+  /** A chain that failed at a `local:` hop: that step's type and input, where its next attempt starts. */
+  resumeType: string | null;
+  resumeDataJson: string | null;
 }
 
 /** How long acknowledged steps stay in the file as history (traces); whichever limit comes first. */
@@ -76,6 +82,8 @@ export interface StepRow {
   ackedAt: number | null;
   /** Set on the first step of a replayed task: "traceId:stepId" of the step it replays. */
   replayOf: string | null;
+  /** The first step of an attempt that started where an earlier attempt failed (not at the task's own type). */
+  resumed: boolean;
 }
 
 /** A step without its data, result and stack, its error cut to a preview: what the task explorer's rows need. */

@@ -8,11 +8,17 @@ import type { Finished, Outcome, Step } from './types.js';
 
 /** A claimed batch flattened, CLAIMED_WIDTH values per task. */
 export type FlatClaimed = Array<string | number | null>;
-export const CLAIMED_WIDTH = 8;
+export const CLAIMED_WIDTH = 9;
+
+/** A retried chain starts at the step where it failed, with that step's input; any other task at its own type. */
+const resumed = (t: ClaimedTask) => t.resumeType != null;
+const firstType = (t: ClaimedTask) => t.resumeType ?? t.type;
+const firstData = (t: ClaimedTask) => (t.resumeType != null ? (t.resumeDataJson ?? 'null') : t.dataJson);
 
 export function flatClaimed(tasks: ClaimedTask[]): FlatClaimed {
   const rows: FlatClaimed = [];
-  for (const t of tasks) rows.push(t.id, t.type, t.dataJson, t.postback, t.attempt, t.maxAttempts, t.createdAt, t.replayOf ?? null);
+  for (const t of tasks)
+    rows.push(t.id, firstType(t), firstData(t), t.postback, t.attempt, t.maxAttempts, t.createdAt, t.replayOf ?? null, resumed(t) ? 1 : null);
   return rows;
 }
 
@@ -23,8 +29,8 @@ export function claimedSteps(tasks: ClaimedTask[], firstId: number, now: number)
     rootId: t.id,
     parentId: null,
     chain: [],
-    type: t.type,
-    dataJson: t.dataJson,
+    type: firstType(t),
+    dataJson: firstData(t),
     postback: t.postback,
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
@@ -58,6 +64,9 @@ export function doneEntry(s: Step, resultJson: string, now: number): Finished {
     error: null,
     stack: null,
     retryInMs: 0,
+    final: false,
+    resumeType: null,
+    resumeDataJson: null,
   };
 }
 

@@ -4,15 +4,16 @@ import type { ClaimRequest, ClaimedTask } from '../types.js';
 import { taskId } from './ids.js';
 
 const CLAIMED_ROW = `t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_attempts, t.priority,
-          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms, t.replay_of`;
+          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms, t.replay_of, t.resume_type, t.resume_data::text AS resume_data`;
 const TAKE = `state = 'claimed', claimed_by = $3, claimed_at = now(), lease_until = now() + make_interval(secs => $4::int / 1000.0),
     attempts = t.attempts + 1`;
 
 // One statement claims for every type at once: per type, up to its free capacity, by priority then
 // age, skipping rows other drones hold. data comes back as text: the drone stores and forwards it
-// without parsing. The same statement acknowledges the drone's finished tasks that need nothing but
-// deleting (done, no postback): one round trip and one connection for the drone's hot path, which
-// costs Postgres less than a claim and a delete racing each other on two connections.
+// without parsing, and so does a retried chain's resume point (NULL for every other task). The same
+// statement acknowledges the drone's finished tasks that need nothing but deleting (done, no
+// postback): one round trip and one connection for the drone's hot path, which costs Postgres less
+// than a claim and a delete racing each other on two connections.
 const CLAIM = statement(`
 WITH acked AS (
   DELETE FROM {schema}.tasks WHERE id = ANY($5::bigint[]) AND claimed_by = $3 AND state = 'claimed'
@@ -82,5 +83,7 @@ export async function claimTasks(
     priority: r.priority,
     createdAt: r.created_ms,
     replayOf: r.replay_of,
+    resumeType: r.resume_type,
+    resumeDataJson: r.resume_data,
   }));
 }

@@ -4,6 +4,7 @@ import m001 from './migrations/001_tasks.js';
 import m002 from './migrations/002_replay_of.js';
 import m003 from './migrations/003_postback_trace.js';
 import m004 from './migrations/004_fleet_failures.js';
+import m005 from './migrations/005_resume.js';
 
 /** Numbered, append-only. A migration never changes once released; add the next number instead. */
 const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
@@ -11,6 +12,7 @@ const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
   { id: 2, name: '002_replay_of', sql: m002 },
   { id: 3, name: '003_postback_trace', sql: m003 },
   { id: 4, name: '004_fleet_failures', sql: m004 },
+  { id: 5, name: '005_resume', sql: m005 },
 ];
 
 /** Applies what is missing, under an advisory lock so that many drones starting at once are safe. */

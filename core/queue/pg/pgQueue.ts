@@ -16,7 +16,7 @@ import { TaskListener } from './listener.js';
 import { quoteIdent } from './sql.js';
 import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../../api/types.js';
 import type { BrowseQuery, FailedFilter, FailedSelection, GlobalQueue } from '../globalQueue.js';
-import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, TaskProgress } from '../types.js';
+import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, ResumePoint, TaskProgress } from '../types.js';
 
 // int8 ids stay strings (they can exceed 2^53); timestamps stay Dates.
 export interface PgQueueOptions {
@@ -96,8 +96,8 @@ export class PgQueue implements GlobalQueue {
   fail(droneId: string, failures: Failure[]) {
     return failTasks(this.pool, this.schema, droneId, failures);
   }
-  release(droneId: string, ids: string[]): Promise<number> {
-    return releaseTasks(this.pool, this.schema, droneId, ids);
+  release(droneId: string, ids: string[], resumeAt?: ResumePoint[]): Promise<number> {
+    return releaseTasks(this.pool, this.schema, droneId, ids, resumeAt);
   }
   releaseAllExcept(droneId: string, keep: string[]): Promise<number> {
     return releaseAllExcept(this.pool, this.schema, droneId, keep);

@@ -175,6 +175,16 @@ function StepCard({ step, index, highlight }: { step: TraceStep; index: number; 
         <h3>
           {index + 1}. <span className="mono">{step.type}</span> <span className={`pill tstate-${step.state}`}>{step.state}</span>
           {step.attempt > 1 && <span className="muted small-text"> attempt {step.attempt}</span>}
+          {step.resumed && (
+            <span
+              className="muted small-text"
+              data-testid={`step-resumed-${index + 1}`}
+              title="An earlier attempt failed at this step: this attempt started here, with the same input, not at the task's first step"
+            >
+              {' '}
+              · resumed here
+            </span>
+          )}
         </h3>
         <span className="muted small-text">
           step {step.stepId}
