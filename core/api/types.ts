@@ -180,6 +180,8 @@ export interface Trace {
   replayOf: { traceId: string; stepId: number } | null;
   /** Replays made of this task's steps: their task ids. */
   replays: string[];
+  /** This task is a postback: the id of the task whose result it carries (the trace before it in the chain). */
+  answers: string | null;
   /** The task's data does not match its type's payload schema: why (null when it matches or there is none). */
   schemaProblem: string | null;
 }
@@ -325,8 +327,10 @@ export interface TaskLookup {
   trace: Trace | null;
   /** The task this one's data answers (it is a postback), when known. */
   answers: string | null;
-  /** Postbacks on the global queue that carry this task's result. */
+  /** Postbacks on the global queue that carry this task's result (waiting for their drone). */
   postbacks: GlobalTask[];
+  /** Tasks that carried this task's result and ran in this drone: the traces after it in the chain. */
+  answeredBy: string[];
   /** Said when the task is nowhere: what that means. */
   note: string | null;
 }

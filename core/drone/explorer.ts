@@ -71,6 +71,11 @@ export class DroneExplorer {
     return buildTrace(traceId, rows, logs, this.running, replays, schemaProblem(schema, data));
   }
 
+  /** The tasks of this drone that carried the result of task `traceId` (its postbacks). */
+  async answeredBy(traceId: string): Promise<string[]> {
+    return this.local().answeredBy(traceId);
+  }
+
   /**
    * The task explorer: chains of this drone by their first step, newest first. Type, time and the
    * JSON condition are SQL on the first step; state and edge are checked on the chain here. One

@@ -46,7 +46,16 @@ export function buildTrace(
   const byParent = new Map(rows.filter((r) => r.parentId !== null).map((r) => [r.parentId!, r]));
   for (const s of steps) if (s.state === 'hopped') s.output = byParent.get(s.stepId)?.dataJson ?? null;
   const root = rows.find((r) => r.replayOf !== null) ?? rows[0];
-  return { traceId, createdAt: rows[0].createdAt, postback: rows[0].postback, steps, replayOf: parseReplayOf(root.replayOf), replays, schemaProblem };
+  return {
+    traceId,
+    createdAt: rows[0].createdAt,
+    postback: rows[0].postback,
+    answers: rows[0].answers,
+    steps,
+    replayOf: parseReplayOf(root.replayOf),
+    replays,
+    schemaProblem,
+  };
 }
 
 /** A row of the task explorer: a chain by its first step, its state that of its last step. */

@@ -4,6 +4,12 @@ import type { GlobalQueue } from './globalQueue.js';
 /** The most rows the overview reads per type and state: well under 10 ms a type on a table of millions. */
 export const OVERVIEW_CAP = 10_000;
 
+/** What one drone knows of tasks that ran in it. */
+export interface LocalTraces {
+  trace(id: string): Promise<Trace | null>;
+  answeredBy(id: string): Promise<string[]>;
+}
+
 interface Sample {
   at: number;
   totals: Map<string, number>;
@@ -47,13 +53,18 @@ export class QueueView {
     return { now: at, cap: OVERVIEW_CAP, types: rated, drones: drones.map((d) => ({ ...d, self: d.id === self })) };
   }
 
-  /** `trace` looks in this drone's local queue; a finished task is gone from the global queue. */
-  async lookup(id: string, trace: (id: string) => Promise<Trace | null>): Promise<TaskLookup> {
-    const [global, postbacks, local] = await Promise.all([this.queue.findTask(id), this.queue.postbacksOf(id), trace(id)]);
+  /** `here` looks in this drone's local queue; a finished task is gone from the global queue. */
+  async lookup(id: string, here: LocalTraces): Promise<TaskLookup> {
+    const [global, postbacks, local, answeredBy] = await Promise.all([
+      this.queue.findTask(id),
+      this.queue.postbacksOf(id),
+      here.trace(id),
+      here.answeredBy(id),
+    ]);
     const note =
-      global || local || postbacks.length > 0
+      global || local || postbacks.length > 0 || answeredBy.length > 0
         ? null
         : `task ${id} is not on the global queue and this drone has no trace of it: it finished (or was cancelled) on another drone, or its trace was pruned`;
-    return { id, global, trace: local, answers: global?.answers ?? null, postbacks, note };
+    return { id, global, trace: local, answers: global?.answers ?? local?.answers ?? null, postbacks, answeredBy, note };
   }
 }

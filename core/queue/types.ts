@@ -25,6 +25,8 @@ export interface ClaimedTask {
   createdAt: number;
   /** Set when the task is a replay: "traceId:stepId". */
   replayOf?: string | null;
+  /** Set when the task is a postback: the id of the task whose result it carries. */
+  answers?: string | null;
   /**
    * Set when an earlier attempt failed at a `local:` step (see Failure): the type of that step, and
    * its input as JSON text. The drone starts this attempt there instead of at `type` with `dataJson`.

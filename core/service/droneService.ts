@@ -252,7 +252,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
         this.running().queue.listFailed({ types: types(type), group, since: sinceDate(since), afterId, limit }),
       'failed.retry': async (sel) => ({ count: (await this.running().queue.retryFailed(selection(sel))).length }),
       'failed.delete': async (sel) => ({ count: (await this.running().queue.deleteFailed(selection(sel))).length }),
-      'tasks.lookup': async ({ id }) => this.view().lookup(id, (traceId) => this.running().explorer.trace(traceId)),
+      'tasks.lookup': async ({ id }) => this.view().lookup(id, this.running().explorer),
       'tasks.browse': async (q) => this.running().queue.browse(q),
       'tasks.cancel': async ({ ids }) => {
         const done = await this.running().queue.cancel(ids);

@@ -30,6 +30,8 @@ async function queue(): Promise<PgQueue> {
   await q.migrate();
   return q;
 }
+/** A drone that never ran the task. */
+const nowhere = { trace: async () => null, answeredBy: async () => [] };
 const drone = (id: string, taskTypes: string[], rates?: Record<string, number>) => ({
   id,
   host: 'h',
@@ -222,14 +224,14 @@ describe('global queue inspection', () => {
     assert.equal(pb.type, 'answers');
     assert.equal(pb.answers, t);
     const view = new QueueView(q, () => null);
-    const found = await view.lookup(t, async () => null);
+    const found = await view.lookup(t, nowhere);
     assert.equal(found.global, null);
     assert.deepEqual(
       found.postbacks.map((p) => p.id),
       [pb.id],
     );
     assert.equal(found.note, null);
-    const nowhere = await view.lookup('999999', async () => null);
-    assert.match(nowhere.note!, /not on the global queue/);
+    const missing = await view.lookup('999999', nowhere);
+    assert.match(missing.note!, /not on the global queue/);
   });
 });

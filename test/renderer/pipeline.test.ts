@@ -116,6 +116,7 @@ describe('trace waterfall', () => {
     traceId: '7',
     createdAt: 1000,
     postback: null,
+    answers: null,
     replayOf: null,
     replays: [],
     schemaProblem: null,

@@ -84,6 +84,10 @@ export class DroneLocalQueue {
   searchRoots(q: StepSearch): Promise<StepSearchPage> {
     return this.to.call('searchRoots', q);
   }
+  answeredBy(traceId: string): Promise<string[]> {
+    return this.to.call('answeredBy', traceId);
+  }
+
   replaysOf(traceId: string): Promise<string[]> {
     return this.to.call('replaysOf', traceId);
   }

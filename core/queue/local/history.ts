@@ -102,6 +102,11 @@ export function replaysOf(st: Statements, traceId: string): string[] {
   return st.replaysOf.all(traceId).map((r) => r.task_id);
 }
 
+/** The tasks of this drone that carried the result of `traceId` (its postbacks), by their ids. */
+export function answeredBy(st: Statements, traceId: string): string[] {
+  return st.answeredBy.all(traceId).map((r) => r.root_id);
+}
+
 function toStepHead(r: any): StepHead {
   return {
     id: r.id,
@@ -119,6 +124,7 @@ function toStepHead(r: any): StepHead {
     ackedAt: r.acked_at,
     replayOf: r.replay_of,
     resumed: r.resumed === 1,
+    answers: r.answers ?? null,
   };
 }
 

@@ -118,8 +118,20 @@ export class LocalQueue {
       let last = 0;
       for (let i = 0; i < rows.length; i += CLAIMED_WIDTH) {
         last = Number(
-          this.st.insert.run(rows[i], null, rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], rows[i + 6], now, rows[i + 7], rows[i + 8])
-            .lastInsertRowid,
+          this.st.insert.run(
+            rows[i],
+            null,
+            rows[i + 1],
+            rows[i + 2],
+            rows[i + 3],
+            rows[i + 4],
+            rows[i + 5],
+            rows[i + 6],
+            now,
+            rows[i + 7],
+            rows[i + 8],
+            rows[i + 9],
+          ).lastInsertRowid,
         );
         if (i === 0) first = last;
       }
@@ -190,7 +202,20 @@ export class LocalQueue {
   }
 
   private insertStep(s: Omit<Step, 'id'>, replayOf: string | null = null): Step {
-    const info = this.st.insert.run(s.rootId, s.parentId, s.type, s.dataJson, s.postback, s.attempt, s.maxAttempts, s.createdAt, s.queuedAt, replayOf, null);
+    const info = this.st.insert.run(
+      s.rootId,
+      s.parentId,
+      s.type,
+      s.dataJson,
+      s.postback,
+      s.attempt,
+      s.maxAttempts,
+      s.createdAt,
+      s.queuedAt,
+      replayOf,
+      null,
+      null,
+    );
     return { ...s, id: Number(info.lastInsertRowid) };
   }
 
@@ -344,6 +369,10 @@ export class LocalQueue {
   }
 
   /** Tasks enqueued by this drone as replays of steps of this trace. */
+  answeredBy(traceId: string): string[] {
+    return history.answeredBy(this.st, traceId);
+  }
+
   replaysOf(traceId: string): string[] {
     return history.replaysOf(this.st, traceId);
   }

@@ -4,6 +4,7 @@ import m001 from './migrations/001_steps.js';
 import m002 from './migrations/002_history.js';
 import m003 from './migrations/003_logs_replays.js';
 import m004 from './migrations/004_final_resumed.js';
+import m005 from './migrations/005_answers.js';
 
 /**
  * Numbered, append-only, like the global queue's: a migration never changes once released; add the
@@ -14,6 +15,7 @@ export const MIGRATIONS: ReadonlyArray<{ id: number; name: string; sql: string }
   { id: 2, name: '002_history', sql: m002 },
   { id: 3, name: '003_logs_replays', sql: m003 },
   { id: 4, name: '004_final_resumed', sql: m004 },
+  { id: 5, name: '005_answers', sql: m005 },
 ];
 
 /** The format this code writes. */

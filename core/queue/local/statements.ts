@@ -3,11 +3,11 @@ import type Database from 'better-sqlite3';
 /** The task explorer's error preview, in characters (the trace has the whole recorded error). */
 const ERROR_PREVIEW_CHARS = 1024;
 
-const STEP_ROW = `id, root_id, parent_id, type, data, state, result, error, stack, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed`;
+const STEP_ROW = `id, root_id, parent_id, type, data, state, result, error, stack, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed, answers`;
 /** STEP_ROW without the large columns (SQLite then reads no overflow pages of them). */
-export const STEP_HEAD = `id, root_id, parent_id, type, state, substr(error, 1, ${ERROR_PREVIEW_CHARS}) AS error, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed`;
+export const STEP_HEAD = `id, root_id, parent_id, type, state, substr(error, 1, ${ERROR_PREVIEW_CHARS}) AS error, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed, answers`;
 /** STEP_ROW with each large column cut to @n characters, and its length. */
-const STEP_ROW_CUT = `id, root_id, parent_id, type, state, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed,
+const STEP_ROW_CUT = `id, root_id, parent_id, type, state, postback, attempt, created_at, queued_at, started_at, finished_at, acked_at, replay_of, resumed, answers,
   substr(data, 1, @n) AS data, length(data) AS data_len, substr(result, 1, @n) AS result, length(result) AS result_len,
   substr(error, 1, @n) AS error, length(error) AS error_len, substr(stack, 1, @n) AS stack, length(stack) AS stack_len`;
 
@@ -26,8 +26,8 @@ export function prepareStatements(db: Database.Database) {
   return {
     getMeta: prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
     setMeta: prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    insert: prepare(`INSERT INTO steps (root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at, replay_of, resumed)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insert: prepare(`INSERT INTO steps (root_id, parent_id, type, data, postback, attempt, max_attempts, created_at, queued_at, replay_of, resumed, answers)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     hop: prepare(`UPDATE steps SET state = 'hopped', started_at = ?, finished_at = ? WHERE id = ?`),
     done: prepare(`UPDATE steps SET state = 'done', result = ?, started_at = ?, finished_at = ? WHERE id = ?`),
     failed: prepare(`UPDATE steps SET state = 'failed', error = ?, stack = ?, retry_ms = ?, final = ?, started_at = ?, finished_at = ? WHERE id = ?`),
@@ -65,6 +65,7 @@ export function prepareStatements(db: Database.Database) {
     minId: prepare<[], { id: number | null }>(`SELECT min(id) AS id FROM steps`),
     addReplay: prepare(`INSERT INTO replays (task_id, trace_id, step_id, created_at) VALUES (?, ?, ?, ?)`),
     replaysOf: prepare<[string], { task_id: string }>(`SELECT task_id FROM replays WHERE trace_id = ? ORDER BY created_at, task_id`),
+    answeredBy: prepare<[string], { root_id: string }>(`SELECT DISTINCT root_id FROM steps WHERE answers = ? ORDER BY root_id LIMIT 20`),
   };
 }
 

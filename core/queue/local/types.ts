@@ -84,6 +84,8 @@ export interface StepRow {
   replayOf: string | null;
   /** The first step of an attempt that started where an earlier attempt failed (not at the task's own type). */
   resumed: boolean;
+  /** Set on the first step of a postback: the id of the task whose result it carries. */
+  answers: string | null;
 }
 
 /** A step without its data, result and stack, its error cut to a preview: what the task explorer's rows need. */

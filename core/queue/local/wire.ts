@@ -8,7 +8,7 @@ import type { Finished, Outcome, Step } from './types.js';
 
 /** A claimed batch flattened, CLAIMED_WIDTH values per task. */
 export type FlatClaimed = Array<string | number | null>;
-export const CLAIMED_WIDTH = 9;
+export const CLAIMED_WIDTH = 10;
 
 /** A retried chain starts at the step where it failed, with that step's input; any other task at its own type. */
 const resumed = (t: ClaimedTask) => t.resumeType != null;
@@ -18,7 +18,18 @@ const firstData = (t: ClaimedTask) => (t.resumeType != null ? (t.resumeDataJson 
 export function flatClaimed(tasks: ClaimedTask[]): FlatClaimed {
   const rows: FlatClaimed = [];
   for (const t of tasks)
-    rows.push(t.id, firstType(t), firstData(t), t.postback, t.attempt, t.maxAttempts, t.createdAt, t.replayOf ?? null, resumed(t) ? 1 : null);
+    rows.push(
+      t.id,
+      firstType(t),
+      firstData(t),
+      t.postback,
+      t.attempt,
+      t.maxAttempts,
+      t.createdAt,
+      t.replayOf ?? null,
+      resumed(t) ? 1 : null,
+      t.answers ?? null,
+    );
   return rows;
 }
 

@@ -4,7 +4,7 @@ import type { ClaimRequest, ClaimedTask } from '../types.js';
 import { taskId } from './ids.js';
 
 const CLAIMED_ROW = `t.id, t.type, t.data::text AS data, t.postback, t.attempts, t.max_attempts, t.priority,
-          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms, t.replay_of, t.resume_type, t.resume_data::text AS resume_data`;
+          (extract(epoch FROM t.created_at) * 1000)::float8 AS created_ms, t.replay_of, t.resume_type, t.resume_data::text AS resume_data, t.trace_id`;
 const TAKE = `state = 'claimed', claimed_by = $3, claimed_at = now(), lease_until = now() + make_interval(secs => $4::int / 1000.0),
     attempts = t.attempts + 1`;
 
@@ -85,5 +85,6 @@ export async function claimTasks(
     replayOf: r.replay_of,
     resumeType: r.resume_type,
     resumeDataJson: r.resume_data,
+    answers: r.trace_id,
   }));
 }
