@@ -11,7 +11,7 @@ import { StatusBanner } from './components/StatusBanner.js';
 import { UnauthorizedScreen } from './components/UnauthorizedScreen.js';
 import { ConfigView } from './views/ConfigView.js';
 import { EnqueueView } from './views/EnqueueView.js';
-import { FailedView } from './views/FailedView.js';
+import { FailuresView } from './views/FailuresView.js';
 import { LogsView } from './views/LogsView.js';
 import { OverviewView } from './views/OverviewView.js';
 import { PipelineView } from './views/PipelineView.js';
@@ -27,7 +27,7 @@ const VIEWS: Record<ViewId, () => ReactElement> = {
   workers: WorkersView,
   logs: LogsView,
   enqueue: EnqueueView,
-  failed: FailedView,
+  failures: FailuresView,
   config: ConfigView,
 };
 

@@ -5,6 +5,7 @@ import { lineCount, marksByLine, offsetOf } from '../../renderer/src/lib/editorL
 import {
   errorWithStack,
   formatClock,
+  formatCount,
   formatDuration,
   formatRate,
   formatTimeOfDay,
@@ -39,6 +40,8 @@ describe('formatting', () => {
     assert.equal(fraction(0, 0), 0);
     assert.equal(plural(1, 'task'), '1 task');
     assert.equal(plural(2, 'task'), '2 tasks');
+    assert.equal(formatCount(1234), '1,234');
+    assert.equal(formatCount(10_000, true), '10,000+', 'a lower bound');
     assert.equal(prettyJson(undefined), 'null');
     assert.equal(prettyJson({ a: 1 }), '{\n  "a": 1\n}');
     assert.equal(prettyJsonText('{"a":1}'), '{\n  "a": 1\n}');
@@ -119,7 +122,7 @@ describe('small helpers', () => {
     assert.deepEqual(r.feed('6', 0), { kind: 'view', view: 'logs' });
     assert.deepEqual(r.feed('2', 0), { kind: 'view', view: 'pipeline' });
     assert.equal(r.feed('g', 0), null);
-    assert.deepEqual(r.feed('f', 100), { kind: 'view', view: 'failed' });
+    assert.deepEqual(r.feed('f', 100), { kind: 'view', view: 'failures' });
     assert.equal(r.feed('g', 0), null);
     assert.equal(r.feed('f', 5000), null, 'a "g" long ago is forgotten');
     assert.deepEqual(r.feed('?', 0), { kind: 'help' });

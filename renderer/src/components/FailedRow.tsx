@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { FailedTask } from '../../../core/api/contract.js';
-import { formatDateTime, prettyJson } from '../lib/format.js';
+import { errorWithStack, formatDateTime, prettyJson } from '../lib/format.js';
 
 interface Props {
   task: FailedTask;
@@ -23,10 +23,12 @@ export function FailedRow({ task, busy, onRetry, onDelete }: Props) {
         <span className="failed-error error-text" title={task.lastError ?? undefined}>
           {firstLine}
         </span>
-        <span className="muted num" title="attempts / max attempts">
+        <span className="muted num small-text" title="attempts / max attempts">
           {task.attempts}/{task.maxAttempts} attempts
         </span>
-        <span className="muted">{formatDateTime(task.createdAt)}</span>
+        <span className="muted small-text" title={`created ${formatDateTime(task.createdAt)}`}>
+          {task.failedAt ? `failed ${formatDateTime(task.failedAt)}` : `created ${formatDateTime(task.createdAt)}`}
+        </span>
         <span className="row-actions">
           <button type="button" className="btn small" disabled={busy} onClick={() => onRetry(task.id)} data-testid={`failed-retry-${task.id}`}>
             Retry
@@ -39,9 +41,13 @@ export function FailedRow({ task, busy, onRetry, onDelete }: Props) {
       {open && (
         <div className="failed-body">
           <h4>Error</h4>
-          <pre className="pre">{task.lastErrorStack ?? task.lastError ?? '—'}</pre>
+          <pre className="pre bad-text" data-testid={`failed-error-${task.id}`}>
+            {errorWithStack(task.lastError, task.lastErrorStack)}
+          </pre>
           <h4>Data</h4>
-          <pre className="pre">{prettyJson(task.data)}</pre>
+          <pre className="pre" data-testid={`failed-data-${task.id}`}>
+            {prettyJson(task.data)}
+          </pre>
         </div>
       )}
     </li>

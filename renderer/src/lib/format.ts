@@ -9,6 +9,11 @@ export function formatRate(perSecond: number): string {
   return perSecond < 10 ? perSecond.toFixed(1) : String(Math.round(perSecond));
 }
 
+/** "10,000+" for a count that is a lower bound; digits grouped the same in every locale. */
+export function formatCount(n: number, lowerBound = false): string {
+  return `${n.toLocaleString('en-US')}${lowerBound ? '+' : ''}`;
+}
+
 /** Local wall-clock time with milliseconds, for log lines. */
 export function formatClock(time: number): string {
   return `${formatTimeOfDay(time)}.${String(new Date(time).getMilliseconds()).padStart(3, '0')}`;

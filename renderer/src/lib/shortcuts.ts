@@ -8,7 +8,7 @@ export const VIEWS = [
   { id: 'workers', label: 'Workers', digit: '5', letter: 'w' },
   { id: 'logs', label: 'Logs', digit: '6', letter: 'l' },
   { id: 'enqueue', label: 'Enqueue', digit: '7', letter: 'e' },
-  { id: 'failed', label: 'Failed', digit: '8', letter: 'f' },
+  { id: 'failures', label: 'Failures', digit: '8', letter: 'f' },
   { id: 'config', label: 'Config', digit: '9', letter: 'c' },
 ] as const;
 
