@@ -12,9 +12,11 @@ import { UnauthorizedScreen } from './components/UnauthorizedScreen.js';
 import { ConfigView } from './views/ConfigView.js';
 import { EnqueueView } from './views/EnqueueView.js';
 import { FailuresView } from './views/FailuresView.js';
+import { FleetView } from './views/FleetView.js';
 import { LogsView } from './views/LogsView.js';
 import { OverviewView } from './views/OverviewView.js';
 import { PipelineView } from './views/PipelineView.js';
+import { QueueView } from './views/QueueView.js';
 import { TasksView } from './views/TasksView.js';
 import { TraceView } from './views/TraceView.js';
 import { WorkersView } from './views/WorkersView.js';
@@ -29,6 +31,8 @@ const VIEWS: Record<ViewId, () => ReactElement> = {
   enqueue: EnqueueView,
   failures: FailuresView,
   config: ConfigView,
+  queue: QueueView,
+  fleet: FleetView,
 };
 
 export function App() {

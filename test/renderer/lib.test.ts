@@ -123,6 +123,9 @@ describe('small helpers', () => {
     assert.deepEqual(r.feed('2', 0), { kind: 'view', view: 'pipeline' });
     assert.equal(r.feed('g', 0), null);
     assert.deepEqual(r.feed('f', 100), { kind: 'view', view: 'failures' });
+    assert.deepEqual(r.feed('0', 0), { kind: 'view', view: 'queue' }, '0 comes after 9, as on the keyboard');
+    assert.equal(r.feed('g', 0), null);
+    assert.deepEqual(r.feed('d', 100), { kind: 'view', view: 'fleet' }, 'the view past the digits has its letter');
     assert.equal(r.feed('g', 0), null);
     assert.equal(r.feed('f', 5000), null, 'a "g" long ago is forgotten');
     assert.deepEqual(r.feed('?', 0), { kind: 'help' });

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { FailedTask } from '../../../core/api/contract.js';
+import { appStore } from '../hooks/useApp.js';
 import { errorWithStack, formatDateTime, prettyJson } from '../lib/format.js';
 
 interface Props {
@@ -18,7 +19,14 @@ export function FailedRow({ task, busy, onRetry, onDelete }: Props) {
         <button type="button" className="disclosure" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`Details of task ${task.id}`}>
           {open ? '▾' : '▸'}
         </button>
-        <span className="mono failed-id">#{task.id}</span>
+        <button
+          type="button"
+          className="btn link bare mono failed-id"
+          onClick={() => appStore.getState().lookUp(task.id)}
+          title="Look this task up in the Queue view"
+        >
+          #{task.id}
+        </button>
         <span className="mono failed-type">{task.type}</span>
         <span className="failed-error error-text" title={task.lastError ?? undefined}>
           {firstLine}

@@ -1,4 +1,7 @@
-/** The views and the keys that reach them: "1"–"9", or "g" then a letter (as in Gmail / GitHub). */
+/**
+ * The views and the keys that reach them: a digit, in the keyboard's order "1"–"9" then "0", or "g"
+ * then a letter (as in Gmail / GitHub). There are more views than digits: the last has only its letter.
+ */
 
 export const VIEWS = [
   { id: 'overview', label: 'Overview', digit: '1', letter: 'o' },
@@ -10,6 +13,8 @@ export const VIEWS = [
   { id: 'enqueue', label: 'Enqueue', digit: '7', letter: 'e' },
   { id: 'failures', label: 'Failures', digit: '8', letter: 'f' },
   { id: 'config', label: 'Config', digit: '9', letter: 'c' },
+  { id: 'queue', label: 'Queue', digit: '0', letter: 'q' },
+  { id: 'fleet', label: 'Fleet', digit: null, letter: 'd' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];
