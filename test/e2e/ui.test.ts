@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { startService } from '../helpers/service.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { docsScreenshot, launchBrowser, screenshot } from '../helpers/browser.js';
 import { startHost, type RunningHost } from '../../core/host/server.js';
 import type { DroneService } from '../../core/service/droneService.js';
 
@@ -74,7 +74,7 @@ describe('the operator UI (headless host, Chromium)', () => {
     // Mid-flow, with rates on the board: this is the README's screenshot.
     await waitFor('some work done', async () => (await look()) >= 100 && Number(await text('rate-slow')) > 0, 60_000, 50);
     const doneEarly = Number(await text('done-slow'));
-    await screenshot(page, 'overview-flowing');
+    await docsScreenshot(page, 'overview-flowing', 'overview');
     await waitFor('the slow tasks to finish', async () => (await look()) >= 300, 60_000, 50);
     assert.ok(Number(await text('done-slow')) > doneEarly, 'done counts up live');
     await waitFor('an empty buffer', async () => (await text('buffered-slow')) === '0 / 15', 30_000);
