@@ -65,6 +65,8 @@ export interface GlobalQueue {
   countType(type: string): Promise<{ available: number; scheduled: number; claimed: number; failed: number }>;
   /** Every registered drone and what it holds. */
   fleet(): Promise<FleetDrone[]>;
+  /** The database's clock (ms since epoch): what heartbeats, leases and run_at are times of. */
+  clock(): Promise<number>;
   failureGroups(filter: FailedFilter, limit?: number): Promise<FailureGroup[]>;
   listFailed(opts?: FailedFilter & { afterId?: string; limit?: number }): Promise<FailedTask[]>;
   retryFailed(sel: FailedSelection): Promise<string[]>;

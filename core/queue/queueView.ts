@@ -45,8 +45,8 @@ export class QueueView {
   ) {}
 
   async overview(): Promise<QueueOverview> {
-    const [types, drones] = await Promise.all([this.queue.overview(OVERVIEW_CAP), this.queue.fleet()]);
-    const at = Date.now();
+    // Heartbeats and leases are times of the database's clock: `now` is of the same clock, whatever this machine's says.
+    const [types, drones, at] = await Promise.all([this.queue.overview(OVERVIEW_CAP), this.queue.fleet(), this.queue.clock()]);
     const rated = withEnqueueRates(types, this.prev, at);
     this.prev = { at, totals: new Map(types.map((t) => [t.type, total(t)])) };
     const self = this.selfId();

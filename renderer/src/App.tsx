@@ -11,10 +11,12 @@ import { StatusBanner } from './components/StatusBanner.js';
 import { UnauthorizedScreen } from './components/UnauthorizedScreen.js';
 import { ConfigView } from './views/ConfigView.js';
 import { EnqueueView } from './views/EnqueueView.js';
-import { FailedView } from './views/FailedView.js';
+import { FailuresView } from './views/FailuresView.js';
+import { FleetView } from './views/FleetView.js';
 import { LogsView } from './views/LogsView.js';
 import { OverviewView } from './views/OverviewView.js';
 import { PipelineView } from './views/PipelineView.js';
+import { QueueView } from './views/QueueView.js';
 import { TasksView } from './views/TasksView.js';
 import { TraceView } from './views/TraceView.js';
 import { WorkersView } from './views/WorkersView.js';
@@ -27,8 +29,10 @@ const VIEWS: Record<ViewId, () => ReactElement> = {
   workers: WorkersView,
   logs: LogsView,
   enqueue: EnqueueView,
-  failed: FailedView,
+  failures: FailuresView,
   config: ConfigView,
+  queue: QueueView,
+  fleet: FleetView,
 };
 
 export function App() {

@@ -7,12 +7,10 @@ import type { Browser, Page } from 'playwright-core';
 import { testDatabaseUrl, freshSchema } from '../helpers/db.js';
 import { startService } from '../helpers/service.js';
 import { waitFor } from '../helpers/tmp.js';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { docsScreenshot, launchBrowser, screenshot } from '../helpers/browser.js';
 import { startHost, type RunningHost } from '../../core/host/server.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import type { Trace } from '../../core/api/contract.js';
-
-const DOCS_SHOTS = path.resolve(import.meta.dirname, '../../../docs/screenshots');
 
 /**
  * Debugging pipelines in a real Chromium against the headless host and a real drone (hot reload on,
@@ -93,9 +91,7 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
       assert.match(await text(`edge-${local}`), /\/s · /);
       assert.match(await text(`edge-${postback}`), /→ answers/);
       await page.getByTestId('node-hexadecimal').waitFor();
-      const shot = await screenshot(page, 'pipeline-flowing');
-      // The README's picture: refreshed on demand only, so a test run leaves the tree clean.
-      if (process.env.SWARMAGE_DOCS_SHOTS) fs.copyFileSync(shot, path.join(DOCS_SHOTS, 'pipeline.png'));
+      await docsScreenshot(page, 'pipeline-flowing', 'pipeline');
 
       // Clicking the edge lists recent tasks on it; a row opens its trace.
       await page.getByTestId(`edge-${local}`).click();

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { startService } from '../helpers/service.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { docsScreenshot, launchBrowser, screenshot } from '../helpers/browser.js';
 import { startHost, type RunningHost } from '../../core/host/server.js';
 import type { DroneService } from '../../core/service/droneService.js';
 
@@ -74,7 +74,7 @@ describe('the operator UI (headless host, Chromium)', () => {
     // Mid-flow, with rates on the board: this is the README's screenshot.
     await waitFor('some work done', async () => (await look()) >= 100 && Number(await text('rate-slow')) > 0, 60_000, 50);
     const doneEarly = Number(await text('done-slow'));
-    await screenshot(page, 'overview-flowing');
+    await docsScreenshot(page, 'overview-flowing', 'overview');
     await waitFor('the slow tasks to finish', async () => (await look()) >= 300, 60_000, 50);
     assert.ok(Number(await text('done-slow')) > doneEarly, 'done counts up live');
     await waitFor('an empty buffer', async () => (await text('buffered-slow')) === '0 / 15', 30_000);
@@ -158,7 +158,7 @@ describe('the operator UI (headless host, Chromium)', () => {
     await waitFor('the new capacity', async () => (await text('buffered-factorial')).endsWith('/ 20'), 30_000);
   });
 
-  it('failed tasks: a failed task can be retried', async () => {
+  it('failures: a failed task, found under its cause, can be retried', async () => {
     const out = await service.dispatch('tasks.enqueue', { type: 'flaky', data: 'once', count: 1, maxAttempts: 1, postback: 'flaky-answers' });
     assert.ok(out.ok);
     const id = (out.result as { ids: string[] }).ids[0];
@@ -167,7 +167,11 @@ describe('the operator UI (headless host, Chromium)', () => {
       async () => (await sql.query(`SELECT 1 FROM ${schema}.tasks WHERE id = $1 AND state = 'failed'`, [id])).rowCount === 1,
       30_000,
     );
-    await view('failed');
+    await view('failures');
+    // Its cause is a group of its own (the other failures of this suite have other messages); opening it lists the task.
+    const group = page.locator('[data-group]').filter({ hasText: 'first attempts of <str> always fail' });
+    await group.waitFor({ timeout: 10_000 });
+    await group.locator('[data-testid^="failure-open-"]').click();
     await page.getByTestId(`failed-row-${id}`).waitFor({ timeout: 10_000 });
     assert.match((await page.getByTestId(`failed-row-${id}`).textContent()) ?? '', /first attempts of "once" always fail/);
     await screenshot(page, 'failed-task');

@@ -31,3 +31,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: false });
   return file;
 }
+
+/** The README's pictures: refreshed on demand only (SWARMAGE_DOCS_SHOTS=1), so a test run leaves the tree clean. */
+export const DOCS_SHOTS = path.resolve(import.meta.dirname, '../../../docs/screenshots');
+
+/** A screenshot in test-results/ that, when asked, also becomes docs/screenshots/<docsName>.png. */
+export async function docsScreenshot(page: Page, name: string, docsName: string): Promise<string> {
+  const file = await screenshot(page, name);
+  if (process.env.SWARMAGE_DOCS_SHOTS) fs.copyFileSync(file, path.join(DOCS_SHOTS, `${docsName}.png`));
+  return file;
+}

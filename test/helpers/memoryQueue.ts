@@ -29,6 +29,8 @@ export class MemoryQueue implements GlobalQueue {
   readonly calls: Array<{ op: string; n: number; acks?: number }> = [];
   readonly done: string[] = [];
   down = false;
+  /** The database's clock, when a test sets it apart from this process's. */
+  clockMs: number | null = null;
   private nextId = 1;
   private readonly wake = new (class extends EventEmitter<WakeupEvents> implements Wakeups {
     start(): void {
@@ -182,6 +184,9 @@ export class MemoryQueue implements GlobalQueue {
   }
   async fleet(): Promise<FleetDrone[]> {
     return [];
+  }
+  async clock(): Promise<number> {
+    return this.clockMs ?? Date.now();
   }
   async failureGroups(): Promise<FailureGroup[]> {
     return [];

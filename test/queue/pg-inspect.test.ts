@@ -106,6 +106,15 @@ describe('global queue inspection', () => {
     assert.ok(second.types[0].enqueuedPerSec! > 0, JSON.stringify(second.types[0]));
   });
 
+  it('clock: the database’s, the one heartbeats and leases are times of', async () => {
+    const q = await queue();
+    const read = async () => Number((await db.query(`SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS t`)).rows[0].t);
+    const before = await read();
+    const now = await q.clock();
+    const after = await read();
+    assert.ok(before <= now && now <= after, `${before} <= ${now} <= ${after}`);
+  });
+
   it('fleet: alive, stale and dead; what a drone holds and when a dead one’s claims come back', async () => {
     const q = await queue();
     await q.enqueue([{ type: 'a' }, { type: 'a' }, { type: 'a' }]);

@@ -2,7 +2,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { reconnectDelayMs, retryText, secondsUntil } from '../../renderer/src/lib/backoff.js';
 import { lineCount, marksByLine, offsetOf } from '../../renderer/src/lib/editorLines.js';
-import { formatDuration, formatRate, fraction, plural, prettyJson } from '../../renderer/src/lib/format.js';
+import {
+  errorWithStack,
+  formatClock,
+  formatCount,
+  formatDuration,
+  formatRate,
+  formatTimeOfDay,
+  fraction,
+  plural,
+  prettyJson,
+  prettyJsonText,
+} from '../../renderer/src/lib/format.js';
 import { RECENT_KEY, addRecent, loadRecent, saveRecent, type KeyValueStore } from '../../renderer/src/lib/recentPayloads.js';
 import { ShortcutReader } from '../../renderer/src/lib/shortcuts.js';
 import { sparklinePoints } from '../../renderer/src/lib/sparkline.js';
@@ -29,8 +40,25 @@ describe('formatting', () => {
     assert.equal(fraction(0, 0), 0);
     assert.equal(plural(1, 'task'), '1 task');
     assert.equal(plural(2, 'task'), '2 tasks');
+    assert.equal(formatCount(1234), '1,234');
+    assert.equal(formatCount(10_000, true), '10,000+', 'a lower bound');
     assert.equal(prettyJson(undefined), 'null');
     assert.equal(prettyJson({ a: 1 }), '{\n  "a": 1\n}');
+    assert.equal(prettyJsonText('{"a":1}'), '{\n  "a": 1\n}');
+    assert.equal(prettyJsonText('{"cut'), '{"cut', 'text cut to a bound is shown as it is');
+  });
+
+  it('times of day, to the second or to the millisecond', () => {
+    const t = new Date(2026, 0, 1, 9, 5, 7, 42).getTime();
+    assert.equal(formatTimeOfDay(t), '09:05:07');
+    assert.equal(formatClock(t), '09:05:07.042');
+  });
+
+  it('an error: a stack that starts with the message stands alone; otherwise both', () => {
+    assert.equal(errorWithStack('boom', 'Error: boom\n    at x'), 'Error: boom\n    at x');
+    assert.equal(errorWithStack('boom', 'at x'), 'boom\n\nat x');
+    assert.equal(errorWithStack('boom', null), 'boom');
+    assert.equal(errorWithStack(null, null), '—');
   });
 });
 
@@ -94,7 +122,10 @@ describe('small helpers', () => {
     assert.deepEqual(r.feed('6', 0), { kind: 'view', view: 'logs' });
     assert.deepEqual(r.feed('2', 0), { kind: 'view', view: 'pipeline' });
     assert.equal(r.feed('g', 0), null);
-    assert.deepEqual(r.feed('f', 100), { kind: 'view', view: 'failed' });
+    assert.deepEqual(r.feed('f', 100), { kind: 'view', view: 'failures' });
+    assert.deepEqual(r.feed('0', 0), { kind: 'view', view: 'queue' }, '0 comes after 9, as on the keyboard');
+    assert.equal(r.feed('g', 0), null);
+    assert.deepEqual(r.feed('d', 100), { kind: 'view', view: 'fleet' }, 'the view past the digits has its letter');
     assert.equal(r.feed('g', 0), null);
     assert.equal(r.feed('f', 5000), null, 'a "g" long ago is forgotten');
     assert.deepEqual(r.feed('?', 0), { kind: 'help' });

@@ -71,6 +71,8 @@ SELECT count(*) FILTER (WHERE state = 'available' AND run_at <= now())::int AS a
   count(*) FILTER (WHERE state = 'failed')::int AS failed
 FROM {schema}.tasks WHERE type = $1`);
 
+const CLOCK = `SELECT floor(extract(epoch FROM now()) * 1000)::float8 AS now`;
+
 /** The overview's rows; enqueuedPerSec needs two samples, so the caller fills it in. */
 export async function overviewTypes(db: Db, schema: string, cap: number): Promise<QueueTypeRow[]> {
   const res = await db.query(OVERVIEW(schema), [cap]);
@@ -94,4 +96,8 @@ export async function overviewTypes(db: Db, schema: string, cap: number): Promis
 
 export async function countType(db: Db, schema: string, type: string): Promise<{ available: number; scheduled: number; claimed: number; failed: number }> {
   return (await db.query(COUNT(schema), [type])).rows[0];
+}
+
+export async function databaseClock(db: Db): Promise<number> {
+  return (await db.query<{ now: number }>(CLOCK)).rows[0].now;
 }

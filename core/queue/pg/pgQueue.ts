@@ -7,7 +7,7 @@ import { failTasks } from './fail.js';
 import { reclaimTasks, releaseAllExcept, releaseTasks } from './release.js';
 import { deregister, heartbeat, rescueExpired } from './leases.js';
 import { deleteFailed, failureGroups, listFailed, retryFailed } from './failures.js';
-import { countType, overviewTypes } from './overview.js';
+import { countType, databaseClock, overviewTypes } from './overview.js';
 import { fleet } from './fleet.js';
 import { browseTasks, cancelTasks, findTask, postbacksOf, runTasksNow } from './tasks.js';
 import { takePostbacks } from './postback.js';
@@ -122,6 +122,9 @@ export class PgQueue implements GlobalQueue {
   }
   fleet(): Promise<FleetDrone[]> {
     return fleet(this.inspectPool, this.schema);
+  }
+  clock(): Promise<number> {
+    return databaseClock(this.pool);
   }
   failureGroups(filter: FailedFilter, limit?: number): Promise<FailureGroup[]> {
     return failureGroups(this.inspectPool, this.schema, filter, limit);

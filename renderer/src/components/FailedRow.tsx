@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { FailedTask } from '../../../core/api/contract.js';
-import { formatDateTime, prettyJson } from '../lib/format.js';
+import { appStore } from '../hooks/useApp.js';
+import { errorWithStack, formatDateTime, prettyJson } from '../lib/format.js';
 
 interface Props {
   task: FailedTask;
@@ -18,15 +19,24 @@ export function FailedRow({ task, busy, onRetry, onDelete }: Props) {
         <button type="button" className="disclosure" aria-expanded={open} onClick={() => setOpen(!open)} aria-label={`Details of task ${task.id}`}>
           {open ? '▾' : '▸'}
         </button>
-        <span className="mono failed-id">#{task.id}</span>
+        <button
+          type="button"
+          className="btn link bare mono failed-id"
+          onClick={() => appStore.getState().lookUp(task.id)}
+          title="Look this task up in the Queue view"
+        >
+          #{task.id}
+        </button>
         <span className="mono failed-type">{task.type}</span>
         <span className="failed-error error-text" title={task.lastError ?? undefined}>
           {firstLine}
         </span>
-        <span className="muted num" title="attempts / max attempts">
+        <span className="muted num small-text" title="attempts / max attempts">
           {task.attempts}/{task.maxAttempts} attempts
         </span>
-        <span className="muted">{formatDateTime(task.createdAt)}</span>
+        <span className="muted small-text" title={`created ${formatDateTime(task.createdAt)}`}>
+          {task.failedAt ? `failed ${formatDateTime(task.failedAt)}` : `created ${formatDateTime(task.createdAt)}`}
+        </span>
         <span className="row-actions">
           <button type="button" className="btn small" disabled={busy} onClick={() => onRetry(task.id)} data-testid={`failed-retry-${task.id}`}>
             Retry
@@ -39,9 +49,13 @@ export function FailedRow({ task, busy, onRetry, onDelete }: Props) {
       {open && (
         <div className="failed-body">
           <h4>Error</h4>
-          <pre className="pre">{task.lastErrorStack ?? task.lastError ?? '—'}</pre>
+          <pre className="pre bad-text" data-testid={`failed-error-${task.id}`}>
+            {errorWithStack(task.lastError, task.lastErrorStack)}
+          </pre>
           <h4>Data</h4>
-          <pre className="pre">{prettyJson(task.data)}</pre>
+          <pre className="pre" data-testid={`failed-data-${task.id}`}>
+            {prettyJson(task.data)}
+          </pre>
         </div>
       )}
     </li>

@@ -22,7 +22,12 @@ export function HelpOverlay() {
             {VIEWS.map((v) => (
               <tr key={v.id}>
                 <td>
-                  <kbd>{v.digit}</kbd> or <kbd>g</kbd> <kbd>{v.letter}</kbd>
+                  {v.digit && (
+                    <>
+                      <kbd>{v.digit}</kbd> or{' '}
+                    </>
+                  )}
+                  <kbd>g</kbd> <kbd>{v.letter}</kbd>
                 </td>
                 <td>{v.label}</td>
               </tr>

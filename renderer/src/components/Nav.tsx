@@ -13,10 +13,10 @@ export function Nav() {
           aria-current={v.id === view ? 'page' : undefined}
           onClick={() => appStore.getState().setView(v.id)}
           data-testid={`nav-${v.id}`}
-          title={`${v.label} (${v.digit})`}
+          title={`${v.label} (${v.digit ?? `g ${v.letter}`})`}
         >
           <span className="nav-label">{v.label}</span>
-          <kbd className="nav-key">{v.digit}</kbd>
+          <kbd className="nav-key">{v.digit ?? `g ${v.letter}`}</kbd>
         </button>
       ))}
       <button type="button" className="nav-item nav-help" onClick={() => appStore.getState().setHelpOpen(true)} title="Keyboard shortcuts (?)">

@@ -1,3 +1,5 @@
+import { parseJson } from '../../../core/api/contract.js';
+
 // Shared with the CLI's tables: one way to say how long.
 export { formatDuration } from '../../../core/api/contract.js';
 
@@ -7,10 +9,20 @@ export function formatRate(perSecond: number): string {
   return perSecond < 10 ? perSecond.toFixed(1) : String(Math.round(perSecond));
 }
 
+/** "10,000+" for a count that is a lower bound; digits grouped the same in every locale. */
+export function formatCount(n: number, lowerBound = false): string {
+  return `${n.toLocaleString('en-US')}${lowerBound ? '+' : ''}`;
+}
+
 /** Local wall-clock time with milliseconds, for log lines. */
 export function formatClock(time: number): string {
+  return `${formatTimeOfDay(time)}.${String(new Date(time).getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** Local wall-clock time to the second: when something will happen today. */
+export function formatTimeOfDay(time: number): string {
   const d = new Date(time);
-  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
 /** A date and time for things that may be days old (failed tasks). */
@@ -34,6 +46,19 @@ export function prettyJson(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** JSON text (a step's input, a task's data) indented; text that is not JSON (cut to a bound) as it is. */
+export function prettyJsonText(text: string | null): string {
+  if (text === null) return '';
+  const p = parseJson(text);
+  return p.ok ? JSON.stringify(p.value, null, 2) : text;
+}
+
+/** An error for display: a stack usually starts with the message, and then the stack alone says it all. */
+export function errorWithStack(error: string | null, stack: string | null): string {
+  if (error === null) return stack ?? '—';
+  return stack?.includes(error) ? stack : `${error}${stack ? `\n\n${stack}` : ''}`;
 }
 
 /** "1 task" / "3 tasks". */

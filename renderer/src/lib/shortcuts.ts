@@ -1,4 +1,7 @@
-/** The views and the keys that reach them: "1"–"9", or "g" then a letter (as in Gmail / GitHub). */
+/**
+ * The views and the keys that reach them: a digit, in the keyboard's order "1"–"9" then "0", or "g"
+ * then a letter (as in Gmail / GitHub). There are more views than digits: the last has only its letter.
+ */
 
 export const VIEWS = [
   { id: 'overview', label: 'Overview', digit: '1', letter: 'o' },
@@ -8,8 +11,10 @@ export const VIEWS = [
   { id: 'workers', label: 'Workers', digit: '5', letter: 'w' },
   { id: 'logs', label: 'Logs', digit: '6', letter: 'l' },
   { id: 'enqueue', label: 'Enqueue', digit: '7', letter: 'e' },
-  { id: 'failed', label: 'Failed', digit: '8', letter: 'f' },
+  { id: 'failures', label: 'Failures', digit: '8', letter: 'f' },
   { id: 'config', label: 'Config', digit: '9', letter: 'c' },
+  { id: 'queue', label: 'Queue', digit: '0', letter: 'q' },
+  { id: 'fleet', label: 'Fleet', digit: null, letter: 'd' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];

@@ -6,6 +6,7 @@ import type { ConnectionState } from '../lib/transport.js';
 import type { ViewId } from '../lib/shortcuts.js';
 import { trackFailures } from '../lib/pipeline.js';
 import { debugSlice, type DebugSlice } from './debugSlice.js';
+import { queueSlice, type QueueSlice } from './queueSlice.js';
 
 export interface TypeSeries {
   /** Tasks finished in each of the last 60 seconds, oldest first. */
@@ -13,7 +14,7 @@ export interface TypeSeries {
   rate: number;
 }
 
-export interface AppState extends DebugSlice {
+export interface AppState extends DebugSlice, QueueSlice {
   view: ViewId;
   helpOpen: boolean;
   connection: ConnectionState;
@@ -46,6 +47,7 @@ export function createAppStore(opts: { logCapacity?: number; view?: ViewId; trac
 
   return createStore<AppState>()((set, get) => ({
     ...debugSlice(set, (view) => set({ view })),
+    ...queueSlice(set, (view) => set({ view })),
     view: opts.view ?? 'overview',
     traceId: opts.traceId ?? null,
     helpOpen: false,

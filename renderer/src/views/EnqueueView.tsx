@@ -8,6 +8,7 @@ import { JsonEditor } from '../components/JsonEditor.js';
 import { EnqueueResult, type EnqueueOutcome } from '../components/EnqueueResult.js';
 import { RecentPayloadList } from '../components/RecentPayloadList.js';
 import { SchemaForm } from '../components/SchemaForm.js';
+import { TypeInput } from '../components/TypeInput.js';
 import { usePoll } from '../hooks/usePoll.js';
 import { defaultsOf, fieldsOf } from '../lib/schemaForm.js';
 
@@ -110,21 +111,7 @@ export function EnqueueView() {
         <h2 id="enqueue-title">Enqueue tasks</h2>
         <label className="field">
           <span>Task type</span>
-          <input
-            type="text"
-            list="enqueue-type-options"
-            value={type}
-            onChange={(e) => setType(e.target.value)}
-            placeholder="e.g. factorial"
-            spellCheck={false}
-            required
-            data-testid="enqueue-type"
-          />
-          <datalist id="enqueue-type-options">
-            {types.map((t) => (
-              <option key={t} value={t} />
-            ))}
-          </datalist>
+          <TypeInput id="enqueue-type-options" value={type} onChange={setType} types={types} placeholder="e.g. factorial" required testId="enqueue-type" />
         </label>
         {types.length > 0 && (
           <div className="chips" role="group" aria-label="This drone's task types">

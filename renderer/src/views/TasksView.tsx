@@ -4,6 +4,7 @@ import { useExplorerSearch } from '../hooks/useExplorer.js';
 import { EMPTY_FORM, TASK_STATES, WHERE_OPS, type ExplorerForm } from '../lib/explorerQuery.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { TaskTable } from '../components/TaskTable.js';
+import { TypeInput } from '../components/TypeInput.js';
 
 /** The task explorer: this drone's recent tasks, searchable, paged by keyset. */
 export function TasksView() {
@@ -34,20 +35,7 @@ export function TasksView() {
         <div className="row wrap">
           <label className="field">
             <span>Type</span>
-            <input
-              type="text"
-              list="explorer-types"
-              value={f.type}
-              onChange={(e) => set({ type: e.target.value })}
-              placeholder="any"
-              spellCheck={false}
-              data-testid="explorer-type"
-            />
-            <datalist id="explorer-types">
-              {types.map((t) => (
-                <option key={t} value={t} />
-              ))}
-            </datalist>
+            <TypeInput id="explorer-types" value={f.type} onChange={(type) => set({ type })} types={types} placeholder="any" testId="explorer-type" />
           </label>
           <label className="field">
             <span>State</span>

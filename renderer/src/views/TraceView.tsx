@@ -7,10 +7,11 @@ import { useAction } from '../hooks/useAction.js';
 import { useNow } from '../hooks/useNow.js';
 import { usePoll } from '../hooks/usePoll.js';
 import type { LineMark } from '../lib/editorLines.js';
-import { formatClock, formatDateTime, formatDuration } from '../lib/format.js';
+import { errorWithStack, formatClock, formatDateTime, formatDuration, prettyJsonText as pretty } from '../lib/format.js';
 import { traceOpen } from '../lib/waterfall.js';
 import { EmptyState } from '../components/EmptyState.js';
 import { JsonEditor } from '../components/JsonEditor.js';
+import { TaskIdForm } from '../components/TaskIdForm.js';
 import { Waterfall } from '../components/Waterfall.js';
 
 const OPEN_REFRESH_MS = 1000;
@@ -20,46 +21,21 @@ export function TraceView() {
   const traceId = useApp((s) => s.traceId);
   return (
     <div className="view-stack">
-      <TraceIdForm current={traceId} />
+      <TaskIdForm
+        label="Trace (task id)"
+        submitLabel="Open"
+        current={traceId}
+        onSubmit={(id) => appStore.getState().openTrace(id)}
+        className="card trace-id-form row"
+        testId="trace-id-input"
+        submitTestId="trace-id-open"
+      />
       {traceId ? (
         <TraceLoader traceId={traceId} />
       ) : (
         <EmptyState title="No trace chosen">Open one from Tasks or the Pipeline view, or type a task id above.</EmptyState>
       )}
     </div>
-  );
-}
-
-function TraceIdForm({ current }: { current: string | null }) {
-  const [text, setText] = useState(current ?? '');
-  useEffect(() => setText(current ?? ''), [current]);
-  const ok = /^[0-9]{1,19}$/.test(text.trim());
-  return (
-    <form
-      className="card trace-id-form row"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (ok) appStore.getState().openTrace(text.trim());
-      }}
-    >
-      <label className="field">
-        <span>Trace (task id)</span>
-        <input
-          type="text"
-          inputMode="numeric"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          aria-invalid={text !== '' && !ok}
-          placeholder="e.g. 1234"
-          spellCheck={false}
-          data-testid="trace-id-input"
-        />
-      </label>
-      <button type="submit" className="btn" disabled={!ok} data-testid="trace-id-open">
-        Open
-      </button>
-      {text !== '' && !ok && <span className="error-text small-text">A task id is digits only.</span>}
-    </form>
   );
 }
 
@@ -157,12 +133,6 @@ function TraceDetails({ trace, live }: { trace: Trace; live: boolean }) {
   );
 }
 
-function pretty(text: string | null): string {
-  if (text === null) return '';
-  const p = parseJson(text);
-  return p.ok ? JSON.stringify(p.value, null, 2) : text;
-}
-
 function StepCard({ step, index, highlight }: { step: TraceStep; index: number; highlight: boolean }) {
   const [replaying, setReplaying] = useState(false);
   return (
@@ -204,8 +174,7 @@ function StepCard({ step, index, highlight }: { step: TraceStep; index: number; 
             <>
               <h4 className="bad-text">Error</h4>
               <pre className="pre bad-text" data-testid={`step-error-${index + 1}`}>
-                {/* A stack usually starts with the message: then the stack alone says it all. */}
-                {step.stack?.includes(step.error) ? step.stack : `${step.error}${step.stack ? `\n\n${step.stack}` : ''}`}
+                {errorWithStack(step.error, step.stack)}
               </pre>
             </>
           ) : (
