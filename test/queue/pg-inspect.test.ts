@@ -134,6 +134,14 @@ describe('global queue inspection', () => {
     const lease = await db.query(`SELECT max(lease_until) AS m FROM "${q.schema}".tasks WHERE claimed_by = 'gone'`);
     assert.equal(fleet.gone.claimsReturnAt, lease.rows[0].m.getTime());
     assert.equal(fleet.ok.claimsReturnAt, null);
+
+    // A day later, with its tasks rescued, the dead drone is forgotten; a stale one is not.
+    await db.query(`UPDATE "${q.schema}".drones SET heartbeat_at = now() - interval '2 days' WHERE id = 'gone'`);
+    await db.query(`UPDATE "${q.schema}".tasks SET lease_until = now() - interval '1 second' WHERE claimed_by = 'gone'`);
+    assert.equal((await q.rescueExpired()).length, 2);
+    assert.deepEqual((await q.fleet()).map((d) => d.id).sort(), ['gone', 'late', 'ok'], 'still there on the pass that rescued its tasks');
+    await q.rescueExpired();
+    assert.deepEqual((await q.fleet()).map((d) => d.id).sort(), ['late', 'ok']);
   });
 
   it('failures group by cause: numbers and ids aside, the same message from another place is another group', async () => {

@@ -14,7 +14,13 @@ UPDATE {schema}.tasks SET lease_until = now() + make_interval(secs => $6::int / 
 WHERE claimed_by = (SELECT id FROM me) AND state = 'claimed' AND ($7::bigint[] IS NULL OR id = ANY($7::bigint[]))`);
 
 // Tasks whose drone stopped heartbeating: back to the queue, or failed if that was their last attempt.
+// A drone silent for a day that holds nothing is forgotten, so the fleet does not list every drone
+// that ever died without saying goodbye (one still holding tasks goes once they are rescued).
 const RESCUE = statement(`
+WITH forgotten AS (
+  DELETE FROM {schema}.drones d WHERE d.heartbeat_at < now() - interval '1 day'
+    AND NOT EXISTS (SELECT 1 FROM {schema}.tasks t WHERE t.claimed_by = d.id AND t.state = 'claimed')
+)
 UPDATE {schema}.tasks
 SET state = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'available' END,
     last_error = 'lease expired: drone ' || claimed_by || ' stopped heartbeating while running this task',

@@ -208,7 +208,8 @@ function GlobalFacts({ task: g, now }: { task: GlobalTask; now: number }) {
       )}
       {g.failedAt && (
         <div>
-          <dt>Failed</dt>
+          {/* A task back on the queue after a failed attempt (a retry, a rescued lease) still says when that attempt failed. */}
+          <dt>{g.state === 'failed' ? 'Failed' : 'Last attempt failed'}</dt>
           <dd>{formatDateTime(g.failedAt)}</dd>
         </div>
       )}
@@ -218,7 +219,7 @@ function GlobalFacts({ task: g, now }: { task: GlobalTask; now: number }) {
 
 /** The trace of the task here, and the chain around it: the task it answers, the postbacks that carry its result. */
 function Links({ lookup: l }: { lookup: TaskLookup }) {
-  if (!l.trace && !l.answers && l.postbacks.length === 0) return null;
+  if (!l.trace && !l.answers && l.postbacks.length === 0 && l.answeredBy.length === 0) return null;
   const look = (id: string) => appStore.getState().lookUp(id);
   return (
     <ul className="lookup-links small-text">
@@ -252,6 +253,20 @@ function Links({ lookup: l }: { lookup: TaskLookup }) {
               </span>
             </span>
           ))}
+        </li>
+      )}
+      {l.answeredBy.length > 0 && (
+        <li>
+          Its result went on as task{l.answeredBy.length === 1 ? '' : 's'}{' '}
+          {l.answeredBy.map((id, i) => (
+            <span key={id}>
+              {i > 0 && ', '}
+              <button type="button" className="btn link bare mono" onClick={() => look(id)} data-testid={`lookup-answered-by-${id}`}>
+                {id}
+              </button>
+            </span>
+          ))}{' '}
+          <span className="muted">(ran in this drone)</span>
         </li>
       )}
     </ul>

@@ -84,11 +84,23 @@ function TraceDetails({ trace, live }: { trace: Trace; live: boolean }) {
             {trace.postback && (
               <>
                 {' '}
-                · postback to <span className="mono">{trace.postback}</span>
+                · postback to <span className="mono">{trace.postback}</span> (
+                <button type="button" className="btn link bare" onClick={() => appStore.getState().lookUp(trace.traceId)} data-testid="trace-follow-postback">
+                  follow the chain
+                </button>
+                )
               </>
             )}
           </span>
         </div>
+        {trace.answers && (
+          <p className="small-text" data-testid="trace-answers">
+            A postback: it carries the result of{' '}
+            <button type="button" className="btn link bare mono" onClick={() => appStore.getState().lookUp(trace.answers!)}>
+              task {trace.answers}
+            </button>
+          </p>
+        )}
         {trace.replayOf && (
           <p className="small-text" data-testid="trace-replay-of">
             Replay of{' '}
