@@ -68,6 +68,9 @@ export class Fleet {
    */
   async stopAll(timeoutMs = 120_000): Promise<Array<{ name: string; code: number | null; signal: NodeJS.Signals | null }>> {
     const alive = this.drones.filter((d) => d.alive);
+    // A drone just started may not have its signal handlers yet, and a SIGTERM would end it by the
+    // signal: a stop is clean only once it runs (or, failing that, after a while anyway).
+    await Promise.all(alive.map((d) => running(d).catch(() => {})));
     for (const d of alive) d.proc.kill('SIGTERM');
     return Promise.all(
       alive.map(async (d) => {
