@@ -74,7 +74,16 @@ export const configSchema = z.strictObject({
             ),
           embedded: z
             .strictObject({
-              port: z.number().int().min(1024).max(65535).default(54329),
+              port: z
+                .number()
+                .int()
+                .min(1024)
+                .max(65535)
+                .optional()
+                .describe(
+                  "The embedded server's port, used as given. When absent, each user's server picks a free one (from 54329) at its first start " +
+                    'and remembers it in <data directory>.port beside its data; `swarmage db status` shows it.',
+                ),
               dataDir: z.string().min(1).optional().describe('Where the embedded server keeps its data; default: the user data directory.'),
             })
             .prefault({}),

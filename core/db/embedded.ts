@@ -1,5 +1,6 @@
 // Over 400 lines on purpose: one server's whole life (paths, locking, initdb as the postgres user, start, stop) reads best in one place.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
 import crypto from 'node:crypto';
@@ -15,7 +16,18 @@ const run = promisify(execFile);
 export interface EmbeddedOptions {
   /** The cluster's data directory; default <swarmage home>/postgres. */
   dataDir?: string;
-  port: number;
+  /**
+   * queue.config.embedded.port, used as given. Absent (the default): the port remembered for this
+   * data directory, else a free one picked on first start and remembered (see embeddedPortFile).
+   */
+  port?: number;
+  /** Where the search for a free port starts; default 54329 (the port every server had before ports were picked). */
+  firstPort?: number;
+  /**
+   * Loopback TCP, as on Windows, on any platform. Never set from the config: it lets tests reproduce
+   * on Linux the clash that Windows has, two users' servers on one 127.0.0.1 port.
+   */
+  tcp?: boolean;
   /** Progress for people: "initialising…", "starting…". */
   onProgress?: (msg: string) => void;
 }
@@ -56,6 +68,16 @@ export function embeddedDataDir(opts: { dataDir?: string }): string {
  */
 const OVER_SOCKET = process.platform !== 'win32';
 
+function overSocket(opts: { tcp?: boolean }): boolean {
+  return OVER_SOCKET && !opts.tcp;
+}
+
+/** The port that every embedded server had before each picked its own, and where the search for a free one starts. */
+export const FIRST_PORT = 54329;
+
+/** How many ports from the first are tried before giving up. */
+const PORT_TRIES = 100;
+
 /** sun_path holds 108 bytes on Linux, 104 on macOS, the terminating NUL included. */
 const SOCKET_PATH_MAX = process.platform === 'darwin' ? 103 : 107;
 
@@ -65,14 +87,14 @@ export function embeddedSocket(opts: { dataDir?: string; port: number }): string
 }
 
 /** Where the embedded server listens, for people: "the Unix socket /…/.s.PGSQL.54329" or "127.0.0.1:54329". */
-export function embeddedAddress(opts: { dataDir?: string; port: number }): string {
-  return OVER_SOCKET ? `the Unix socket ${embeddedSocket(opts)}` : `127.0.0.1:${opts.port}`;
+export function embeddedAddress(opts: { dataDir?: string; port: number; tcp?: boolean }): string {
+  return overSocket(opts) ? `the Unix socket ${embeddedSocket(opts)}` : `127.0.0.1:${opts.port}`;
 }
 
 /** The form node-postgres and libpq (psql) both read: no host in the authority, the socket folder as ?host=. */
-export function embeddedUrl(creds: Credentials, dataDir: string, port: number): string {
+export function embeddedUrl(creds: Credentials, dataDir: string, port: number, tcp = false): string {
   const auth = `${creds.user}:${encodeURIComponent(creds.password)}`;
-  if (!OVER_SOCKET) return `postgres://${auth}@127.0.0.1:${port}/postgres`;
+  if (!overSocket({ tcp })) return `postgres://${auth}@127.0.0.1:${port}/postgres`;
   return `postgres://${auth}@/postgres?host=${encodeURIComponent(dataDir)}&port=${port}`;
 }
 
@@ -80,14 +102,14 @@ export function embeddedUrl(creds: Credentials, dataDir: string, port: number): 
  * Paths that pg_ctl (which runs the server through a shell, in double quotes), libpq (which reads a
  * comma in host= as a list of hosts) and Unix sockets (a length limit) can all take.
  */
-function checkPaths(dataDir: string, port: number): void {
+function checkPaths(dataDir: string, port: number, tcp = false): void {
   if (process.platform !== 'win32' && /["$`\\,]/.test(dataDir)) {
     throw new EmbeddedError(
       `the embedded Postgres cannot use ${dataDir}: its path holds one of " $ \` \\ (which pg_ctl's shell would interpret) or , ` +
         `(which psql reads as a list of hosts); set SWARMAGE_HOME (or queue.config.embedded.dataDir) to another folder`,
     );
   }
-  if (!OVER_SOCKET) return;
+  if (!overSocket({ tcp })) return;
   const socket = embeddedSocket({ dataDir, port });
   const bytes = Buffer.byteLength(socket);
   if (bytes > SOCKET_PATH_MAX) {
@@ -124,11 +146,11 @@ export function embeddedListening(opts: { dataDir?: string }): string | null {
  * an older version on TCP, or on another port. Restarting it here would cut every drone connected
  * to it, so the owner is told to stop it once; it starts again as it should when next needed.
  */
-function checkRunningServer(dataDir: string, port: number): void {
+function checkRunningServer(dataDir: string, port: number, tcp = false): void {
   const running = runningServer(dataDir);
   if (!running) return;
-  const stop = `run "swarmage db stop" once (with --config FILE when the data directory comes from a config), and it starts again on ${embeddedAddress({ dataDir, port })} the next time it is needed`;
-  if (OVER_SOCKET && (!running.socketDir || path.resolve(running.socketDir) !== dataDir)) {
+  const stop = `run "swarmage db stop" once (with --config FILE when the data directory comes from a config), and it starts again on ${embeddedAddress({ dataDir, port, tcp })} the next time it is needed`;
+  if (overSocket({ tcp }) && (!running.socketDir || path.resolve(running.socketDir) !== dataDir)) {
     throw new EmbeddedError(
       `the embedded Postgres in ${dataDir} (process ${running.pid}) was started by an older swarmage, listening on TCP ` +
         `${running.listen || '127.0.0.1'}:${running.port}, where another local process can pose as it and receive the password; ${stop}`,
@@ -292,26 +314,117 @@ function readCredentials(file: string): Credentials | null {
   }
 }
 
+/** The file beside the credentials that remembers the port picked for the data directory: <home>/postgres.port. */
+export function embeddedPortFile(opts: { dataDir?: string }): string {
+  const dataDir = embeddedDataDir(opts);
+  return path.join(path.dirname(dataDir), `${path.basename(dataDir)}.port`);
+}
+
+function readRememberedPort(file: string): number | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  const port = Number(text);
+  return Number.isInteger(port) && port >= 1024 && port <= 65535 ? port : undefined;
+}
+
+/**
+ * The port to use without picking one: the configured one; else the one of the server running in the
+ * data directory (it stays up, undisturbed); else the remembered one; else, for a cluster created
+ * before ports were remembered, the port every server had then. Undefined: a new data directory,
+ * whose port is picked when it starts.
+ */
+function knownPort(opts: EmbeddedOptions, dataDir: string, portFile: string): number | undefined {
+  if (opts.port !== undefined) return opts.port;
+  const running = runningServer(dataDir);
+  if (running?.port) return running.port;
+  return readRememberedPort(portFile) ?? (fs.existsSync(path.join(dataDir, 'PG_VERSION')) ? FIRST_PORT : undefined);
+}
+
+/** Which port the embedded Postgres uses and why, for people (`swarmage db status`). */
+export function embeddedPortInfo(opts: { dataDir?: string; port?: number }): { port: number | undefined; why: string } {
+  const dataDir = embeddedDataDir(opts);
+  const file = embeddedPortFile(opts);
+  if (opts.port !== undefined) return { port: opts.port, why: 'set by queue.config.embedded.port' };
+  const remembered = readRememberedPort(file);
+  const running = runningServer(dataDir);
+  if (running?.port && running.port !== remembered) return { port: running.port, why: `the running server's, remembered in ${file} at its next start` };
+  if (remembered !== undefined) return { port: remembered, why: `remembered in ${file}` };
+  if (fs.existsSync(path.join(dataDir, 'PG_VERSION'))) return { port: FIRST_PORT, why: `the former default, remembered in ${file} at the next start` };
+  return { port: undefined, why: `no port yet: a free one is picked at the first start and remembered in ${file}` };
+}
+
+/** Whether a server could listen on 127.0.0.1:`port` now: the test that matters where the server uses TCP. */
+function tcpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port for a server of ours: the first from `first` that nobody listens on at 127.0.0.1 and that
+ * was not already refused. Over a Unix socket in our own folder no port is ever taken, but the same
+ * test still gives each user's server a number of its own, which is what Windows needs.
+ */
+async function pickPort(first: number, refused: Set<number>): Promise<number> {
+  const last = Math.min(first + PORT_TRIES - 1, 65535);
+  for (let port = first; port <= last; port++) if (!refused.has(port) && (await tcpPortFree(port))) return port;
+  throw new EmbeddedError(
+    `no free port for the embedded Postgres from ${first} to ${last}: other servers hold them all; set queue.config.embedded.port to a free port`,
+  );
+}
+
+/** Postgres's own words (its log, LC_ALL=C) when its port is taken: a TCP bind, or a socket file held by another postmaster. */
+function portClash(log: string): boolean {
+  return /Is another postmaster already running on port|could not bind IPv[46] address|lock file ".*\.s\.PGSQL\.\d+\.lock" already exists/.test(log);
+}
+
+class PortClash extends Error {}
+
 /**
  * Returns the URL of the machine's embedded Postgres, starting it first if nobody has. The server
  * runs detached (pg_ctl), so it outlives the process that started it and is shared by every drone
  * and CLI call; `swarmage db stop` stops it.
+ *
+ * Each user has a server of their own, and on Windows (loopback TCP) two of them cannot share a
+ * port: unless the config sets one, a server picks a free port at its first start and remembers it
+ * in embeddedPortFile(), so that its URL stays the same; should the remembered port be taken when it
+ * starts again, it moves to a free one and remembers that.
  */
 export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
   const dataDir = embeddedDataDir(opts);
-  checkPaths(dataDir, opts.port);
+  const tcp = opts.tcp ?? false;
   const home = path.dirname(dataDir);
   const credFile = path.join(home, `${path.basename(dataDir)}.credentials.json`);
+  const portFile = embeddedPortFile({ dataDir });
+  const auto = opts.port === undefined;
+  const known = knownPort(opts, dataDir, portFile);
+  checkPaths(dataDir, known ?? 65535, tcp);
   const existing = readCredentials(credFile);
-  if (existing && (await canConnect(embeddedUrl(existing, dataDir, opts.port)))) return embeddedUrl(existing, dataDir, opts.port);
+  // An automatic port not remembered yet (a running server's, or the former default) is remembered under the lock below.
+  if (existing && known !== undefined && (!auto || readRememberedPort(portFile) === known)) {
+    if (await canConnect(embeddedUrl(existing, dataDir, known, tcp))) return embeddedUrl(existing, dataDir, known, tcp);
+  }
   // Refused before anything is written beside a folder that is not ours (no lock, no credentials).
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) checkDataDir(dataDir);
   ensureHomeDir(home);
 
   return withLock(home, async () => {
     let creds = readCredentials(credFile);
-    if (creds && (await canConnect(embeddedUrl(creds, dataDir, opts.port)))) return embeddedUrl(creds, dataDir, opts.port);
-    checkRunningServer(dataDir, opts.port);
+    let port = knownPort(opts, dataDir, portFile);
+    const remember = (p: number) => {
+      if (auto && readRememberedPort(portFile) !== p) writeFileAtomic(portFile, `${p}\n`, 0o600);
+    };
+    if (creds && port !== undefined && (await canConnect(embeddedUrl(creds, dataDir, port, tcp)))) {
+      remember(port);
+      return embeddedUrl(creds, dataDir, port, tcp);
+    }
+    if (port !== undefined) checkRunningServer(dataDir, port, tcp);
     const bin = await binaries();
     const owner = postgresUser();
     if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
@@ -325,27 +438,69 @@ export async function ensureEmbedded(opts: EmbeddedOptions): Promise<string> {
       throw new EmbeddedError(
         `${credFile} is missing or unreadable, so the embedded Postgres in ${dataDir} cannot be used; stop it and remove ${dataDir} to start afresh`,
       );
-    const address = embeddedAddress({ dataDir, port: opts.port });
-    opts.onProgress?.(`starting the embedded Postgres on ${address}…`);
-    const logFile = path.join(dataDir, 'server.log');
-    const logStart = fileSize(logFile);
-    // pg_ctl hands -o to a shell, and Postgres reads the folder as a list: quoted for both.
-    const listen = OVER_SOCKET
-      ? `-c listen_addresses= -c ${shellQuote(`unix_socket_directories="${dataDir.replaceAll('"', '""')}"`)}`
-      : '-c listen_addresses=127.0.0.1 -c unix_socket_directories=';
-    await pgCtl(bin.pg_ctl, dataDir, owner, ['start', '-w', '-t', '60', '-l', logFile, '-o', `-p ${opts.port} ${listen} -c max_connections=200`]).catch(
-      (err: Error) => {
-        const tail = readTail(logFile, logStart);
-        throw new EmbeddedError(
-          `could not start the embedded Postgres in ${dataDir} on ${address}: ${err.message}${tail ? `\n${logFile}:\n${tail}` : ''}` +
-            (/address already in use|could not bind/i.test(tail) ? `\nanother server uses port ${opts.port}: set queue.config.embedded.port` : ''),
-        );
-      },
-    );
-    const url = embeddedUrl(creds, dataDir, opts.port);
+    const refused = new Set<number>();
+    for (;;) {
+      if (port === undefined) port = await pickPort(opts.firstPort ?? FIRST_PORT, refused);
+      checkPaths(dataDir, port, tcp);
+      try {
+        await startServer(bin.pg_ctl, dataDir, owner, port, tcp, opts.onProgress);
+        break;
+      } catch (err) {
+        if (!(err instanceof PortClash)) throw err;
+        refused.add(port);
+        if (!auto || refused.size >= 5) throw new EmbeddedError(clashMessage(dataDir, [...refused], tcp, err.message, !auto));
+        opts.onProgress?.(`port ${port} is taken by another server; trying another…`);
+        port = undefined;
+      }
+    }
+    remember(port);
+    const url = embeddedUrl(creds, dataDir, port, tcp);
     if (!(await canConnect(url))) throw new EmbeddedError(`the embedded Postgres started but refuses ${redactUrl(url)}`);
     return url;
   });
+}
+
+/** The one message for a port that another server holds: which port, who may hold it, and the way out. */
+function clashMessage(dataDir: string, tried: number[], tcp: boolean, log: string, configured: boolean): string {
+  const port = tried[tried.length - 1];
+  const where = overSocket({ tcp }) ? `its socket ${embeddedSocket({ dataDir, port })}` : embeddedAddress({ dataDir, port, tcp });
+  return (
+    `could not start the embedded Postgres in ${dataDir}: ` +
+    (configured
+      ? `port ${port} (queue.config.embedded.port) is taken by another server, on ${where}: another user's embedded Postgres, or another program; ` +
+        `set queue.config.embedded.port to a free port, or remove it so that swarmage picks a free one and remembers it`
+      : `ports ${tried.join(', ')} were each taken by another server (another user's embedded Postgres, or another program) when it tried them; ` +
+        `set queue.config.embedded.port to a free port`) +
+    (log ? `\n${log}` : '')
+  );
+}
+
+/** pg_ctl start on `port`; a failure whose log says the port is taken becomes a PortClash carrying the log. */
+async function startServer(
+  pgCtlBin: string,
+  dataDir: string,
+  owner: { uid: number; gid: number } | null,
+  port: number,
+  tcp: boolean,
+  onProgress?: (msg: string) => void,
+): Promise<void> {
+  const address = embeddedAddress({ dataDir, port, tcp });
+  onProgress?.(`starting the embedded Postgres on ${address}…`);
+  const logFile = path.join(dataDir, 'server.log');
+  const logStart = fileSize(logFile);
+  // pg_ctl hands -o to a shell, and Postgres reads the folder as a list: quoted for both.
+  const listen = overSocket({ tcp })
+    ? `-c listen_addresses= -c ${shellQuote(`unix_socket_directories="${dataDir.replaceAll('"', '""')}"`)}`
+    : '-c listen_addresses=127.0.0.1 -c unix_socket_directories=';
+  try {
+    await pgCtl(pgCtlBin, dataDir, owner, ['start', '-w', '-t', '60', '-l', logFile, '-o', `-p ${port} ${listen} -c max_connections=200`]);
+  } catch (err) {
+    const log = readTail(logFile, logStart, 1000);
+    const tail = readTail(logFile, logStart);
+    const shown = `${(err as Error).message}${tail ? `\n${logFile}:\n${tail}` : ''}`;
+    if (portClash(log)) throw new PortClash(shown);
+    throw new EmbeddedError(`could not start the embedded Postgres in ${dataDir} on ${address}: ${shown}`);
+  }
 }
 
 /** As root, Postgres runs as "postgres", which must be able to enter every folder above its data. */

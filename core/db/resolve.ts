@@ -12,6 +12,6 @@ export async function resolveDatabase(config: Pick<ResolvedConfig, 'queue'> | nu
   if (env) return { connectionString: env, source: 'SWARMAGE_DATABASE_URL' };
   const fromConfig = config?.queue.config.connectionString;
   if (fromConfig) return { connectionString: fromConfig, source: 'config' };
-  const embedded = config?.queue.config.embedded ?? { port: 54329 };
+  const embedded = config?.queue.config.embedded ?? {};
   return { connectionString: await ensureEmbedded({ ...embedded, onProgress }), source: 'embedded' };
 }

@@ -116,7 +116,10 @@ describe('the embedded Postgres listens on a Unix socket in its private data dir
 
   it('`swarmage db status` says where it listens', async () => {
     const res = { stdout: await dbStatus() };
-    assert.equal(res.stdout, `embedded Postgres: running on the Unix socket ${dataDir}/.s.PGSQL.${port} (data ${dataDir})\n`);
+    assert.equal(
+      res.stdout,
+      `embedded Postgres: running on the Unix socket ${dataDir}/.s.PGSQL.${port} (port ${port}, set by queue.config.embedded.port; data ${dataDir})\n`,
+    );
   });
 
   it('under umask 000: the credentials file is 0600, the data directory 0700, the folder created for them closed to listing', () => {
