@@ -21,7 +21,7 @@ export type InvokeResult = Awaited<ReturnType<Bridge['invoke']>>;
 
 /** Renderer → main channels (ipcRenderer.invoke / ipcMain.handle): the arguments the renderer sends, and the answer. */
 export interface RequestChannels {
-  [CHANNELS.invoke]: (method: MethodName, args?: unknown) => Promise<InvokeResult>;
+  [CHANNELS.invoke]: (method: MethodName, args?: unknown, profile?: string) => Promise<InvokeResult>;
 }
 
 /** Main → renderer channels (webContents.send / ipcRenderer.on): the arguments pushed. */

@@ -55,9 +55,9 @@ export function registerApi(ipcMain: IpcMainLike, service: IpcService, getWindow
       refused: UNAUTHORIZED,
       onRefused: (frame) => opts.onUnauthorized?.(describeFrame(frame)),
     },
-    async (_event, method, args): Promise<InvokeResult> => {
+    async (_event, method, args, profile): Promise<InvokeResult> => {
       try {
-        return await service.dispatch(method, args);
+        return await service.dispatch(method, args, profile);
       } catch (err) {
         // dispatch answers errors itself; this only guards against a bug turning into an IPC rejection.
         return { ok: false, error: { code: 'failed', message: err instanceof Error ? err.message : String(err) } };

@@ -3,7 +3,7 @@
  * and drone headless in this Node process, served to a browser on 127.0.0.1 (core/host). Plain Node,
  * no 'electron' import: it has to work where Electron does not.
  *
- *   node dist/electron/launch.js [CONFIG.json]
+ *   node dist/electron/launch.js [CONFIG.json ...]
  *
  * SWARMAGE_HEADLESS=1 skips Electron; SWARMAGE_UI_PORT changes the headless port (default 7420).
  * Headless, the UI needs its token like `swarmage drone --ui`: the login URL is printed, and
@@ -15,9 +15,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_UI_PORT, startHost, type RunningHost } from '../core/host/server.js';
-import { DroneService } from '../core/service/droneService.js';
 import { reason } from '../core/util/redact.js';
-import { chooseConfigFile, describeChoice } from './appConfig.js';
+import { createAppManager, openAtStart } from './appProfiles.js';
 
 const MAIN_JS = fileURLToPath(new URL('./main.js', import.meta.url));
 const DOWNLOAD_TIMEOUT_MS = 30_000;
@@ -83,11 +82,8 @@ function runElectron(bin: string, args: string[]): void {
 }
 
 async function runHeadless(args: string[], port: number): Promise<void> {
-  const choice = chooseConfigFile(args);
-  const service = new DroneService({ configFile: choice.file, logToStderr: true });
-  const log = service.log.child({ worker: 'app' });
-  if (choice.error) log.error(describeChoice(choice));
-  else log.info(describeChoice(choice));
+  const manager = createAppManager();
+  const log = manager.log;
 
   let host: RunningHost | null = null;
   let signals = 0;
@@ -97,22 +93,21 @@ async function runHeadless(args: string[], port: number): Promise<void> {
       process.exit(130);
     }
     log.info(`${sig}: stopping (again to exit at once)`);
-    void Promise.allSettled([host?.close(), service.stop()]).then(() => process.exit(0));
+    void Promise.allSettled([host?.close(), manager.stopAll()]).then(() => process.exit(0));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
   try {
     // A token per run as for "swarmage drone --ui": any local user can reach a loopback port.
-    host = await startHost(service, { host: '127.0.0.1', port, serverInfo: { configFile: choice.file } });
+    host = await startHost(manager, { host: '127.0.0.1', port, serverInfo: {} });
     process.stderr.write(`swarmage: operator UI on ${host.loginUrl}\n`);
   } catch (err) {
     process.stderr.write(`swarmage: ${reason(err)}\n`);
-    await service.stop().catch(() => {});
     process.exit(1);
   }
   // As in the window: a drone that fails to start leaves the UI up, showing the error.
-  service.start().catch((err) => log.error(`the drone did not start: ${reason(err)}`));
+  await openAtStart(manager, args);
 }
 
 function main(): void {

@@ -1,11 +1,12 @@
 /**
- * The desktop app's main process: one drone (DroneService) and one window showing it. Everything
- * here is wiring; the decisions live in security.ts / guards.ts, the API in ipc.ts, the drone in core.
+ * The desktop app's main process: the drones of its profiles (core/app/profileManager.ts) and one
+ * window showing them. Everything here is wiring; the decisions live in security.ts / guards.ts, the
+ * API in ipc.ts, the drones in core.
  */
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
-import { DroneService } from '../core/service/droneService.js';
+import path from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
 import { reason } from '../core/util/redact.js';
-import { chooseConfigFile, describeChoice } from './appConfig.js';
+import { configArgs, createAppManager, openAtStart } from './appProfiles.js';
 import { guardSession, guardWebContents } from './guards.js';
 import { registerApi } from './ipc.js';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './appProtocol.js';
@@ -16,8 +17,8 @@ app.enableSandbox();
 // The page's own origin, swarmage://app (appProtocol.ts); like enableSandbox, only before 'ready'.
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
 
-// One drone per machine user: a second app would fight the first over the local queue file (it is
-// locked exclusively). A second launch focuses the first instead.
+// One app per machine user: a second would fight the first over the local queue files (each is
+// locked exclusively) and the profile list. A second launch hands its config files to the first.
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -26,22 +27,25 @@ if (!app.requestSingleInstanceLock()) {
 
 function run(): void {
   // Packaged, argv is [app, ...args]; unpackaged, [electron, main.js, ...args].
-  const choice = chooseConfigFile(process.argv.slice(app.isPackaged ? 1 : 2));
-  // Dev mode in the desktop app: a worker module's edit restarts its type's workers.
-  const service = new DroneService({
-    configFile: choice.file,
-    logToStderr: true,
-    hotReload: true,
-    // electron-builder.yml: enableNodeCliInspectArguments is off, and workers are forked from this binary.
-    debugUnavailable: app.isPackaged
-      ? 'debugging a type is off in the packaged app (its fuses make it ignore --inspect, in worker processes too); run this config with "swarmage drone --ui" under Node to debug it'
-      : undefined,
-  });
-  const log = service.log.child({ worker: 'app' });
-  if (choice.error) log.error(describeChoice(choice));
-  else log.info(describeChoice(choice));
-
+  const ownArgs = (argv: string[]) => argv.slice(app.isPackaged ? 1 : 2);
   let win: BrowserWindow | null = null;
+  const manager = createAppManager({
+    service: {
+      // Dev mode in the desktop app: a worker module's edit restarts its type's workers.
+      hotReload: true,
+      // electron-builder.yml: enableNodeCliInspectArguments is off, and workers are forked from this binary.
+      debugUnavailable: app.isPackaged
+        ? 'debugging a type is off in the packaged app (its fuses make it ignore --inspect, in worker processes too); run this config with "swarmage drone --ui" under Node to debug it'
+        : undefined,
+    },
+    pickFile: async () => {
+      const options = { title: 'Open a Swarmage config', properties: ['openFile' as const], filters: [{ name: 'Swarmage config', extensions: ['json'] }] };
+      const picked = win && !win.isDestroyed() ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return picked.canceled ? null : (picked.filePaths[0] ?? null);
+    },
+  });
+  const log = manager.log;
+
   let unregisterApi: (() => void) | null = null;
   let quitting: 'no' | 'stopping' | 'done' = 'no';
 
@@ -54,7 +58,9 @@ function run(): void {
     });
   });
 
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, argv, cwd) => {
+    const files = configArgs(ownArgs(argv)).map((f) => path.resolve(cwd, f));
+    if (files.length > 0) void manager.open(files).catch((err) => log.error(reason(err)));
     if (!win || win.isDestroyed()) return;
     if (win.isMinimized()) win.restore();
     win.focus();
@@ -75,11 +81,11 @@ function run(): void {
       return;
     }
     quitting = 'stopping';
-    log.info('quitting: stopping the drone gracefully');
-    // The API stays registered meanwhile, so a window still open shows the drone "stopping".
-    service
-      .stop()
-      .catch((err) => log.error(`stopping the drone: ${reason(err)}`))
+    log.info('quitting: stopping the drones gracefully');
+    // The API stays registered meanwhile, so a window still open shows the drones "stopping".
+    manager
+      .stopAll()
+      .catch((err) => log.error(`stopping the drones: ${reason(err)}`))
       .finally(() => {
         unregisterApi?.();
         quitting = 'done';
@@ -88,16 +94,16 @@ function run(): void {
   });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => app.quit());
 
-  // The drone starts at once, in parallel with the window; a failure (bad config, no database) leaves
-  // the service in state "error", which the UI shows and lets the operator fix.
-  service.start().catch((err) => log.error(`the drone did not start: ${reason(err)}`));
+  // The drones start at once, in parallel with the window; a failure (bad config, no database) leaves
+  // that profile in state "error", which the UI shows and lets the operator fix.
+  openAtStart(manager, ownArgs(process.argv)).catch((err) => log.error(`the drones did not start: ${reason(err)}`));
 
   app
     .whenReady()
     .then(() => {
       guardSession(session.defaultSession, (what) => log.warn(what));
       serveAppProtocol(protocol, net);
-      unregisterApi = registerApi(ipcMain, service, () => win, {
+      unregisterApi = registerApi(ipcMain, manager, () => win, {
         onUnauthorized: (from) => log.warn(`refused an API call from ${from}`),
       });
       win = createMainWindow(BrowserWindow, (err) => log.error(`cannot load the UI from ${RENDERER_INDEX}: ${reason(err)} (build it with "npm run build:ui")`));

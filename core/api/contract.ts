@@ -10,8 +10,11 @@ import type {
   DebugSession,
   FailedTask,
   FailureGroup,
+  FailureNotice,
   GlobalTask,
   LogLine,
+  ProfileInfo,
+  ProfilesView,
   QueueOverview,
   RequestFailure,
   Snapshot,
@@ -42,6 +45,10 @@ const failedSelection = z.union([
   z.strictObject({ all: z.literal(true), type: taskType.optional(), group: errorGroup.optional(), since: since.optional() }),
 ]);
 
+/** ProfileInfo.id. */
+const profileId = z.string().regex(/^[a-z0-9-]{1,40}$/, 'a profile id (ProfileInfo.id)');
+const byProfile = z.strictObject({ id: profileId });
+
 const stepId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const taskState = z.enum(['queued', 'running', 'done', 'failed']);
 
@@ -69,6 +76,38 @@ function method<R>() {
 }
 
 export const methods = {
+  /** The drones this app operates. Methods below that are not profiles.* go to one of them: the call's `profile`. */
+  'profiles.list': method<ProfilesView>()(noArgs),
+  /** Adds a config file to run here (started unless `start` is false), or a drone running elsewhere to attach to. */
+  'profiles.add': method<ProfileInfo>()(
+    z.union([
+      z.strictObject({ configFile: z.string().min(1).max(4096), start: z.boolean().default(true) }),
+      z.strictObject({
+        attach: z.strictObject({
+          url: z
+            .string()
+            .max(2000)
+            .regex(/^https?:\/\/[^\s]+$/, 'the drone UI address, such as http://127.0.0.1:7420/'),
+          token: z
+            .string()
+            .min(16)
+            .max(500)
+            .regex(/^[\x21-\x7e]+$/, 'the drone UI token (printable, no spaces)'),
+          name: z.string().min(1).max(100).optional(),
+        }),
+      }),
+    ]),
+  ),
+  /** Shows the host's file picker and adds the chosen config; null when cancelled. Only where ProfilesView.canPick. */
+  'profiles.pick': method<ProfileInfo | null>()(noArgs),
+  /** Writes the demo (as `swarmage init` does) into the app's folder, adds it and starts it. */
+  'profiles.demo': method<ProfileInfo>()(noArgs),
+  /** Stops the drone gracefully (or disconnects) and forgets the profile; its files stay. */
+  'profiles.remove': method<void>()(byProfile),
+  'profiles.start': method<void>()(byProfile),
+  /** Graceful: running tasks finish, the rest go back to the global queue. */
+  'profiles.stop': method<void>()(byProfile),
+  'profiles.restart': method<void>()(byProfile),
   'drone.snapshot': method<Snapshot>()(noArgs),
   'drone.pause': method<void>()(noArgs),
   'drone.resume': method<void>()(noArgs),
@@ -213,16 +252,35 @@ export type ArgsIn<M extends MethodName> = z.input<Methods[M]['args']>;
 export type ArgsOut<M extends MethodName> = z.output<Methods[M]['args']>;
 export type Result<M extends MethodName> = Methods[M]['result'];
 
-/** Pushed to every connected UI. */
+export type ProfileMethod = Extract<MethodName, `profiles.${string}`>;
+/** The methods one drone answers (all but profiles.*). */
+export type DroneMethod = Exclude<MethodName, ProfileMethod>;
+export const isProfileMethod = (m: MethodName): m is ProfileMethod => m.startsWith('profiles.');
+
+/** Where the app asks the UI to go (a notification or a menu command of the desktop app). */
+export interface NavigateTo {
+  view: 'failures' | 'overview' | 'config' | 'enqueue' | 'add-profile';
+  profile?: string;
+  group?: string;
+}
+
+/** Pushed to every connected UI. Drone events (snapshot, logs, failure) carry the profile they come from. */
 export interface Events {
   /** The whole snapshot, throttled (a few per second at most). */
   snapshot: Snapshot;
   /** New log lines, batched. */
   logs: LogLine[];
+  /** The profile list changed (a profile added, started, failing…). */
+  profiles: ProfilesView;
+  /** A task failed with a cause not seen lately (rate-limited per cause). */
+  failure: FailureNotice;
+  navigate: NavigateTo;
 }
 export type EventName = keyof Events;
 
 export type Handlers = { [M in MethodName]: (args: ArgsOut<M>) => Promise<Result<M>> };
+export type DroneHandlers = Pick<Handlers, DroneMethod>;
+export type ProfileHandlers = Pick<Handlers, ProfileMethod>;
 
 export interface ApiError {
   /** busy: the headless host already runs as many calls of this connection as it allows; call again after their answers. */
@@ -232,10 +290,10 @@ export interface ApiError {
   issues?: Array<{ path: string; message: string }>;
 }
 
-/** Wire format, the same over IPC and WebSocket. */
-export type Request = { id: number; method: string; args?: unknown };
+/** Wire format, the same over IPC and WebSocket. `profile`: which drone a drone method goes to (default: the first). */
+export type Request = { id: number; method: string; args?: unknown; profile?: string };
 export type Response = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ApiError };
-export type EventMessage = { event: EventName; data: unknown };
+export type EventMessage = { event: EventName; data: unknown; profile?: string };
 
 export const METHOD_NAMES = Object.keys(methods) as MethodName[];
 
@@ -244,6 +302,8 @@ export const METHOD_NAMES = Object.keys(methods) as MethodName[];
  * browser build gets the same shape from a WebSocket (renderer/src/api).
  */
 export interface Bridge {
-  invoke(method: MethodName, args?: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: ApiError }>;
+  invoke(method: MethodName, args?: unknown, profile?: string): Promise<{ ok: true; result: unknown } | { ok: false; error: ApiError }>;
   subscribe(listener: (msg: EventMessage) => void): () => void;
+  /** Desktop only: the path of a file dropped on the window (Electron's webUtils), or "" when it has none. */
+  pathForFile?(file: File): string;
 }

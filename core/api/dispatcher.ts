@@ -2,22 +2,26 @@ import type { ApiError, Handlers, MethodName } from './contract.js';
 import { methods } from './contract.js';
 import { formatPath } from '../config/errors.js';
 
-export type Dispatch = (method: unknown, args: unknown) => Promise<{ ok: true; result: unknown } | { ok: false; error: ApiError }>;
+export type Outcome = { ok: true; result: unknown } | { ok: false; error: ApiError };
+/** `profile`: which drone a drone method goes to, where a host operates several (core/app/profileManager.ts). */
+export type Dispatch = (method: unknown, args: unknown, profile?: unknown) => Promise<Outcome>;
 
-const isMethod = (m: unknown): m is MethodName => typeof m === 'string' && Object.prototype.hasOwnProperty.call(methods, m);
+export const isMethod = (m: unknown): m is MethodName => typeof m === 'string' && Object.prototype.hasOwnProperty.call(methods, m);
+
+export function unknownMethod(method: unknown): Outcome {
+  return {
+    ok: false,
+    error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(typeof method === 'string' ? method.slice(0, 100) : method)}` },
+  };
+}
 
 /**
  * The single entry for every host: checks the method name and its arguments against the contract,
  * then calls the handler. Bad input becomes an error naming the field; it never reaches the drone.
  */
-export function createDispatcher(handlers: Handlers, onError?: (method: string, err: unknown) => void): Dispatch {
+export function createDispatcher<K extends MethodName>(handlers: Pick<Handlers, K>, onError?: (method: string, err: unknown) => void): Dispatch {
   return async (method, args) => {
-    if (!isMethod(method)) {
-      return {
-        ok: false,
-        error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(typeof method === 'string' ? method.slice(0, 100) : method)}` },
-      };
-    }
+    if (!isMethod(method) || !Object.prototype.hasOwnProperty.call(handlers, method)) return unknownMethod(method);
     const parsed = methods[method].args.safeParse(args ?? {});
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
@@ -27,7 +31,7 @@ export function createDispatcher(handlers: Handlers, onError?: (method: string, 
       };
     }
     try {
-      const handler = handlers[method] as (a: unknown) => Promise<unknown>;
+      const handler = handlers[method as K] as (a: unknown) => Promise<unknown>;
       return { ok: true, result: await handler(parsed.data) };
     } catch (err) {
       onError?.(method, err);

@@ -102,6 +102,8 @@ export interface AppInfo {
   /** When the database is not reachable: the next retry. */
   retryAt: number | null;
   version: string;
+  /** When a task of this drone last failed (any attempt); null when none has since the service started. */
+  lastFailureAt: number | null;
 }
 
 export interface Snapshot {
@@ -333,4 +335,51 @@ export interface TaskLookup {
   answeredBy: string[];
   /** Said when the task is nowhere: what that means. */
   note: string | null;
+}
+
+/**
+ * One drone the app operates: a config file it runs in this process ("local"), or a drone running
+ * elsewhere that it is attached to through that drone's UI host ("attached").
+ */
+export interface ProfileInfo {
+  /** Stable: a hash of the config file's path or of the attached drone's address. */
+  id: string;
+  name: string;
+  kind: 'local' | 'attached';
+  /** local: the config file it runs on; attached: the remote drone's config file, once known. */
+  configFile: string | null;
+  /** attached: the address of the drone's UI host. */
+  url: string | null;
+  /** As AppInfo.state; "stopped" for a profile that is not started (or an attached drone not connected). */
+  state: AppInfo['state'];
+  error: string | null;
+  /** The drone claims nothing (paused or draining). */
+  paused: boolean;
+  /** A task of this drone failed within the last minute. */
+  failing: boolean;
+  types: string[];
+  /** Tasks held (buffered) and running now. */
+  buffered: number;
+  running: number;
+}
+
+/** What the app's profile list looks like, pushed as the "profiles" event whenever it changes. */
+export interface ProfilesView {
+  profiles: ProfileInfo[];
+  /** Config files opened before, newest first. */
+  recent: string[];
+  /** false: this host runs exactly one drone (swarmage drone --ui); profiles are managed by the desktop app. */
+  editable: boolean;
+  /** The host can show a native file picker (profiles.pick). */
+  canPick: boolean;
+}
+
+/** A task of a drone failed with a cause not seen lately: what a desktop notification says. */
+export interface FailureNotice {
+  profile: string;
+  profileName: string;
+  type: string;
+  /** FailureGroup.group of the cause. */
+  group: string;
+  message: string;
 }

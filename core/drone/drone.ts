@@ -22,6 +22,7 @@ export interface DroneEvents {
   /** Something in the snapshot changed (throttle before sending anywhere). */
   changed: [];
   stopped: [];
+  failure: [{ type: string; error: string; stack: string | null }];
 }
 
 export interface DroneOptions<Q extends GlobalQueue = GlobalQueue> {
@@ -265,6 +266,10 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
 
   changed(): void {
     this.emit('changed');
+  }
+
+  failed(type: string, error: string, stack: string | null): void {
+    this.emit('failure', { type, error, stack });
   }
 
   /**

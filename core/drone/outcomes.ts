@@ -78,6 +78,7 @@ export class OutcomeRecorder {
       if (!result.ok) {
         const what = result.final ? `${result.error}${NOT_RETRIED}` : result.error;
         log.warn(`task failed (attempt ${step.attempt} of ${step.maxAttempts}): ${what}`, { task: step.rootId, type: step.type });
+        this.drone.failed(step.type, result.error, result.stack);
       }
       const outcome = outcomeOf(step, result, this.serves, config.retry);
       outcome.startedAt = startedAt;

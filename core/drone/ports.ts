@@ -28,4 +28,6 @@ export interface DroneContext {
   readonly local: DroneLocalQueue | null;
   /** Something in the snapshot changed. */
   changed(): void;
+  /** A step failed (any attempt): for whoever tells people (core/service/droneService.ts). */
+  failed(type: string, error: string, stack: string | null): void;
 }

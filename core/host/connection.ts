@@ -116,7 +116,7 @@ export function attachConnection(ws: WebSocket, service: ApiService, log: Logger
     }
     inFlight++;
     service
-      .dispatch(req.method, req.args)
+      .dispatch(req.method, req.args, req.profile)
       .catch((err: unknown) => ({ ok: false as const, error: { code: 'failed' as const, message: `${method}: ${(err as Error)?.message ?? String(err)}` } }))
       .then((out) => {
         inFlight--;
@@ -126,7 +126,7 @@ export function attachConnection(ws: WebSocket, service: ApiService, log: Logger
   });
 
   try {
-    onEvent({ event: 'snapshot', data: service.snapshot() });
+    for (const msg of service.greeting()) onEvent(msg);
   } catch (err) {
     log.warn(`no first snapshot for the UI connection from ${peer}: ${(err as Error).message}`);
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
-import type { AppInfo, EventMessage, Handlers, Snapshot } from '../api/contract.js';
+import type { AppInfo, DroneHandlers, EventMessage, Snapshot } from '../api/contract.js';
 import { createDispatcher, type Dispatch } from '../api/dispatcher.js';
 import type { ApiService } from '../api/service.js';
 import { checkConfigText } from '../config/check.js';
@@ -17,6 +17,8 @@ import { QueueView } from '../queue/queueView.js';
 import { reason, redactUrl } from '../util/redact.js';
 import { writeFileAtomic } from '../util/privateFiles.js';
 import { VERSION } from '../util/version.js';
+import { errorGroup } from '../queue/errorGroup.js';
+import { FailureNotices } from '../app/failureNotices.js';
 
 export interface DroneServiceOptions {
   configFile: string;
@@ -45,7 +47,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
   readonly dispatch: Dispatch;
   readonly ring = new LogRing(20_000);
   private readonly logger: Logger;
-  private readonly fileSinks = new Map<string, FileSink>();
+  private readonly fileSinks = new Map<string, { sink: FileSink; unsubscribe: () => void }>();
   private drone: Drone<PgQueue> | null = null;
   private config: ResolvedConfig | null = null;
   private configText = '';
@@ -57,11 +59,14 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
   private logTimer: NodeJS.Timeout | null = null;
   private transition: Promise<unknown> = Promise.resolve();
   private queueView: { queue: PgQueue; view: QueueView } | null = null;
+  private readonly notices = new FailureNotices();
+  /** Bumped by stop(): a start still finding its database when the drone was stopped must not start it after all. */
+  private stops = 0;
 
   constructor(private readonly opts: DroneServiceOptions) {
     super();
     const file = path.resolve(opts.configFile);
-    this.app = { state: 'starting', error: null, configFile: file, retryAt: null, version: VERSION };
+    this.app = { state: 'starting', error: null, configFile: file, retryAt: null, version: VERSION, lastFailureAt: null };
     const sinks: LogSink[] = [this.ring];
     if (opts.logToStderr) sinks.push(new StderrSink());
     this.logger = new Logger(opts.logLevel ?? 'info', sinks);
@@ -100,25 +105,37 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
     this.scheduleSnapshot();
     if (!this.opts.logLevel) this.logger.setLevel(config.log.level);
     this.attachLogFile(config.logFile);
+    const stops = this.stops;
     const db = await resolveDatabase(config, (msg) => this.logger.info(msg));
+    if (stops !== this.stops) return;
     if (db.source === 'embedded') this.logger.info(`using the embedded Postgres at ${redactUrl(db.connectionString)}`);
     const drone = createDrone({ config, connectionString: db.connectionString, logger: this.logger, hotReload: this.opts.hotReload });
     this.drone = drone;
     drone.on('changed', () => this.scheduleSnapshot());
+    drone.on('failure', (f) => this.onFailure(f));
     await drone.start();
     this.app = { ...this.app, state: 'running' };
     this.scheduleSnapshot();
   }
 
+  /** Every failed attempt marks the drone failing; the first of a cause in a while is also told (the desktop app notifies). */
+  private onFailure(f: { type: string; error: string; stack: string | null }): void {
+    const now = Date.now();
+    this.app = { ...this.app, lastFailureAt: now };
+    const group = errorGroup(f.error, f.stack);
+    if (!this.notices.admit(group.key, now)) return;
+    this.emit('event', { event: 'failure', data: { profile: '', profileName: '', type: f.type, group: group.key, message: group.title } });
+  }
+
   private attachLogFile(file: string | null): void {
     if (!file || this.fileSinks.has(file)) return;
     const sink = new FileSink(file);
-    this.fileSinks.set(file, sink);
-    this.ring.subscribe((line) => sink.write(line));
+    this.fileSinks.set(file, { sink, unsubscribe: this.ring.subscribe((line) => sink.write(line)) });
   }
 
   /** Stops the drone gracefully: running work finishes, unstarted tasks go back to the queue. */
   async stop(): Promise<void> {
+    this.stops++;
     await this.transition;
     this.app = { ...this.app, state: 'stopping' };
     try {
@@ -127,13 +144,22 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
       this.drone = null;
       this.app = { ...this.app, state: 'stopped' };
       this.emitSnapshot();
+      // Stopped for good or until start() again (the desktop app restarts a profile on the same service, logs and all).
       if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = null;
       if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
       this.snapshotTimer = null;
       this.flushLogs();
-      for (const sink of this.fileSinks.values()) sink.close();
+      for (const { sink, unsubscribe } of this.fileSinks.values()) {
+        unsubscribe();
+        sink.close();
+      }
       this.fileSinks.clear();
     }
+  }
+
+  greeting(): EventMessage[] {
+    return [{ event: 'snapshot', data: this.snapshot() }];
   }
 
   snapshot(): Snapshot {
@@ -214,7 +240,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
     return { ok: true, issues: [], warnings: check.warnings };
   }
 
-  private handlers(): Handlers {
+  private handlers(): DroneHandlers {
     const types = (type?: string) => (type ? [type] : undefined);
     const sinceDate = (ms?: number) => (ms === undefined ? undefined : new Date(ms));
     const selection = (sel: { ids: string[] } | { type?: string; group?: string; since?: number }) =>
@@ -260,7 +286,8 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
         return { count: done.length };
       },
       'tasks.runNow': async ({ ids }) => ({ count: (await this.running().queue.runNow(ids)).length }),
-      'config.get': async () => ({ file: this.app.configFile, text: this.configText }),
+      // Before the first start (a profile added stopped) the text is read from the file.
+      'config.get': async () => ({ file: this.app.configFile, text: this.drone || this.configText ? this.configText : readIfThere(this.app.configFile!) }),
       'config.check': async ({ text }) => {
         const { ok, issues, warnings } = checkConfigText(text, this.app.configFile);
         return { ok, issues, warnings };
@@ -276,5 +303,13 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
       },
       'workers.undebug': async ({ type }) => this.running().explorer.undebug(type),
     };
+  }
+}
+
+function readIfThere(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
   }
 }

@@ -6,7 +6,23 @@ import { appStore } from './hooks/useApp.js';
 import { App } from './App.js';
 import './styles/app.css';
 
-startSync(appStore, getClient(), (what, err) => console.warn(`swarmage: ${what} failed`, err));
+const SHOWN = 'swarmage.profile';
+startSync(appStore, getClient(), (what, err) => console.warn(`swarmage: ${what} failed`, err), {
+  load: () => {
+    try {
+      return localStorage.getItem(SHOWN);
+    } catch {
+      return null;
+    }
+  },
+  save: (id) => {
+    try {
+      if (id) localStorage.setItem(SHOWN, id);
+    } catch {
+      // storage off (a private window): the first drone is shown next time
+    }
+  },
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import type { Snapshot } from '../../core/api/contract.js';
+import type { ProfileInfo, ProfilesView, Snapshot } from '../../core/api/contract.js';
 import { freshSchema, testDatabaseUrl } from '../helpers/db.js';
 import { ApiSocket, bearer } from '../helpers/service.js';
 import { tmpDir, waitFor } from '../helpers/tmp.js';
@@ -68,8 +68,8 @@ async function loginOf(app: Launched): Promise<{ loginUrl: string; token: string
   return { loginUrl: m[1], token: new URL(m[1]).searchParams.get('token')! };
 }
 
-async function snapshotOf(s: ApiSocket): Promise<Snapshot> {
-  const r = await s.call('drone.snapshot', {});
+async function snapshotOf(s: ApiSocket, profile?: string): Promise<Snapshot> {
+  const r = await s.call('drone.snapshot', {}, profile);
   assert.ok(r.ok, JSON.stringify(r));
   return (r as { result: Snapshot }).result;
 }
@@ -125,18 +125,25 @@ describe('npm start without Electron (the launcher)', () => {
     assert.deepEqual(fs.readdirSync(path.join(home, 'run')), [], 'its server file is gone with it');
   });
 
-  it('with no config at hand, writes the per-user app config on first run and keeps the UI up when the drone cannot start', async () => {
+  it('with no config at hand, starts with no drone (the first-run screen); "try the demo" writes it to the app folder and keeps the UI up when it cannot start', async () => {
     const home = tmpDir();
     const closed = await freePort(); // nothing listens there: the database is unreachable
     const app = await launch([], { cwd: tmpDir(), home, env: { SWARMAGE_DATABASE_URL: `postgres://nobody:x@127.0.0.1:${closed}/none` } });
     let socket: ApiSocket | null = null;
     try {
       socket = await ApiSocket.open(`ws://127.0.0.1:${app.port}/api`, bearer((await loginOf(app)).token));
-      const s = await snapshotOf(socket);
+      const listed = await socket.call('profiles.list', {});
+      assert.ok(listed.ok && (listed.result as ProfilesView).profiles.length === 0, JSON.stringify(listed));
+      assert.match(app.stderr(), /no drone yet: the UI offers to open a config, attach to a drone or try the demo/);
+      assert.ok(!fs.existsSync(path.join(home, 'app', 'swarmage.config.json')), 'nothing written before the user asks');
+
+      const demo = await socket.call('profiles.demo', {});
+      assert.ok(demo.ok, JSON.stringify(demo));
+      const profile = (demo.result as ProfileInfo).id;
+      const s = await snapshotOf(socket, profile);
       assert.equal(s.app.configFile, path.join(home, 'app', 'swarmage.config.json'));
       assert.ok(fs.existsSync(path.join(home, 'app', 'workers', 'factorial.js')));
-      assert.match(app.stderr(), /first run: wrote a demo drone to /);
-      await waitFor('the database error to show', async () => (await snapshotOf(socket!)).drone?.database.lastError, 20_000);
+      await waitFor('the database error to show', async () => (await snapshotOf(socket!, profile)).drone?.database.lastError, 20_000);
     } finally {
       socket?.close();
       app.child.kill('SIGINT');

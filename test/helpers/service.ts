@@ -71,11 +71,11 @@ export class ApiSocket {
     });
   }
 
-  call(method: string, args?: unknown): Promise<Response> {
+  call(method: string, args?: unknown, profile?: string): Promise<Response> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.ws.send(JSON.stringify({ id, method, args }));
+      this.ws.send(JSON.stringify({ id, method, args, profile }));
     });
   }
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DroneSnapshot, LogLine, Snapshot } from '../../core/api/contract.js';
+import type { Events, ProfileInfo, ProfilesView, DroneSnapshot, LogLine, Snapshot } from '../../core/api/contract.js';
 import type { Client } from '../../renderer/src/lib/apiClient.js';
 import { Emitter } from '../../renderer/src/lib/emitter.js';
 import type { ConnectionState } from '../../renderer/src/lib/transport.js';
@@ -25,7 +25,7 @@ function drone(over: Partial<DroneSnapshot> = {}): DroneSnapshot {
   };
 }
 const snap = (d: DroneSnapshot | null, state: Snapshot['app']['state'] = 'running'): Snapshot => ({
-  app: { state, error: null, configFile: null, retryAt: null, version: '0.1.0' },
+  app: { state, error: null, configFile: null, retryAt: null, version: '0.1.0', lastFailureAt: null },
   drone: d,
 });
 const log = (seq: number, msg = `m${seq}`): LogLine => ({ seq, time: 1000 + seq, level: 'info', msg });
@@ -74,15 +74,18 @@ describe('app store', () => {
 
 /** A client whose calls the test answers by hand. */
 function fakeClient() {
-  const events = new Emitter<{ snapshot: Snapshot; logs: LogLine[]; state: ConnectionState }>();
+  const events = new Emitter<Events & { state: ConnectionState }>();
   let state: ConnectionState = { status: 'connecting', attempt: 0 };
-  const calls: Array<{ method: string; resolve: (v: unknown) => void }> = [];
+  let profile: string | null = null;
+  const calls: Array<{ method: string; profile: string | null; resolve: (v: unknown) => void }> = [];
   const client: Client = {
-    call: ((method: string) => new Promise<unknown>((resolve) => calls.push({ method, resolve }))) as Client['call'],
+    call: ((method: string) => new Promise<unknown>((resolve) => calls.push({ method, profile, resolve }))) as Client['call'],
     on: (event, fn) => events.on(event, fn as never),
     connection: () => state,
     onConnection: (fn) => events.on('state', fn),
     reconnectNow: () => {},
+    profile: () => profile,
+    setProfile: (id) => (profile = id),
   };
   return {
     client,
@@ -95,8 +98,25 @@ function fakeClient() {
   };
 }
 
+const tick = () => new Promise((r) => setTimeout(r, 0));
+const profile = (id: string, name = id): ProfileInfo => ({
+  id,
+  name,
+  kind: 'local',
+  configFile: `/p/${id}.json`,
+  url: null,
+  state: 'running',
+  error: null,
+  paused: false,
+  failing: false,
+  types: [],
+  buffered: 0,
+  running: 0,
+});
+const profiles = (...ids: string[]): ProfilesView => ({ profiles: ids.map((id) => profile(id)), recent: [], editable: true, canPick: false });
+
 describe('store sync', () => {
-  it('on (re)connect fetches the snapshot and recent logs, holding live lines back until they are in', async () => {
+  it("on (re)connect fetches the profiles, then the shown drone's snapshot and recent logs, holding live lines back until they are in", async () => {
     const store = createAppStore();
     const f = fakeClient();
     startSync(store, f.client);
@@ -104,13 +124,23 @@ describe('store sync', () => {
     f.setState({ status: 'open' });
     assert.deepEqual(
       f.calls.map((c) => c.method),
-      ['drone.snapshot', 'logs.recent'],
+      ['profiles.list'],
+    );
+    f.calls[0].resolve(profiles('a', 'b'));
+    await tick();
+    assert.equal(store.getState().profile, 'a', 'the first drone is shown');
+    assert.deepEqual(
+      f.calls.slice(1).map((c) => [c.method, c.profile]),
+      [
+        ['drone.snapshot', 'a'],
+        ['logs.recent', 'a'],
+      ],
     );
     f.events.emit('logs', [log(5), log(6)]);
     assert.equal(store.getState().logBuffer.size, 0, 'held while the recent lines are on their way');
-    f.calls[0].resolve(snap(drone()));
-    f.calls[1].resolve([log(1), log(2), log(3), log(4), log(5)]);
-    await new Promise((r) => setTimeout(r, 0));
+    f.calls[1].resolve(snap(drone()));
+    f.calls[2].resolve([log(1), log(2), log(3), log(4), log(5)]);
+    await tick();
     const { logs } = store.getState();
     assert.deepEqual(
       Array.from({ length: logs.length }, (_, i) => logs.line(i)!.seq),
@@ -124,6 +154,39 @@ describe('store sync', () => {
     f.setState({ status: 'reconnecting', retryAt: 5000, attempt: 1, reason: 'closed' });
     assert.equal(store.getState().connection.status, 'reconnecting');
     f.setState({ status: 'open' });
-    assert.equal(f.calls.length, 4, 're-fetched on reconnect');
+    assert.equal(f.calls.at(-1)!.method, 'profiles.list', 're-fetched on reconnect');
+  });
+
+  it("switching drones clears the previous one's snapshot and logs and fetches the new one's; a removed drone gives way to another", async () => {
+    const store = createAppStore();
+    const f = fakeClient();
+    const saved: Array<string | null> = [];
+    startSync(store, f.client, () => {}, { load: () => 'b', save: (id) => saved.push(id) });
+    f.setState({ status: 'open' });
+    f.calls[0].resolve(profiles('a', 'b'));
+    await tick();
+    assert.equal(store.getState().profile, 'b', 'the drone shown last time');
+    f.calls[1].resolve(snap(drone({ id: 'drone-b' })));
+    f.calls[2].resolve([log(1)]);
+    await tick();
+    assert.equal(store.getState().logs.length, 1);
+
+    store.getState().selectProfile('a');
+    assert.equal(store.getState().snapshot, null, "b's snapshot is gone at once");
+    assert.equal(store.getState().logs.length, 0, "and b's logs");
+    assert.equal(f.client.profile(), 'a', 'calls now go to a');
+    assert.deepEqual(
+      f.calls.slice(3).map((c) => [c.method, c.profile]),
+      [
+        ['drone.snapshot', 'a'],
+        ['logs.recent', 'a'],
+      ],
+    );
+    assert.deepEqual(saved, ['b', 'a']);
+
+    f.events.emit('profiles', profiles('b'));
+    assert.equal(store.getState().profile, 'b', 'a was removed: b is shown');
+    f.events.emit('profiles', profiles());
+    assert.equal(store.getState().profile, null, 'no drone left: the first-run screen');
   });
 });

@@ -3,6 +3,7 @@ import { parse, UsageError } from '../usage.js';
 import { findConfig } from '../context.js';
 import { isLogLevel } from '../../log/logger.js';
 import { DroneService } from '../../service/droneService.js';
+import { ProfileManager } from '../../app/profileManager.js';
 import { DEFAULT_UI_PORT, MIN_TOKEN_LENGTH, parseListen, startHost, type RunningHost } from '../../host/server.js';
 
 export const help = `Usage: swarmage drone [--config FILE] [--log-level LEVEL] [--ui [HOST:]PORT [--token-file FILE]
@@ -101,7 +102,10 @@ export async function run(args: string[]): Promise<number> {
   });
   try {
     if (listen) {
-      host = await startHost(service, { ...listen, token, tls, serverInfo: { configFile: config.file } });
+      // The same UI as the desktop app's, with this one drone and no profile list to edit.
+      const manager = new ProfileManager({ log: service.log, store: null, createLocal: () => service });
+      manager.adopt(config.file!, service);
+      host = await startHost(manager, { ...listen, token, tls, serverInfo: { configFile: config.file } });
       // The login URL carries the token: for the user who started the drone (and "swarmage ui").
       process.stderr.write(`swarmage: operator UI on ${host.loginUrl}\n`);
     }

@@ -8,8 +8,8 @@ export class BridgeTransport implements Transport {
 
   constructor(private readonly bridge: Bridge) {}
 
-  invoke(method: MethodName, args: unknown): Promise<Outcome> {
-    return this.bridge.invoke(method, args);
+  invoke(method: MethodName, args: unknown, profile?: string): Promise<Outcome> {
+    return this.bridge.invoke(method, args, profile);
   }
 
   subscribe(listener: (msg: EventMessage) => void): () => void {

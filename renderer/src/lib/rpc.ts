@@ -38,10 +38,10 @@ export class RequestTable {
   private next = 1;
   private readonly pending = new Map<number, Pending>();
 
-  open(method: string, args: unknown): { message: string; promise: Promise<Outcome> } {
+  open(method: string, args: unknown, profile?: string): { message: string; promise: Promise<Outcome> } {
     const id = this.next++;
     const promise = new Promise<Outcome>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    return { message: JSON.stringify({ id, method, args }), promise };
+    return { message: JSON.stringify({ id, method, args, profile }), promise };
   }
 
   /** Returns false for an answer to nothing we asked (late, or after a reconnect). */

@@ -1,20 +1,22 @@
 /**
- * The views and the keys that reach them: a digit, in the keyboard's order "1"–"9" then "0", or "g"
+ * The views and the keys that reach them. A "drone" view shows the drone picked in the switcher; a
+ * "queue" view the whole global queue that drone works on (the same for every drone on that database).
+ * Keys: a digit, in the keyboard's order "1"–"9" then "0", or "g"
  * then a letter (as in Gmail / GitHub). There are more views than digits: the last has only its letter.
  */
 
 export const VIEWS = [
-  { id: 'overview', label: 'Overview', digit: '1', letter: 'o' },
-  { id: 'pipeline', label: 'Pipeline', digit: '2', letter: 'p' },
-  { id: 'tasks', label: 'Tasks', digit: '3', letter: 't' },
-  { id: 'trace', label: 'Trace', digit: '4', letter: 'r' },
-  { id: 'workers', label: 'Workers', digit: '5', letter: 'w' },
-  { id: 'logs', label: 'Logs', digit: '6', letter: 'l' },
-  { id: 'enqueue', label: 'Enqueue', digit: '7', letter: 'e' },
-  { id: 'failures', label: 'Failures', digit: '8', letter: 'f' },
-  { id: 'config', label: 'Config', digit: '9', letter: 'c' },
-  { id: 'queue', label: 'Queue', digit: '0', letter: 'q' },
-  { id: 'fleet', label: 'Fleet', digit: null, letter: 'd' },
+  { id: 'overview', scope: 'drone', label: 'Overview', digit: '1', letter: 'o' },
+  { id: 'pipeline', scope: 'drone', label: 'Pipeline', digit: '2', letter: 'p' },
+  { id: 'tasks', scope: 'drone', label: 'Tasks', digit: '3', letter: 't' },
+  { id: 'trace', scope: 'drone', label: 'Trace', digit: '4', letter: 'r' },
+  { id: 'workers', scope: 'drone', label: 'Workers', digit: '5', letter: 'w' },
+  { id: 'logs', scope: 'drone', label: 'Logs', digit: '6', letter: 'l' },
+  { id: 'enqueue', scope: 'drone', label: 'Enqueue', digit: '7', letter: 'e' },
+  { id: 'failures', scope: 'queue', label: 'Failures', digit: '8', letter: 'f' },
+  { id: 'config', scope: 'drone', label: 'Config', digit: '9', letter: 'c' },
+  { id: 'queue', scope: 'queue', label: 'Queue', digit: '0', letter: 'q' },
+  { id: 'fleet', scope: 'queue', label: 'Fleet', digit: null, letter: 'd' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];

@@ -55,7 +55,7 @@ export class SocketTransport implements Transport {
     this.connect();
   }
 
-  invoke(method: MethodName, args: unknown): Promise<Outcome> {
+  invoke(method: MethodName, args: unknown, profile?: string): Promise<Outcome> {
     const socket = this.socket;
     const open = socket !== null && socket.readyState === OPEN && this.current.status === 'open';
     // While a connection is being made, calls wait for it (views fetch on mount, often before the
@@ -63,7 +63,7 @@ export class SocketTransport implements Transport {
     if (!open && this.current.status !== 'connecting') {
       return Promise.reject(disconnectedError(`not connected to the drone (${this.current.status}); try again when it is back`));
     }
-    const { message, promise } = this.requests.open(method, args);
+    const { message, promise } = this.requests.open(method, args, profile);
     if (open) socket.send(message);
     else this.queued.push(message);
     return promise;

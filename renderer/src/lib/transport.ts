@@ -12,7 +12,8 @@ export type ConnectionState =
 
 /** The UI's only door to the drone: the Electron bridge and the WebSocket both look like this. */
 export interface Transport {
-  invoke(method: MethodName, args: unknown): Promise<Outcome>;
+  /** `profile`: the drone a drone method goes to (ProfileInfo.id); the host's first when not given. */
+  invoke(method: MethodName, args: unknown, profile?: string): Promise<Outcome>;
   subscribe(listener: (msg: EventMessage) => void): () => void;
   state(): ConnectionState;
   onState(listener: (state: ConnectionState) => void): () => void;

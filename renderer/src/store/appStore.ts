@@ -7,6 +7,7 @@ import type { ViewId } from '../lib/shortcuts.js';
 import { trackFailures } from '../lib/pipeline.js';
 import { debugSlice, type DebugSlice } from './debugSlice.js';
 import { queueSlice, type QueueSlice } from './queueSlice.js';
+import type { ProfileSlice } from './profileSlice.js';
 
 export interface TypeSeries {
   /** Tasks finished in each of the last 60 seconds, oldest first. */
@@ -14,7 +15,7 @@ export interface TypeSeries {
   rate: number;
 }
 
-export interface AppState extends DebugSlice, QueueSlice {
+export interface AppState extends DebugSlice, QueueSlice, ProfileSlice {
   view: ViewId;
   helpOpen: boolean;
   connection: ConnectionState;
@@ -58,8 +59,27 @@ export function createAppStore(opts: { logCapacity?: number; view?: ViewId; trac
     logs,
     logsVersion: 0,
     logFilter: NO_FILTER,
+    profiles: null,
+    profile: null,
+    addingProfile: false,
+    focusGroup: null,
 
-    setView: (view) => set({ view }),
+    setProfiles: (profiles) => set({ profiles }),
+    selectProfile: (profile) => {
+      if (profile === get().profile) return;
+      // The previous drone's numbers must not show under the new one's name.
+      get().logBuffer.clear();
+      get().logs.reset();
+      set((s) => ({ profile, addingProfile: false, snapshot: null, series: {}, failedCounts: {}, lastFailureAt: {}, logsVersion: s.logsVersion + 1 }));
+    },
+    setAddingProfile: (addingProfile) => set({ addingProfile }),
+    navigate: (to) => {
+      if (to.profile) get().selectProfile(to.profile);
+      if (to.view === 'add-profile') set({ addingProfile: true });
+      else set({ view: to.view, addingProfile: false, focusGroup: to.group ?? null });
+    },
+
+    setView: (view) => set({ view, addingProfile: false }),
     setHelpOpen: (helpOpen) => set({ helpOpen }),
     setConnection: (connection) => set({ connection }),
 

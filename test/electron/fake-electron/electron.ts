@@ -157,7 +157,17 @@ export const shell = {
   },
 };
 
-export default { app, BrowserWindow, ipcMain, net, protocol, session, shell };
+/** The file picker: answers what FAKE_ELECTRON_PICK names (or "cancelled"). */
+export const dialog = {
+  showOpenDialog: async (...args: unknown[]) => {
+    calls.push('dialog.showOpenDialog');
+    const pick = process.env.FAKE_ELECTRON_PICK;
+    void args;
+    return pick ? { canceled: false, filePaths: [pick] } : { canceled: true, filePaths: [] };
+  },
+};
+
+export default { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell };
 
 function finish(code: number): void {
   const file = process.env.FAKE_ELECTRON_REPORT;
