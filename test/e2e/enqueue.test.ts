@@ -73,6 +73,12 @@ describe('the Enqueue view: JSONL import, send and wait for many, schedule, temp
 
     await pickFile('demo.jsonl', demo);
     await page.getByTestId('bulk-ready').filter({ hasText: 'demo.jsonl: 200 tasks of hexadecimal, factorial' }).waitFor();
+    // The form's options apply to every line: a bad one stops the send and says so.
+    await page.getByTestId('enqueue-run-mode').selectOption('delay');
+    await page.getByTestId('enqueue-delay').fill('-3');
+    await page.getByTestId('bulk-blocked').filter({ hasText: 'The options on the left apply to every line: fix them first.' }).waitFor();
+    assert.equal(await page.getByTestId('bulk-send').isDisabled(), true);
+    await page.getByTestId('enqueue-run-mode').selectOption('now');
     await page.getByTestId('bulk-send').click();
     await page
       .getByTestId('bulk-summary')

@@ -6,6 +6,8 @@ interface Props {
   /** Why the file could not be read at all (too big, not text). */
   fileError: string | null;
   busy: boolean;
+  /** Why the form's options (which apply to every line) stop a send, if they do. */
+  blocked: string | null;
   onPick: (file: File) => void;
   onSend: () => void;
   onSendWait: () => void;
@@ -13,9 +15,9 @@ interface Props {
 }
 
 /** Picks a JSONL file (or takes one dropped on the view) and shows every bad line before anything is sent. */
-export function BulkImport({ file, fileError, busy, onPick, onSend, onSendWait, onClear }: Props) {
+export function BulkImport({ file, fileError, busy, blocked, onPick, onSend, onSendWait, onClear }: Props) {
   const parsed = file?.parsed;
-  const ready = parsed !== undefined && parsed.problemCount === 0 && parsed.tasks.length > 0;
+  const ready = parsed !== undefined && parsed.problemCount === 0 && parsed.tasks.length > 0 && blocked === null;
   const types = parsed ? [...new Set(parsed.tasks.map((t) => t.type))] : [];
   return (
     <section className="card bulk" aria-labelledby="bulk-title" data-testid="bulk-import">
@@ -63,6 +65,11 @@ export function BulkImport({ file, fileError, busy, onPick, onSend, onSendWait, 
           {file.name}: {plural(parsed.tasks.length, 'task')}
           {types.length > 0 && ` of ${types.length <= 3 ? types.join(', ') : plural(types.length, 'type')}`}
           {parsed.tasks.length === 0 && ' (the file has no lines)'}
+        </p>
+      )}
+      {file && blocked && (
+        <p className="error-text" data-testid="bulk-blocked">
+          {blocked}
         </p>
       )}
       {file && (

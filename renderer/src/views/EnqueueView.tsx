@@ -394,6 +394,9 @@ export function EnqueueView() {
             file={parsed}
             fileError={fileError}
             busy={busy}
+            blocked={
+              !extrasOk ? 'The options on the left apply to every line: fix them first.' : !timeoutOk ? '"Wait up to" must be 0.1 to 600 seconds.' : null
+            }
             onPick={pick}
             onSend={() => void sendAll(importItems())}
             onSendWait={() => void waitAll(importItems())}
