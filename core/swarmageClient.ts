@@ -3,7 +3,8 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import { PgQueue } from './queue/pg/pgQueue.js';
 import { channelFor, quoteIdent } from './queue/pg/sql.js';
-import type { NewTask } from './queue/types.js';
+import type { NewTask, TaskProgress } from './queue/types.js';
+import type { RequestFailure } from './api/types.js';
 import { describeWait, type WaitStatus } from './queue/waitStatus.js';
 import { resolveDatabase } from './db/resolve.js';
 import type { ResolvedConfig } from './config/load.js';
@@ -47,6 +48,15 @@ export interface RequestOptions extends EnqueueOptions {
   onEnqueued?: (ids: string[]) => void;
   /** Called when what the wait is on changes (no drone serves the type, a retry is due later, …). */
   onStatus?: (status: WaitStatus) => void;
+}
+
+/** One task of requestEach: its answer, or its last error, or neither within the time. */
+export interface RequestOutcome {
+  id: string;
+  state: 'answered' | 'failed' | 'timedOut';
+  result: unknown;
+  ms: number;
+  failure: RequestFailure | null;
 }
 
 /** How often a waiting request looks at its tasks: a failure sends no notification. */
@@ -95,50 +105,103 @@ export class SwarmageClient {
    * a timeout says what the wait was on (RequestTimeoutError).
    */
   async requestMany(type: string, payloads: unknown[], opts: RequestOptions = {}): Promise<unknown[]> {
-    const postback = `postback-${os.hostname()}-${process.pid}-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
+    const results: unknown[] = [];
     const timeoutMs = opts.timeoutMs ?? 30_000;
+    const tasks = payloads.map((data) => ({ type, data, priority: opts.priority, runAt: opts.runAt, maxAttempts: opts.maxAttempts }));
+    const { waiting, status } = await this.collect(tasks, timeoutMs, {
+      ...opts,
+      onAnswer: (_id, result) => results.push(result),
+      onFailed: (failed) => {
+        throw new TaskFailedError(failed.id, type, failed.attempts, failed.error ?? 'failed', failed.stack);
+      },
+    });
+    if (waiting.size > 0) {
+      const ofWhich = waiting.size <= 10 ? [...waiting].join(', ') : `${[...waiting].slice(0, 10).join(', ')}, …`;
+      throw new RequestTimeoutError(
+        `no answer for ${payloads.length - results.length} of ${payloads.length} ${type} task(s) (ids ${ofWhich}) within ${timeoutMs} ms: ${status?.message ?? 'no answer yet'}. The tasks stay on the queue.`,
+      );
+    }
+    return results;
+  }
+
+  /**
+   * Like requestMany, for tasks of any types, and never throwing for one task: each gets its outcome
+   * (answered, failed after its last attempt, or timed out), in the order given. `ms` counts from
+   * the enqueue to when the answer was seen.
+   */
+  async requestEach(
+    tasks: Array<Omit<NewTask, 'postback'>>,
+    opts: { timeoutMs?: number; onEnqueued?: (ids: string[]) => void } = {},
+  ): Promise<RequestOutcome[]> {
+    const started = Date.now();
+    const done = new Map<string, RequestOutcome>();
+    const { ids } = await this.collect(tasks, opts.timeoutMs ?? 30_000, {
+      onEnqueued: opts.onEnqueued,
+      onAnswer: (id, result) => done.set(id, { id, state: 'answered', result, ms: Date.now() - started, failure: null }),
+      onFailed: (t) =>
+        done.set(t.id, {
+          id: t.id,
+          state: 'failed',
+          result: null,
+          ms: Date.now() - started,
+          failure: { error: t.error ?? 'failed', stack: t.stack, attempts: t.attempts },
+        }),
+    });
+    return ids.map((id) => done.get(id) ?? { id, state: 'timedOut', result: null, ms: Date.now() - started, failure: null });
+  }
+
+  /**
+   * The wait behind both: enqueues the tasks with one unique postback, then reports each answer and
+   * each task that used up its attempts, until none is left or the time is up. Returns the ids in
+   * the order given, those still waiting, and the last wait status (of the first task's type).
+   */
+  private async collect(
+    tasks: Array<Omit<NewTask, 'postback'>>,
+    timeoutMs: number,
+    on: Pick<RequestOptions, 'onEnqueued' | 'onStatus'> & {
+      onAnswer: (id: string, result: unknown) => void;
+      onFailed: (task: TaskProgress['tasks'][number]) => void;
+    },
+  ): Promise<{ ids: string[]; waiting: Set<string>; status: WaitStatus | null }> {
+    const postback = `postback-${os.hostname()}-${process.pid}-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
+    const type = tasks[0]?.type ?? '';
     const listener = new pg.Client({ connectionString: this.queue.connectionString });
     listener.on('error', () => {});
     await listener.connect();
-    const results: unknown[] = [];
     try {
       await listener.query(`LISTEN ${quoteIdent(channelFor(this.queue.schema))}`);
       let wake: () => void = () => {};
       listener.on('notification', (m) => {
         if (m.payload === postback) wake();
       });
-      const ids = await this.queue.enqueue(
-        payloads.map((data) => ({ type, data, postback, priority: opts.priority, runAt: opts.runAt, maxAttempts: opts.maxAttempts })),
-      );
-      opts.onEnqueued?.(ids);
+      const ids = await this.queue.enqueue(tasks.map((t) => ({ ...t, postback })));
+      on.onEnqueued?.(ids);
       const deadline = Date.now() + timeoutMs;
       const waiting = new Set(ids);
       let status: WaitStatus | null = null;
       // The first look after a second: most answers come sooner.
       let checkedAt = Date.now();
-      while (results.length < payloads.length) {
-        const got = await this.queue.takePostbacks(postback, payloads.length - results.length);
-        for (const r of got) {
-          results.push(JSON.parse(r.dataJson));
-          if (r.traceId) waiting.delete(r.traceId);
+      while (waiting.size > 0) {
+        // A postback carries its task's id as its trace id.
+        for (const r of await this.queue.takePostbacks(postback, waiting.size)) {
+          if (r.traceId && waiting.delete(r.traceId)) on.onAnswer(r.traceId, JSON.parse(r.dataJson));
         }
-        if (results.length >= payloads.length) break;
+        if (waiting.size === 0) break;
         if (Date.now() - checkedAt >= CHECK_MS) {
           checkedAt = Date.now();
           const progress = await this.queue.progress([...waiting], type);
-          const failed = progress.tasks.find((t) => t.state === 'failed');
-          if (failed) throw new TaskFailedError(failed.id, type, failed.attempts, failed.error ?? 'failed', failed.stack);
+          for (const t of progress.tasks) {
+            if (t.state !== 'failed') continue;
+            waiting.delete(t.id);
+            on.onFailed(t);
+          }
+          if (waiting.size === 0) break;
           const now = describeWait(progress, type);
-          if (now.message !== status?.message) opts.onStatus?.(now);
+          if (now.message !== status?.message) on.onStatus?.(now);
           status = now;
         }
         const left = deadline - Date.now();
-        if (left <= 0) {
-          const ofWhich = waiting.size <= 10 ? [...waiting].join(', ') : `${[...waiting].slice(0, 10).join(', ')}, …`;
-          throw new RequestTimeoutError(
-            `no answer for ${payloads.length - results.length} of ${payloads.length} ${type} task(s) (ids ${ofWhich}) within ${timeoutMs} ms: ${status?.message ?? 'no answer yet'}. The tasks stay on the queue.`,
-          );
-        }
+        if (left <= 0) return { ids, waiting, status };
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, Math.min(left, CHECK_MS));
           wake = () => {
@@ -147,10 +210,10 @@ export class SwarmageClient {
           };
         });
       }
+      return { ids, waiting, status };
     } finally {
       await listener.end().catch(() => {});
     }
-    return results;
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,8 @@ import type {
 // The renderer imports nothing from core but this file: every type it shows, and the pure helpers it shares.
 export type * from './types.js';
 export { parseJson, type JsonProblem } from '../util/json.js';
-export { formatDuration } from '../util/duration.js';
+export { formatDuration, parseDuration } from '../util/duration.js';
+export { MAX_PAYLOAD_BYTES } from '../queue/limits.js';
 
 const MAX_TYPE = 200;
 const taskType = z.string().min(1).max(MAX_TYPE);
@@ -58,6 +59,38 @@ const taskState = z.enum(['queued', 'running', 'done', 'failed']);
  */
 export const MAX_ENQUEUE_BYTES = 32 * 1024 * 1024;
 
+/** How far ahead a task may be scheduled: further is more likely a unit mistake (ms for s) than a plan. */
+export const MAX_DELAY_MS = 366 * 86_400_000;
+/** Tasks one tasks.enqueueMany call takes (the renderer sends a big import in batches of fewer). */
+export const MAX_ENQUEUE_MANY = 10_000;
+/** Tasks one tasks.requestMany call waits for. */
+export const MAX_REQUEST_MANY = 1000;
+
+const priority = z
+  .number()
+  .int()
+  .min(-(2 ** 31))
+  .max(2 ** 31 - 1);
+const maxAttempts = z.number().int().min(1).max(1000);
+/** When a task may run: at `runAt` (ms since epoch; in the past means now) or `delayMs` from now. */
+const schedule = {
+  runAt: z.number().int().min(0).max(8.64e15).optional(),
+  delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+};
+
+/** Both given, or a runAt beyond MAX_DELAY_MS from now: an issue on the field. */
+function checkSchedule(a: { runAt?: number; delayMs?: number }, ctx: z.RefinementCtx, path: PropertyKey[] = []): void {
+  if (a.runAt !== undefined && a.delayMs !== undefined) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'delayMs'], message: 'give runAt or delayMs, not both' });
+  } else if (a.runAt !== undefined && a.runAt > Date.now() + MAX_DELAY_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, 'runAt'],
+      message: `${new Date(a.runAt).toISOString()} is more than 366 days ahead; runAt is ms since epoch (not seconds, not a delay)`,
+    });
+  }
+}
+
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 /** UTF-8 length of a value's JSON, or null when it has none (the enqueue itself then says why). */
@@ -69,6 +102,18 @@ function jsonBytes(value: unknown): number | null {
     return null;
   }
   return s === undefined ? null : new TextEncoder().encode(s).length;
+}
+
+/** The data of a list of tasks together over MAX_ENQUEUE_BYTES: an issue on `tasks`. */
+function tooManyBytes(tasks: Array<{ data?: unknown }>, ctx: z.RefinementCtx): void {
+  const bytes = tasks.reduce((sum, t) => sum + (jsonBytes(t.data) ?? 0), 0);
+  if (bytes > MAX_ENQUEUE_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tasks'],
+      message: `${tasks.length} tasks with ${mib(bytes)} of data (as JSON); one call takes at most ${mib(MAX_ENQUEUE_BYTES)}: send fewer tasks per call`,
+    });
+  }
 }
 
 function method<R>() {
@@ -122,22 +167,20 @@ export const methods = {
       limit: z.number().int().min(1).max(100_000).optional(),
     }),
   ),
-  'tasks.enqueue': method<{ ids: string[] }>()(
+  /** `runAt` in the result: when the tasks may run (ms since epoch; the drone's clock). */
+  'tasks.enqueue': method<{ ids: string[]; runAt: number }>()(
     z
       .strictObject({
         type: taskType,
         data: z.unknown().optional(),
         count: z.number().int().min(1).max(100_000).default(1),
         postback: taskType.nullable().optional(),
-        priority: z
-          .number()
-          .int()
-          .min(-(2 ** 31))
-          .max(2 ** 31 - 1)
-          .optional(),
-        maxAttempts: z.number().int().min(1).max(1000).optional(),
+        priority: priority.optional(),
+        maxAttempts: maxAttempts.optional(),
+        ...schedule,
       })
       .superRefine((a, ctx) => {
+        checkSchedule(a, ctx);
         const each = jsonBytes(a.data);
         if (each !== null && each * a.count > MAX_ENQUEUE_BYTES) {
           ctx.addIssue({
@@ -148,6 +191,29 @@ export const methods = {
         }
       }),
   ),
+  /** Tasks of any types and options in one INSERT; `ids` in the order given. */
+  'tasks.enqueueMany': method<{ ids: string[] }>()(
+    z
+      .strictObject({
+        tasks: z
+          .array(
+            z.strictObject({
+              type: taskType,
+              data: z.unknown().optional(),
+              postback: taskType.nullable().optional(),
+              priority: priority.optional(),
+              maxAttempts: maxAttempts.optional(),
+              ...schedule,
+            }),
+          )
+          .min(1)
+          .max(MAX_ENQUEUE_MANY),
+      })
+      .superRefine((a, ctx) => {
+        a.tasks.forEach((t, i) => checkSchedule(t, ctx, ['tasks', i]));
+        tooManyBytes(a.tasks, ctx);
+      }),
+  ),
   /** Enqueue with a unique postback and wait for the answer ("send and wait"); a task that used up its attempts answers with `failure`. */
   'tasks.request': method<{ id: string; result: unknown; ms: number; failure: RequestFailure | null }>()(
     z.strictObject({
@@ -155,6 +221,24 @@ export const methods = {
       data: z.unknown().optional(),
       timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     }),
+  ),
+  /**
+   * "Send and wait" for many: enqueues the tasks with one unique postback and waits until each has
+   * answered, failed (used up its attempts) or the time is up. One outcome per task, in the order
+   * given; a failed or timed-out task is an outcome, not an error of the call.
+   */
+  'tasks.requestMany': method<{
+    outcomes: Array<{ id: string; state: 'answered' | 'failed' | 'timedOut'; result: unknown; ms: number; failure: RequestFailure | null }>;
+  }>()(
+    z
+      .strictObject({
+        tasks: z
+          .array(z.strictObject({ type: taskType, data: z.unknown().optional(), priority: priority.optional(), maxAttempts: maxAttempts.optional() }))
+          .min(1)
+          .max(MAX_REQUEST_MANY),
+        timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+      })
+      .superRefine((a, ctx) => tooManyBytes(a.tasks, ctx)),
   ),
   /** The whole global queue: every type with its counts, rates and who serves it, and every registered drone. */
   'queue.overview': method<QueueOverview>()(noArgs),

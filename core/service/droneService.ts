@@ -243,6 +243,11 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
   private handlers(): DroneHandlers {
     const types = (type?: string) => (type ? [type] : undefined);
     const sinceDate = (ms?: number) => (ms === undefined ? undefined : new Date(ms));
+    // A Date only when later than now: a time in the past means now (the database's now()).
+    const scheduled = (runAt?: number, delayMs?: number) => {
+      const at = runAt ?? (delayMs ? Date.now() + delayMs : undefined);
+      return at !== undefined && at > Date.now() ? new Date(at) : undefined;
+    };
     const selection = (sel: { ids: string[] } | { type?: string; group?: string; since?: number }) =>
       'ids' in sel ? sel : { types: types(sel.type), group: sel.group, since: sinceDate(sel.since) };
     return {
@@ -254,10 +259,16 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
       'workers.stop': async ({ id }) => this.running().stopWorker(id),
       'workers.start': async ({ id }) => this.running().startWorker(id),
       'logs.recent': async ({ afterSeq, limit }) => this.ring.recent(limit ?? 5000, afterSeq ?? 0),
-      'tasks.enqueue': async ({ type, data, count, postback, priority, maxAttempts }) => {
-        const tasks = Array.from({ length: count }, () => ({ type, data, postback: postback ?? null, priority, maxAttempts }));
+      'tasks.enqueue': async ({ type, data, count, postback, priority, maxAttempts, runAt, delayMs }) => {
+        const when = scheduled(runAt, delayMs);
+        const tasks = Array.from({ length: count }, () => ({ type, data, postback: postback ?? null, priority, maxAttempts, runAt: when }));
         const ids = await this.running().queue.enqueue(tasks);
-        this.logger.info(`enqueued ${ids.length} ${type} task(s) from the UI`);
+        this.logger.info(`enqueued ${ids.length} ${type} task(s) from the UI${when ? ` to run at ${when.toISOString()}` : ''}`);
+        return { ids, runAt: when?.getTime() ?? Date.now() };
+      },
+      'tasks.enqueueMany': async ({ tasks }) => {
+        const ids = await this.running().queue.enqueue(tasks.map(({ runAt, delayMs, ...t }) => ({ ...t, runAt: scheduled(runAt, delayMs) })));
+        this.logger.info(`enqueued ${ids.length} task(s) of ${new Set(tasks.map((t) => t.type)).size} type(s) from the UI`);
         return { ids };
       },
       'tasks.request': async ({ type, data, timeoutMs }) => {
@@ -270,6 +281,10 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
           if (!(err instanceof TaskFailedError)) throw err;
           return { id, result: null, ms: Date.now() - started, failure: { error: err.error, stack: err.workerStack, attempts: err.attempts } };
         }
+      },
+      'tasks.requestMany': async ({ tasks, timeoutMs }) => {
+        const outcomes = await SwarmageClient.over(this.running().queue).requestEach(tasks, { timeoutMs });
+        return { outcomes };
       },
       'queue.overview': async () => this.view().overview(),
       'queue.count': async ({ type }) => this.running().queue.countType(type),

@@ -17,3 +17,16 @@ export function formatDuration(ms: number): string {
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A duration as an operator types it: "30s", "5m", "1.5h", "250ms", "2d" (a bare number is
+ * milliseconds, which is what --delay took before it took units). Null when it is none of these.
+ */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
+  if (!m) return null;
+  const ms = Number(m[1]) * UNIT_MS[(m[2] ?? 'ms').toLowerCase()];
+  return Number.isFinite(ms) ? Math.round(ms) : null;
+}

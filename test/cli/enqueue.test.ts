@@ -110,4 +110,22 @@ describe('swarmage enqueue: data from standard input and from a file', () => {
     assert.equal(bad.code, 2);
     assert.ok(bad.stderr.includes(`the data file ${file} is not valid JSON: expected a value at line 4, column 1`), bad.stderr);
   });
+
+  it('--delay takes a duration (30s, 5m, 1.5h; a bare number is ms) and the task waits that long', async () => {
+    const before = Date.now();
+    const res = await runCli(['enqueue', 'x', '1', '--delay', '5m', '--config', config], { env: { SWARMAGE_DATABASE_URL: url } });
+    assert.equal(res.code, 0, res.stderr);
+    const c = await sqlClient(url);
+    try {
+      const at = Number((await c.query(`SELECT extract(epoch FROM run_at) * 1000 AS at FROM ${schema}.tasks WHERE id = $1`, [res.stdout.trim()])).rows[0].at);
+      assert.ok(Math.abs(at - (before + 300_000)) < 5000, `run_at ${new Date(at).toISOString()}`);
+    } finally {
+      await c.end();
+    }
+    const bad = await runCli(['enqueue', 'x', '1', '--delay', '5 minutes', '--config', config], { env: { SWARMAGE_DATABASE_URL: url } });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--delay must be a duration such as 30s, 5m, 1\.5h or 2d \(a bare number is milliseconds\) of at most 366 days, got "5 minutes"/);
+    const help = await runCli(['enqueue', '--help']);
+    assert.match(help.stdout, /--delay DURATION {4}do not run before DURATION from now: 30s, 5m/);
+  });
 });

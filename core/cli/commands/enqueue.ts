@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse, intOption, UsageError } from '../usage.js';
 import { parseJson } from '../../util/json.js';
+import { parseDuration } from '../../util/duration.js';
+import { MAX_DELAY_MS } from '../../api/contract.js';
 import { connectClient, findConfig } from '../context.js';
 import { TaskFailedError } from '../../swarmageClient.js';
 
@@ -15,7 +17,8 @@ than a command line, give - to read it from standard input, or @FILE to read it 
   --count N           enqueue N tasks with the same data (default 1)
   --postback NAME     when the task is done, its result is enqueued as a task of type NAME
   --priority P        higher runs first (default 0)
-  --delay MS          do not run before MS milliseconds from now
+  --delay DURATION    do not run before DURATION from now: 30s, 5m, 1.5h, 2d, 250ms
+                      (a bare number is milliseconds); at most 366 days
   --max-attempts N    attempts before the task stays failed (default 5)
   --wait              wait for the results and print each as JSON on stdout (instead of ids);
                       says on stderr what it waits on (no drone serves TYPE, a retry due later, …);
@@ -40,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
   const data = json === undefined ? null : await readData(json);
   const count = intOption(values.count, '--count', 1, 1_000_000) ?? 1;
   const priority = intOption(values.priority, '--priority', -(2 ** 31) + 1, 2 ** 31 - 1);
-  const delay = intOption(values.delay, '--delay', 0);
+  const delay = delayOption(values.delay);
   const maxAttempts = intOption(values['max-attempts'], '--max-attempts', 1, 1000);
   const timeout = intOption(values.timeout, '--timeout', 1, 86_400);
   if (values.wait && values.postback) throw new UsageError('--wait makes its own postback; give either --wait or --postback');
@@ -86,6 +89,17 @@ export async function run(args: string[]): Promise<number> {
     await client.close();
   }
   return 0;
+}
+
+function delayOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === null || ms > MAX_DELAY_MS) {
+    throw new UsageError(
+      `--delay must be a duration such as 30s, 5m, 1.5h or 2d (a bare number is milliseconds) of at most 366 days, got ${JSON.stringify(value)}`,
+    );
+  }
+  return ms;
 }
 
 /** The data argument: JSON text, `-` for standard input, or `@FILE` for a file's content (neither is valid JSON). */

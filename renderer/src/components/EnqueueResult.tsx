@@ -1,8 +1,8 @@
 import type { RequestFailure } from '../../../core/api/contract.js';
-import { prettyJson } from '../lib/format.js';
+import { formatDateTime, formatDuration, prettyJson } from '../lib/format.js';
 
 export type EnqueueOutcome =
-  | { kind: 'sent'; type: string; ids: string[] }
+  | { kind: 'sent'; type: string; ids: string[]; runAt: number; sentAt: number }
   | { kind: 'answered'; type: string; id: string; result: unknown; ms: number }
   | ({ kind: 'failed'; type: string; id: string; ms: number } & RequestFailure)
   | { kind: 'error'; message: string };
@@ -17,7 +17,13 @@ export function EnqueueResult({ outcome, pending }: { outcome: EnqueueOutcome | 
       {!pending && outcome?.kind === 'sent' && (
         <>
           <p>
-            Enqueued {outcome.ids.length} <span className="mono">{outcome.type}</span> task{outcome.ids.length === 1 ? '' : 's'}.
+            Enqueued {outcome.ids.length} <span className="mono">{outcome.type}</span> task{outcome.ids.length === 1 ? '' : 's'}.{' '}
+            <span data-testid="enqueue-run-time">
+              {/* The drone's clock said when; a second's difference is "now". */}
+              {outcome.runAt - outcome.sentAt > 1000
+                ? `They run at ${formatDateTime(outcome.runAt)} (${formatDuration(outcome.runAt - outcome.sentAt)} after sending).`
+                : 'They run now.'}
+            </span>
           </p>
           <p className="mono ids" data-testid="enqueue-ids">
             {outcome.ids.slice(0, SHOW_IDS).join(', ')}

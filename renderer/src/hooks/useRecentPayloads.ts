@@ -1,13 +1,6 @@
 import { useCallback, useState } from 'react';
-import { addRecent, loadRecent, saveRecent, type KeyValueStore, type RecentPayloads } from '../lib/recentPayloads.js';
-
-function storage(): KeyValueStore | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
+import { addRecent, loadRecent, saveRecent, type RecentPayloads } from '../lib/recentPayloads.js';
+import { localStore as storage } from './localStore.js';
 
 /** The last payloads sent per task type, in localStorage so they survive a reload. */
 export function useRecentPayloads(): [RecentPayloads, (type: string, text: string) => void] {
