@@ -361,6 +361,9 @@ export interface Events {
   navigate: NavigateTo;
 }
 export type EventName = keyof Events;
+/** Every event name, for the receiving side's check (a Record, so that a new event cannot be left out). */
+const EVENT_SET: Record<EventName, true> = { snapshot: true, logs: true, profiles: true, failure: true, navigate: true };
+export const EVENT_NAMES = Object.keys(EVENT_SET) as EventName[];
 
 export type Handlers = { [M in MethodName]: (args: ArgsOut<M>) => Promise<Result<M>> };
 export type DroneHandlers = Pick<Handlers, DroneMethod>;

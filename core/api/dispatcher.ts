@@ -15,6 +15,17 @@ export function unknownMethod(method: unknown): Outcome {
   };
 }
 
+/** The arguments as the contract reads them (defaults filled in), or the invalid_args error naming each field. */
+export function checkArgs(method: MethodName, args: unknown): Outcome {
+  const parsed = methods[method].args.safeParse(args ?? {});
+  if (parsed.success) return { ok: true, result: parsed.data };
+  const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
+  return {
+    ok: false,
+    error: { code: 'invalid_args', message: `${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues },
+  };
+}
+
 /**
  * The single entry for every host: checks the method name and its arguments against the contract,
  * then calls the handler. Bad input becomes an error naming the field; it never reaches the drone.
@@ -22,17 +33,11 @@ export function unknownMethod(method: unknown): Outcome {
 export function createDispatcher<K extends MethodName>(handlers: Pick<Handlers, K>, onError?: (method: string, err: unknown) => void): Dispatch {
   return async (method, args) => {
     if (!isMethod(method) || !Object.prototype.hasOwnProperty.call(handlers, method)) return unknownMethod(method);
-    const parsed = methods[method].args.safeParse(args ?? {});
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
-      return {
-        ok: false,
-        error: { code: 'invalid_args', message: `${method}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues },
-      };
-    }
+    const parsed = checkArgs(method, args);
+    if (!parsed.ok) return parsed;
     try {
       const handler = handlers[method as K] as (a: unknown) => Promise<unknown>;
-      return { ok: true, result: await handler(parsed.data) };
+      return { ok: true, result: await handler(parsed.result) };
     } catch (err) {
       onError?.(method, err);
       return { ok: false, error: { code: 'failed', message: err instanceof Error ? err.message : String(err) } };

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { EventMessage, FailureNotice, NavigateTo, ProfileHandlers, ProfileInfo, ProfilesView, Snapshot } from '../api/contract.js';
 import { isProfileMethod } from '../api/contract.js';
-import { createDispatcher, isMethod, unknownMethod, type Dispatch, type Outcome } from '../api/dispatcher.js';
+import { checkArgs, createDispatcher, isMethod, unknownMethod, type Dispatch, type Outcome } from '../api/dispatcher.js';
 import type { ApiService } from '../api/service.js';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { writeStarter } from '../config/starter.js';
@@ -123,7 +123,14 @@ export class ProfileManager extends EventEmitter<{ event: [EventMessage] }> impl
     ];
   }
 
-  /** Adds a fixed profile running `backend` (swarmage drone --ui, tests): started by its owner. */
+  /** A host for one drone that its owner starts and stops (swarmage drone --ui): the same UI, no profile list to edit. */
+  static fixed(configFile: string, backend: DroneBackend, log: Logger): ProfileManager {
+    const m = new ProfileManager({ log, store: null, createLocal: () => backend });
+    m.adopt(configFile, backend);
+    return m;
+  }
+
+  /** Adds a fixed profile running `backend`: started by its owner. */
   adopt(configFile: string, backend: DroneBackend): string {
     const file = path.resolve(configFile);
     const entry = this.insert({ id: profileId('local', file), name: nameFor(file, this.names()), configFile: file, run: true }, backend);
@@ -143,7 +150,10 @@ export class ProfileManager extends EventEmitter<{ event: [EventMessage] }> impl
           : `no profile ${JSON.stringify(String(profile).slice(0, 60))} (it was removed?)`;
       return Promise.resolve({ ok: false, error: { code: 'failed', message } });
     }
-    if (method === 'drone.snapshot') return Promise.resolve({ ok: true, result: this.snapshotOf(entry) });
+    if (method === 'drone.snapshot') {
+      const checked = checkArgs(method, args);
+      return Promise.resolve(checked.ok ? { ok: true, result: this.snapshotOf(entry) } : checked);
+    }
     return entry.backend.dispatch(method, args);
   }
 

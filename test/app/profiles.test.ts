@@ -228,9 +228,7 @@ describe('profiles: several drones in one app', () => {
       remoteFile = demoDroneDir(url, schema, 'remote.json').file;
       remote = new DroneService({ configFile: remoteFile, logToStderr: Boolean(process.env.TEST_LOG) });
       await remote.start();
-      const fixed = new ProfileManager({ log: quiet(), store: null, createLocal: () => remote });
-      fixed.adopt(remoteFile, remote);
-      host = await startHost(fixed, { host: '127.0.0.1', port: 0, serverInfo: false, staticDir: tmpDir() });
+      host = await startHost(ProfileManager.fixed(remoteFile, remote, quiet()), { host: '127.0.0.1', port: 0, serverInfo: false, staticDir: tmpDir() });
     });
     after(async () => {
       await host?.close();

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import type { ProfileInfo, ProfilesView, Snapshot } from '../../core/api/contract.js';
+import { freePort } from '../helpers/ports.js';
 import { freshSchema, testDatabaseUrl } from '../helpers/db.js';
 import { ApiSocket, bearer } from '../helpers/service.js';
 import { tmpDir, waitFor } from '../helpers/tmp.js';
@@ -18,16 +18,6 @@ import { demoDroneDir } from '../helpers/demo.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const LAUNCHER = path.join(ROOT, 'dist', 'electron', 'launch.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -53,7 +53,13 @@ function fakeElectron() {
     const event = { sender: ipcRenderer, senderId: 0, ports: [] };
     for (const l of listeners.get(channel) ?? []) l(event, ...args);
   };
-  return { module: { contextBridge, ipcRenderer }, ipcRenderer, exposed, listeners, invoked, push };
+  const webUtils = {
+    getPathForFile(file: unknown) {
+      if (file === 'no path') throw new Error('not a File');
+      return `/dropped/${String(file)}`;
+    },
+  };
+  return { module: { contextBridge, ipcRenderer, webUtils }, ipcRenderer, exposed, listeners, invoked, push };
 }
 
 /** Runs the script as Electron's sandboxed preload does: a function of require, module, exports. */
@@ -86,22 +92,26 @@ describe('the preload (fake electron module)', () => {
     assert.deepEqual([...new Set(required)], ['electron']);
   });
 
-  it('exposes exactly one key, swarmage, with exactly invoke and subscribe', () => {
+  it('exposes exactly one key, swarmage, with exactly invoke, subscribe and pathForFile', () => {
     const electron = fakeElectron();
     runPreload(code, electron);
     assert.deepEqual([...electron.exposed.keys()], ['swarmage']);
     const api = electron.exposed.get('swarmage') as Record<string, unknown>;
-    assert.deepEqual(Object.keys(api).sort(), ['invoke', 'subscribe']);
+    assert.deepEqual(Object.keys(api).sort(), ['invoke', 'pathForFile', 'subscribe']);
     assert.equal(typeof api.invoke, 'function');
     assert.equal(typeof api.subscribe, 'function');
+    // A dropped config's path, from webUtils; never a throw into the page.
+    const pathForFile = (api as unknown as { pathForFile(f: unknown): string }).pathForFile;
+    assert.equal(pathForFile('a.json'), '/dropped/a.json');
+    assert.equal(pathForFile('no path'), '');
   });
 
-  it('invoke goes to the invoke channel with (method, args) and returns the answer', async () => {
+  it('invoke goes to the invoke channel with (method, args, profile) and returns the answer', async () => {
     const electron = fakeElectron();
     runPreload(code, electron);
     const api = electron.exposed.get('swarmage') as Bridge;
-    assert.deepEqual(await api.invoke('tasks.enqueue', { type: 'factorial', data: 5 }), { ok: true, result: 'answer' });
-    assert.deepEqual(electron.invoked, [{ channel: CHANNELS.invoke, args: ['tasks.enqueue', { type: 'factorial', data: 5 }] }]);
+    assert.deepEqual(await api.invoke('tasks.enqueue', { type: 'factorial', data: 5 }, 'l-abc'), { ok: true, result: 'answer' });
+    assert.deepEqual(electron.invoked, [{ channel: CHANNELS.invoke, args: ['tasks.enqueue', { type: 'factorial', data: 5 }, 'l-abc'] }]);
   });
 
   it('subscribe hands the listener only the message, never the IpcRendererEvent; unsubscribe removes the listener', () => {

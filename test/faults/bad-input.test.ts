@@ -15,6 +15,7 @@ import { SwarmageClient } from '../../core/swarmageClient.js';
 import { TaskInputError } from '../../core/queue/validate.js';
 import { METHOD_NAMES, methods, type MethodName, type Response } from '../../core/api/contract.js';
 import { startHost, type RunningHost } from '../../core/host/server.js';
+import { ProfileManager } from '../../core/app/profileManager.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import type { NewTask } from '../../core/queue/types.js';
 
@@ -281,8 +282,9 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
     let socket: ApiSocket;
 
     before(async () => {
-      ({ service } = await startService(sc.url, freshSchema()));
-      host = await startHost(service, { host: '127.0.0.1', port: 0, staticDir: tmpDir(), serverInfo: false });
+      let file: string;
+      ({ service, file } = await startService(sc.url, freshSchema()));
+      host = await startHost(ProfileManager.fixed(file, service, service.log), { host: '127.0.0.1', port: 0, staticDir: tmpDir(), serverInfo: false });
       socket = await ApiSocket.toHost(host);
     });
     after(async () => {
@@ -348,6 +350,16 @@ describe('bad input: a clear error naming the field or value, and nothing lost',
         await stillServes();
       });
     }
+
+    it('a call naming a drone that is not there gets an error naming it; the socket stays open', () =>
+      tried('api', async () => {
+        for (const profile of ['l-nope', 42, { a: 1 }, [], 'p'.repeat(100_000), '__proto__']) {
+          const res = await socket.call('drone.snapshot', {}, profile as string);
+          assert.equal(!res.ok && res.error.code, 'failed');
+          assert.ok(!res.ok && /no profile/.test(res.error.message) && res.error.message.length < 300, JSON.stringify(res).slice(0, 300));
+        }
+        await stillServes();
+      }));
 
     it('unknown methods and malformed requests get an error; the socket stays open', () =>
       tried('api', async () => {

@@ -183,6 +183,11 @@ describe('store sync', () => {
       ],
     );
     assert.deepEqual(saved, ['b', 'a']);
+    f.calls[3].resolve(snap(drone({ id: 'drone-a' })));
+    f.calls[4].resolve([log(1), log(2)]);
+    await tick();
+    assert.equal(store.getState().logs.length, 2, "a's own seq numbers are not mistaken for b's repeats");
+    assert.equal(store.getState().snapshot?.drone?.id, 'drone-a');
 
     f.events.emit('profiles', profiles('b'));
     assert.equal(store.getState().profile, 'b', 'a was removed: b is shown');

@@ -103,9 +103,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (listen) {
       // The same UI as the desktop app's, with this one drone and no profile list to edit.
-      const manager = new ProfileManager({ log: service.log, store: null, createLocal: () => service });
-      manager.adopt(config.file!, service);
-      host = await startHost(manager, { ...listen, token, tls, serverInfo: { configFile: config.file } });
+      host = await startHost(ProfileManager.fixed(config.file!, service, service.log), { ...listen, token, tls, serverInfo: { configFile: config.file } });
       // The login URL carries the token: for the user who started the drone (and "swarmage ui").
       process.stderr.write(`swarmage: operator UI on ${host.loginUrl}\n`);
     }

@@ -51,6 +51,13 @@ export class LogBuffer {
     return added;
   }
 
+  /** Forgets the lines and what was seen: another drone's log, whose seq numbers are its own, follows. */
+  reset(): void {
+    this.clear();
+    this.lastSeq = 0;
+    this.lastTime = 0;
+  }
+
   /** Forgets the lines but not what was seen, so a later overlap is still recognised. */
   clear(): void {
     this.ring = [];

@@ -3,6 +3,7 @@
  * a socket, a fake in a test, or anything else that moves strings can drive it.
  */
 import type { ApiError, EventMessage, EventName, Response } from '../../../core/api/contract.js';
+import { EVENT_NAMES } from '../../../core/api/contract.js';
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; error: ApiError };
 
@@ -66,7 +67,7 @@ export class RequestTable {
 
 export type Incoming = { kind: 'response'; response: Response } | { kind: 'event'; event: EventMessage } | { kind: 'invalid'; reason: string };
 
-const EVENT_NAMES: ReadonlySet<string> = new Set<EventName>(['snapshot', 'logs']);
+const EVENTS: ReadonlySet<string> = new Set<EventName>(EVENT_NAMES);
 
 /** Classifies one frame from the server; a frame we do not understand is reported, not thrown. */
 export function parseIncoming(text: string): Incoming {
@@ -83,8 +84,9 @@ export function parseIncoming(text: string): Incoming {
     return { kind: 'response', response: m as unknown as Response };
   }
   if (typeof m.event === 'string') {
-    if (!EVENT_NAMES.has(m.event)) return { kind: 'invalid', reason: `unknown event ${m.event}` };
-    return { kind: 'event', event: { event: m.event as EventName, data: m.data } };
+    if (!EVENTS.has(m.event)) return { kind: 'invalid', reason: `unknown event ${m.event}` };
+    if (m.profile !== undefined && typeof m.profile !== 'string') return { kind: 'invalid', reason: 'an event whose profile is not a string' };
+    return { kind: 'event', event: { event: m.event as EventName, data: m.data, ...(m.profile === undefined ? {} : { profile: m.profile }) } };
   }
   return { kind: 'invalid', reason: 'neither a response nor an event' };
 }

@@ -68,7 +68,7 @@ export function createAppStore(opts: { logCapacity?: number; view?: ViewId; trac
     selectProfile: (profile) => {
       if (profile === get().profile) return;
       // The previous drone's numbers must not show under the new one's name.
-      get().logBuffer.clear();
+      get().logBuffer.reset();
       get().logs.reset();
       set((s) => ({ profile, addingProfile: false, snapshot: null, series: {}, failedCounts: {}, lastFailureAt: {}, logsVersion: s.logsVersion + 1 }));
     },
