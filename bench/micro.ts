@@ -8,6 +8,9 @@
  *   node dist/bench/micro.js inspect the operator's queries on a table of 1,000,000 tasks with
  *                                    100,000 failed: the Queue view's overview, the fleet, failures
  *                                    by cause and their keyset pages, against a plain count
+ *   node dist/bench/micro.js profiles two drones draining at once, in one process (as the desktop
+ *                                    app runs its profiles) and as two processes: drain time, and
+ *                                    the event-loop delay the app's main thread sees meanwhile
  * Medians; nothing here is part of `npm test`.
  */
 import fs from 'node:fs';
@@ -19,6 +22,12 @@ import { PgQueue } from '../core/queue/pg/pgQueue.js';
 import { claimTasks } from '../core/queue/pg/claim.js';
 import { LocalQueue } from '../core/queue/local/localQueue.js';
 import type { ClaimedTask } from '../core/queue/types.js';
+import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ProfileManager } from '../core/app/profileManager.js';
+import { Logger } from '../core/log/logger.js';
+import { DroneService } from '../core/service/droneService.js';
+import { BIN, FIXTURES } from './env.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -205,11 +214,88 @@ async function inspectCost(): Promise<void> {
   }
 }
 
+/** Two profiles, 20,000 no-op tasks each: in the app's process, or as two `swarmage drone` processes. */
+async function profilesCost(): Promise<void> {
+  const N = 20_000;
+  const ROUNDS = Number(process.env.ROUNDS ?? 3);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmage-micro-'));
+  fs.chmodSync(root, 0o755);
+  const url = await ensureEmbedded({ dataDir: path.join(root, 'pg'), port: 55620 });
+  const q = new PgQueue({ connectionString: url, schema: 'prof', poolSize: 2 });
+  const c = new pg.Client({ connectionString: url });
+  const configs = ['a', 'b'].map((type) => {
+    const dir = path.join(root, type);
+    fs.mkdirSync(dir);
+    const file = path.join(dir, 'swarmage.config.json');
+    const config = { queue: { config: { connectionString: url, schema: 'prof' } }, workers: { [type]: { module: path.join(FIXTURES, 'noop.js') } } };
+    fs.writeFileSync(file, JSON.stringify(config));
+    return file;
+  });
+  const drain = async () => {
+    await q.enqueue([...Array.from({ length: N }, () => ({ type: 'a' })), ...Array.from({ length: N }, () => ({ type: 'b' }))]);
+    const t = performance.now();
+    while (Number((await c.query('SELECT count(*) AS n FROM prof.tasks')).rows[0].n) > 0) await new Promise((r) => setTimeout(r, 20));
+    return performance.now() - t;
+  };
+  const inProcess = async () => {
+    // The app's manager, with its event stream to one UI, over the two drones.
+    const services = configs.map((f) => new DroneService({ configFile: f, logLevel: 'error' }));
+    const m = new ProfileManager({ log: new Logger('error', []), store: null, createLocal: () => services[0] });
+    services.forEach((s, i) => m.adopt(configs[i], s));
+    let events = 0;
+    m.on('event', () => events++);
+    await Promise.all(services.map((s) => s.start()));
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    const ms = await drain();
+    h.disable();
+    await Promise.all(services.map((s) => s.stop()));
+    if (events === 0) throw new Error('no events reached the UI side');
+    return { ms, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+  };
+  const processes = async () => {
+    const kids = configs.map((f) => spawn(process.execPath, [BIN, 'drone', '--config', f, '--log-level', 'warn'], { stdio: 'ignore' }));
+    while (
+      Number(
+        (await c.query(`SELECT count(*) AS n FROM prof.drones WHERE heartbeat_at > now() - interval '5 s'`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n,
+      ) < 2
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    const ms = await drain();
+    await Promise.all(kids.map((k) => new Promise((r) => (k.once('exit', r), k.kill('SIGTERM')))));
+    return { ms };
+  };
+  try {
+    await q.migrate();
+    await c.connect();
+    const rows: Array<{ one: number; two: number; p99: number; max: number }> = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const one = await inProcess();
+      const two = await processes();
+      await c.query('DELETE FROM prof.drones');
+      rows.push({ one: one.ms, two: two.ms, p99: one.p99, max: one.max });
+      console.log(
+        `round ${r + 1}: one process ${one.ms.toFixed(0)} ms, two processes ${two.ms.toFixed(0)} ms (${(one.ms / two.ms).toFixed(2)}x); main-thread delay p99 ${one.p99.toFixed(1)} ms, max ${one.max.toFixed(1)} ms`,
+      );
+    }
+    const med = (k: keyof (typeof rows)[number]) => median(rows.map((x) => x[k]));
+    console.log(
+      `\nmedians of ${ROUNDS}, ${2 * N} tasks: one process ${med('one').toFixed(0)} ms, two processes ${med('two').toFixed(0)} ms, ratio ${median(rows.map((x) => x.one / x.two)).toFixed(2)}x; event-loop delay in the app's process p99 ${med('p99').toFixed(1)} ms, max ${med('max').toFixed(1)} ms`,
+    );
+  } finally {
+    await c.end().catch(() => {});
+    await q.close();
+    await stopEmbedded({ dataDir: path.join(root, 'pg') }).catch(() => {});
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const what = process.argv[2];
 if (what === 'claim') await claimLatency();
 else if (what === 'local') localQueueCost();
 else if (what === 'inspect') await inspectCost();
+else if (what === 'profiles') await profilesCost();
 else {
-  console.error('usage: node dist/bench/micro.js claim|local|inspect');
+  console.error('usage: node dist/bench/micro.js claim|local|inspect|profiles');
   process.exitCode = 2;
 }
