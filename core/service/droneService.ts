@@ -6,6 +6,7 @@ import { createDispatcher, type Dispatch } from '../api/dispatcher.js';
 import type { ApiService } from '../api/service.js';
 import { checkConfigText } from '../config/check.js';
 import { loadConfigFile, type ResolvedConfig } from '../config/load.js';
+import { configJsonSchema } from '../config/schema.js';
 import type { Drone } from '../drone/drone.js';
 import { createDrone } from '../drone/createDrone.js';
 import type { PgQueue } from '../queue/pg/pgQueue.js';
@@ -261,6 +262,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
       },
       'tasks.runNow': async ({ ids }) => ({ count: (await this.running().queue.runNow(ids)).length }),
       'config.get': async () => ({ file: this.app.configFile, text: this.configText }),
+      'config.schema': async () => configJsonSchema(),
       'config.check': async ({ text }) => {
         const { ok, issues, warnings } = checkConfigText(text, this.app.configFile);
         return { ok, issues, warnings };
