@@ -174,6 +174,18 @@ const theme = EditorView.theme({
 });
 
 /**
+ * The range an input event replaces: the event's own, else the page's selection (which the
+ * editor's may not have caught up with yet). In a shadow root only the root's getSelection sees it.
+ */
+function inputRange(e: InputEvent, view: EditorView): AbstractRange | null {
+  const target = e.getTargetRanges()[0];
+  if (target) return target;
+  const root = view.root as Document | (ShadowRoot & { getSelection?: () => Selection | null });
+  const sel = root.getSelection?.() ?? document.getSelection();
+  return sel && sel.rangeCount > 0 ? sel.getRangeAt(0) : null;
+}
+
+/**
  * Text typed over a selection, or several lines of it at once, applied as a transaction. Left to
  * Chromium's own editing, it splits or merges the line elements and gives them style attributes,
  * which the CSP refuses (a console error each, and at times a stray line break in the text
@@ -182,9 +194,16 @@ const theme = EditorView.theme({
 const typeOverSelection = EditorView.domEventHandlers({
   beforeinput(e, view) {
     if (e.inputType !== 'insertText' || e.data == null || view.composing) return false;
-    if (!e.data.includes('\n') && view.state.selection.ranges.every((r) => r.empty)) return false;
+    const range = inputRange(e, view);
+    if (!range || (range.collapsed && !e.data.includes('\n'))) return false;
+    const content = view.contentDOM;
+    if (!content.contains(range.startContainer) || !content.contains(range.endContainer)) return false;
     e.preventDefault();
-    if (!view.state.readOnly) view.dispatch(view.state.replaceSelection(e.data), { userEvent: 'input.type', scrollIntoView: true });
+    if (view.state.readOnly) return true;
+    const from = view.posAtDOM(range.startContainer, range.startOffset);
+    const to = view.posAtDOM(range.endContainer, range.endOffset);
+    const insert = view.state.toText(e.data);
+    view.dispatch({ changes: { from, to, insert }, selection: { anchor: from + insert.length }, userEvent: 'input.type', scrollIntoView: true });
     return true;
   },
 });
