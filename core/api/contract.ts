@@ -282,6 +282,8 @@ export const methods = {
   /** A task waiting for a later run_at (a delay, a retry's backoff) runs now. */
   'tasks.runNow': method<{ count: number }>()(z.strictObject({ ids: taskIds })),
   'config.get': method<ConfigView>()(noArgs),
+  /** The config's JSON Schema (draft 2020-12, as `swarmage schema` prints it): the editor's completion and docs. */
+  'config.schema': method<unknown>()(noArgs),
   'config.check': method<ConfigCheck>()(z.strictObject({ text: z.string().max(1024 * 1024) })),
   /** Validates, then restarts the drone on the new config (gracefully: no task lost); optionally saves it to the file first. */
   'config.apply': method<ConfigCheck>()(z.strictObject({ text: z.string().max(1024 * 1024), save: z.boolean().default(false) })),

@@ -6,6 +6,7 @@ import { createDispatcher, type Dispatch } from '../api/dispatcher.js';
 import type { ApiService } from '../api/service.js';
 import { checkConfigText } from '../config/check.js';
 import { loadConfigFile, type ResolvedConfig } from '../config/load.js';
+import { configJsonSchema } from '../config/schema.js';
 import type { Drone } from '../drone/drone.js';
 import { createDrone } from '../drone/createDrone.js';
 import type { PgQueue } from '../queue/pg/pgQueue.js';
@@ -303,6 +304,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
       'tasks.runNow': async ({ ids }) => ({ count: (await this.running().queue.runNow(ids)).length }),
       // Before the first start (a profile added stopped) the text is read from the file.
       'config.get': async () => ({ file: this.app.configFile, text: this.drone || this.configText ? this.configText : readIfThere(this.app.configFile!) }),
+      'config.schema': async () => configJsonSchema(),
       'config.check': async ({ text }) => {
         const { ok, issues, warnings } = checkConfigText(text, this.app.configFile);
         return { ok, issues, warnings };

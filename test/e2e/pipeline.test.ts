@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { testDatabaseUrl, freshSchema } from '../helpers/db.js';
 import { startService } from '../helpers/service.js';
 import { waitFor } from '../helpers/tmp.js';
-import { docsScreenshot, launchBrowser, screenshot } from '../helpers/browser.js';
+import { docsScreenshot, editorText, launchBrowser, screenshot } from '../helpers/browser.js';
 import { startHost, type RunningHost } from '../../core/host/server.js';
 import type { DroneService } from '../../core/service/droneService.js';
 import type { Trace } from '../../core/api/contract.js';
@@ -157,7 +157,7 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     await page.getByTestId('trace-result').filter({ hasText: '"78"' }).waitFor({ timeout: 20_000 });
     await page.getByTestId('replay-open-1').click();
     const editor = page.getByTestId('replay-editor-1');
-    assert.equal((await editor.inputValue()).trim(), '5', 'prefilled with the step input');
+    assert.equal((await editorText(editor)).trim(), '5', 'prefilled with the step input');
     await editor.fill('{');
     assert.equal(await page.getByTestId('replay-send-1').isDisabled(), true, 'invalid JSON is not sent');
     await editor.fill('6');
@@ -218,7 +218,7 @@ describe('pipeline debugging in the UI (headless host, Chromium)', () => {
     assert.equal(await field.getAttribute('aria-invalid'), 'true', 'not an integer');
     await field.fill('5');
     await page.getByTestId('enqueue-mode-json').click();
-    assert.equal((await page.getByTestId('enqueue-data').inputValue()).trim(), '5', 'the form wrote the raw JSON');
+    assert.equal((await editorText(page.getByTestId('enqueue-data'))).trim(), '5', 'the form wrote the raw JSON');
     await page.getByTestId('enqueue-mode-form').click();
     assert.equal(await page.getByTestId('sf-data').inputValue(), '5');
     await screenshot(page, 'enqueue-schema-form');

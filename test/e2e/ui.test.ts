@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { startService } from '../helpers/service.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
-import { docsScreenshot, launchBrowser, screenshot } from '../helpers/browser.js';
+import { docsScreenshot, editorText, launchBrowser, screenshot } from '../helpers/browser.js';
 import { startHost, type RunningHost } from '../../core/host/server.js';
 import type { DroneService } from '../../core/service/droneService.js';
 
@@ -141,8 +141,8 @@ describe('the operator UI (headless host, Chromium)', () => {
   it('config: an invalid edit shows an inline error; a valid one is applied', async () => {
     await view('config');
     const editor = page.getByTestId('config-editor');
-    await waitFor('the config text', async () => (await editor.inputValue()).includes('"workers"'));
-    const original = await editor.inputValue();
+    await waitFor('the config text', async () => (await editorText(editor)).includes('"workers"'));
+    const original = await editorText(editor);
     await editor.fill(original.replace('"pollIntervalMs": 200', '"pollIntervalMs": 200, "maxPerWorker": "lots"'));
     await page.getByTestId('config-issue').filter({ hasText: 'maxPerWorker' }).waitFor({ timeout: 10_000 });
     await screenshot(page, 'config-invalid');

@@ -69,6 +69,12 @@ describe('the renderer CSP', () => {
       assert.deepEqual(d.get('object-src'), ["'none'"], "object-src 'none'");
     });
 
+    it(`${rel}: style-src allows no 'unsafe-inline' (the JSON editor styles itself through a constructed stylesheet)`, () => {
+      const d = directives(cspMetas(html)[0] ?? '');
+      const styleSrc = d.get('style-src') ?? d.get('default-src') ?? [];
+      assert.ok(!styleSrc.includes("'unsafe-inline'"), `style-src: ${styleSrc.join(' ')}`);
+    });
+
     it(`${rel}: has no inline script the CSP would block`, () => {
       for (const tag of html.match(/<script\b[^>]*>[\s\S]*?<\/script>/gi) ?? []) {
         const open = tag.slice(0, tag.indexOf('>') + 1);

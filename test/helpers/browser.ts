@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium (installed by .ci/run with apt); Playwright never downloads a browser here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -40,4 +40,19 @@ export async function docsScreenshot(page: Page, name: string, docsName: string)
   const file = await screenshot(page, name);
   if (process.env.SWARMAGE_DOCS_SHOTS) fs.copyFileSync(file, path.join(DOCS_SHOTS, `${docsName}.png`));
   return file;
+}
+
+/** The little of the page's DOM the helpers touch (this project's lib has no DOM types). */
+export interface PageNode {
+  textContent: string | null;
+  querySelectorAll(selector: string): ArrayLike<PageNode>;
+}
+
+/**
+ * The text of a CodeMirror editor, given its content element (the one carrying the editor's
+ * data-testid). CodeMirror draws only the lines near the viewport, so this is for texts of a few
+ * hundred lines, as the tests' are.
+ */
+export function editorText(content: Locator): Promise<string> {
+  return content.evaluate((el) => Array.from((el as unknown as PageNode).querySelectorAll('.cm-line'), (line) => line.textContent ?? '').join('\n'));
 }

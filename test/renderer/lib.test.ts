@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { reconnectDelayMs, retryText, secondsUntil } from '../../renderer/src/lib/backoff.js';
-import { lineCount, marksByLine, offsetOf } from '../../renderer/src/lib/editorLines.js';
+import { marksByLine, problemSpan } from '../../renderer/src/lib/editorLines.js';
 import {
   errorWithStack,
   formatClock,
@@ -139,14 +139,24 @@ describe('small helpers', () => {
     assert.equal(sparklinePoints([], 100, 20), '');
   });
 
-  it('editor lines: counts, marks by line, offsets', () => {
-    assert.equal(lineCount('a\nb\n'), 3);
+  it('editor problem markers underline the token at the checker’s column, or the whole line without one', () => {
+    const line = '  "maxPerWorker": "lots",';
+    const at = (col: number | null) => {
+      const s = problemSpan(line, col);
+      return line.slice(s.start, s.end);
+    };
+    assert.equal(at(19), '"lots"');
+    assert.equal(at(3), '"maxPerWorker"');
+    assert.equal(at(null), line);
+    assert.equal(at(999), '', 'past the end: the line end');
+    assert.equal(problemSpan('"unterminated', 1).end, 13);
+  });
+
+  it('editor problem markers group by line, errors before warnings', () => {
     const m = marksByLine([
       { line: 2, column: 1, message: 'w', severity: 'warning' },
       { line: 2, column: 3, message: 'e', severity: 'error' },
     ]);
     assert.equal(m.get(2)![0].severity, 'error');
-    assert.equal(offsetOf('ab\ncde\nf', 2, 2), 4);
-    assert.equal(offsetOf('ab', 5, 1), 2);
   });
 });

@@ -15,7 +15,8 @@ export function useShortcuts(): void {
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
       const state = appStore.getState();
-      if (isTyping(e.target) && e.key !== 'Escape') return;
+      // The first of the composed path: an editor in a shadow root shows the window only its host.
+      if (isTyping(e.composedPath()[0] ?? e.target) && e.key !== 'Escape') return;
       const action = reader.feed(e.key, Date.now());
       if (!action) return;
       if (action.kind === 'view') {

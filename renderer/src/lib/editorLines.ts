@@ -1,16 +1,10 @@
-/** Helpers for the line-numbered JSON editors: which lines carry a marker, and why. */
+/** Helpers for the JSON editors' problem markers: which lines carry one, and what text it underlines. */
 
 export interface LineMark {
   line: number;
   column: number | null;
   message: string;
   severity: 'error' | 'warning';
-}
-
-export function lineCount(text: string): number {
-  let n = 1;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
 }
 
 /** Marks grouped by line; an error beats a warning on the same line. */
@@ -25,13 +19,17 @@ export function marksByLine(marks: readonly LineMark[]): Map<number, LineMark[]>
   return out;
 }
 
-/** Character offset of a 1-based line and column, to put the caret on a problem. */
-export function offsetOf(text: string, line: number, column: number | null): number {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf('\n', offset);
-    if (nl < 0) return text.length;
-    offset = nl + 1;
-  }
-  return Math.min(text.length, offset + Math.max(0, (column ?? 1) - 1));
+/** A JSON token: a string (escapes included), a bare word or number, or any single character. */
+const TOKEN = /^(?:"(?:[^"\\\n]|\\.)*"?|[\w.+-]+|\S)/;
+
+/**
+ * The part of a line a problem underlines, as offsets into the line: the token at its column, or
+ * the whole line when the checker gives no column. Columns are 1-based, as the checker reports them;
+ * one past the end of the line points at the line's end.
+ */
+export function problemSpan(lineText: string, column: number | null): { start: number; end: number } {
+  if (column == null) return { start: 0, end: lineText.length };
+  const start = Math.min(lineText.length, Math.max(0, column - 1));
+  const token = TOKEN.exec(lineText.slice(start));
+  return { start, end: start + (token ? token[0].length : 0) };
 }

@@ -4,7 +4,7 @@ import { call } from '../api/droneApi.js';
 import { useApp } from '../hooks/useApp.js';
 import { useConfigCheck, type CheckState } from '../hooks/useConfigCheck.js';
 import type { LineMark } from '../lib/editorLines.js';
-import { JsonEditor, goToLine } from '../components/JsonEditor.js';
+import { JsonEditor, goToLine, type JsonEditorHandle } from '../components/JsonEditor.js';
 import { ConfigIssues } from '../components/ConfigIssues.js';
 import { ConfigResult, type ApplyOutcome } from '../components/ConfigResult.js';
 
@@ -24,7 +24,8 @@ export function ConfigView() {
   const [text, setText] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<ApplyOutcome | null>(null);
   const [applying, setApplying] = useState(false);
-  const editorRef = useRef<HTMLTextAreaElement>(null);
+  const editorRef = useRef<JsonEditorHandle>(null);
+  const [schema, setSchema] = useState<unknown>(null);
   const appState = useApp((s) => s.snapshot?.app.state ?? null);
   const check = useConfigCheck(text);
   const marks = useMemo(() => marksOf(check), [check]);
@@ -45,6 +46,10 @@ export function ConfigView() {
   useEffect(() => {
     if (connected && !editedRef.current) load();
   }, [connected]);
+  // Completion and hover docs only: the editor works without them, so a failure just goes without.
+  useEffect(() => {
+    if (connected && schema === null) call('config.schema', {}).then(setSchema, () => {});
+  }, [connected, schema]);
 
   const apply = async (save: boolean) => {
     if (text === null) return;
@@ -97,6 +102,7 @@ export function ConfigView() {
           rows={24}
           readOnly={text === null}
           editorRef={editorRef}
+          schema={schema}
           describedBy="config-issues-title"
         />
         <div className="controls">

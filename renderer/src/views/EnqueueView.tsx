@@ -273,7 +273,16 @@ export function EnqueueView() {
           {formOn ? (
             <SchemaForm root={form} text={text} onChange={setText} />
           ) : (
-            <JsonEditor id="enqueue-data" value={text} onChange={setText} marks={marks} testId="enqueue-data" rows={10} describedBy="enqueue-data-status" />
+            <JsonEditor
+              id="enqueue-data"
+              value={text}
+              onChange={setText}
+              marks={marks}
+              testId="enqueue-data"
+              rows={10}
+              describedBy="enqueue-data-status"
+              schema={schema.data}
+            />
           )}
           <div id="enqueue-data-status" className="editor-status">
             {data.ok ? (
