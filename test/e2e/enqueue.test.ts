@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
 import { startService } from '../helpers/service.js';
 import { waitFor } from '../helpers/tmp.js';
-import { docsScreenshot, launchBrowser, screenshot } from '../helpers/browser.js';
+import { docsScreenshot, editorText, launchBrowser, screenshot } from '../helpers/browser.js';
 import { startHost, type RunningHost } from '../../core/host/server.js';
 import type { DroneService } from '../../core/service/droneService.js';
 
@@ -169,7 +169,7 @@ describe('the Enqueue view: JSONL import, send and wait for many, schedule, temp
     await openEnqueue('factorial');
     await page.getByTestId('enqueue-data').fill('');
     await page.getByTestId('template-load').filter({ hasText: 'twelve' }).click();
-    assert.equal(await page.getByTestId('enqueue-data').inputValue(), '12');
+    assert.equal(await editorText(page.getByTestId('enqueue-data')), '12');
     assert.equal(await page.getByTestId('enqueue-count').inputValue(), '3');
     assert.equal(await page.getByTestId('enqueue-delay').inputValue(), '45');
     // Another type has its own templates.
