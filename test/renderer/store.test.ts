@@ -194,4 +194,23 @@ describe('store sync', () => {
     f.events.emit('profiles', profiles());
     assert.equal(store.getState().profile, null, 'no drone left: the first-run screen');
   });
+
+  it('a navigate event (a notification clicked) shows that drone, that view and that cause', async () => {
+    const store = createAppStore();
+    const f = fakeClient();
+    startSync(store, f.client);
+    f.setState({ status: 'open' });
+    f.calls[0].resolve(profiles('a', 'b'));
+    await tick();
+    assert.equal(store.getState().profile, 'a');
+    f.events.emit('navigate', { view: 'failures', profile: 'b', group: '0123456789abcdef' });
+    assert.equal(store.getState().profile, 'b');
+    assert.equal(store.getState().view, 'failures');
+    assert.equal(store.getState().focusGroup, '0123456789abcdef');
+    assert.equal(f.client.profile(), 'b', 'and its calls go to b');
+    f.events.emit('navigate', { view: 'add-profile' });
+    assert.equal(store.getState().addingProfile, true);
+    store.getState().setView('overview');
+    assert.equal(store.getState().addingProfile, false, 'choosing a view leaves the add screen');
+  });
 });

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { FailedTask, FailureGroup } from '../../../core/api/contract.js';
 import { call } from '../api/droneApi.js';
 import { useAction } from '../hooks/useAction.js';
@@ -22,18 +22,26 @@ interface Props {
   now: number;
   /** After an action: what was done, to say, and the groups to read again. */
   onDone: (message: string) => void;
+  /** The cause a desktop notification pointed at: shown open, scrolled to, marked. */
+  focused?: boolean;
 }
 
 /** One cause of failure: what and where, how often and since when; retry or delete all its tasks, or open them. */
-export function FailureGroupItem({ n, group: g, filter, now, onDone }: Props) {
-  const [open, setOpen] = useState(false);
+export function FailureGroupItem({ n, group: g, filter, now, onDone, focused = false }: Props) {
+  const [open, setOpen] = useState(focused);
+  const item = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (!focused) return;
+    setOpen(true);
+    item.current?.scrollIntoView({ block: 'nearest' });
+  }, [focused]);
   const [runAll, all] = useAction(async (method: Bulk) => {
     const res = await call(method, { all: true, ...groupSelection(g.group, filter, Date.now()) });
     onDone(`${method === 'failed.retry' ? 'Retried' : 'Deleted'} ${plural(res.count, 'failed task')} with the cause "${g.title}".`);
   });
   const scope = groupScope(g, filter);
   return (
-    <li className="failure-group" data-testid={`failure-group-${n}`} data-group={g.group}>
+    <li ref={item} className={focused ? 'failure-group focused' : 'failure-group'} data-testid={`failure-group-${n}`} data-group={g.group}>
       <div className="failure-head">
         <span className="failure-count" data-testid={`failure-group-count-${n}`} title="failed tasks with this cause">
           {formatCount(g.count)}

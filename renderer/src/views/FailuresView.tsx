@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { call } from '../api/droneApi.js';
-import { useAppShallow } from '../hooks/useApp.js';
+import { useApp, useAppShallow } from '../hooks/useApp.js';
 import { useNow } from '../hooks/useNow.js';
 import { usePoll } from '../hooks/usePoll.js';
 import { sinceOf, WINDOWS, type FailureFilter, type WindowId } from '../lib/failures.js';
@@ -15,6 +15,7 @@ const REFRESH_MS = 5000;
 /** Failed tasks of every type on the global queue, grouped by cause (message and place), most frequent first. */
 export function FailuresView() {
   const ownTypes = useAppShallow((s) => s.snapshot?.drone?.types.map((t) => t.type) ?? []);
+  const focusGroup = useApp((s) => s.focusGroup);
   const [typeText, setTypeText] = useState('');
   const [filter, setFilter] = useState<FailureFilter>({ type: '', window: 'all' });
   const [message, setMessage] = useState<string | null>(null);
@@ -80,7 +81,7 @@ export function FailuresView() {
       ) : (
         <ol className="failure-groups" data-testid="failure-groups">
           {list?.map((g, i) => (
-            <FailureGroupItem key={g.group} n={i + 1} group={g} filter={filter} now={now} onDone={done} />
+            <FailureGroupItem key={g.group} n={i + 1} group={g} filter={filter} now={now} onDone={done} focused={g.group === focusGroup} />
           ))}
         </ol>
       )}
