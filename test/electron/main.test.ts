@@ -56,7 +56,7 @@ describe('the main process (fake electron module, everything else real)', () => 
       calls.filter((c) => c.startsWith('ipcMain.')),
       ['ipcMain.handle(swarmage:invoke)', 'ipcMain.removeHandler(swarmage:invoke)'],
     );
-    assert.match(stderr, /quitting: stopping the drone gracefully/);
+    assert.match(stderr, /quitting: stopping the drones gracefully/);
     assert.match(stderr, /drone \S+ stopped/);
 
     // The window: locked-down preferences, the local index only.
@@ -133,7 +133,7 @@ describe('the main process (fake electron module, everything else real)', () => 
       const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
       assert.ok(report.calls.includes('app.quit'));
       assert.ok(!report.calls.some((c: string) => c.startsWith('app.exit')), `exited at once instead of gracefully: ${report.calls.join(', ')}`);
-      assert.match(out.stderr(), /quitting: stopping the drone gracefully/);
+      assert.match(out.stderr(), /quitting: stopping the drones gracefully/);
       assert.match(out.stderr(), /drone \S+ stopped/);
     },
   );
