@@ -86,22 +86,23 @@ describe('the preload (fake electron module)', () => {
     assert.deepEqual([...new Set(required)], ['electron']);
   });
 
-  it('exposes exactly one key, swarmage, with exactly invoke and subscribe', () => {
+  it('exposes exactly one key, swarmage, with exactly invoke, subscribe and pathForFile', () => {
     const electron = fakeElectron();
     runPreload(code, electron);
     assert.deepEqual([...electron.exposed.keys()], ['swarmage']);
     const api = electron.exposed.get('swarmage') as Record<string, unknown>;
-    assert.deepEqual(Object.keys(api).sort(), ['invoke', 'subscribe']);
+    assert.deepEqual(Object.keys(api).sort(), ['invoke', 'pathForFile', 'subscribe']);
     assert.equal(typeof api.invoke, 'function');
     assert.equal(typeof api.subscribe, 'function');
   });
 
-  it('invoke goes to the invoke channel with (method, args) and returns the answer', async () => {
+  it('invoke goes to the invoke channel with (method, args, profile) and returns the answer', async () => {
     const electron = fakeElectron();
     runPreload(code, electron);
     const api = electron.exposed.get('swarmage') as Bridge;
     assert.deepEqual(await api.invoke('tasks.enqueue', { type: 'factorial', data: 5 }), { ok: true, result: 'answer' });
-    assert.deepEqual(electron.invoked, [{ channel: CHANNELS.invoke, args: ['tasks.enqueue', { type: 'factorial', data: 5 }] }]);
+    // The profile the call is for goes along (undefined: the first profile).
+    assert.deepEqual(electron.invoked, [{ channel: CHANNELS.invoke, args: ['tasks.enqueue', { type: 'factorial', data: 5 }, undefined] }]);
   });
 
   it('subscribe hands the listener only the message, never the IpcRendererEvent; unsubscribe removes the listener', () => {
