@@ -1,16 +1,23 @@
 /**
- * The desktop app's main process: the drones of its profiles (core/app/profileManager.ts) and one
- * window showing them. Everything here is wiring; the decisions live in security.ts / guards.ts, the
- * API in ipc.ts, the drones in core.
+ * The desktop app's main process: the drones of its profiles (core/app/profileManager.ts), one
+ * window showing them, a tray icon and notifications that outlive the window. Everything here is
+ * wiring; the decisions live in security.ts / guards.ts / trayState.ts / windowState.ts, the API in
+ * ipc.ts, the window's life in windowKeeper.ts, the drones in core.
  */
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, protocol, screen, session, shell, Tray } from 'electron';
+import type { ArgsIn, NavigateTo, ProfileMethod, ProfilesView } from '../core/api/contract.js';
+import type { ProfileManager } from '../core/app/profileManager.js';
 import { reason } from '../core/util/redact.js';
-import { configArgs, createAppManager, openAtStart } from './appProfiles.js';
+import { appConfigDir, configArgs, createAppManager, openAtStart } from './appProfiles.js';
+import { AppMenu } from './appMenu.js';
 import { guardSession, guardWebContents } from './guards.js';
 import { registerApi } from './ipc.js';
 import { APP_SCHEME_PRIVILEGES, serveAppProtocol } from './appProtocol.js';
+import { notifyFailures } from './notifications.js';
+import { AppTray } from './tray.js';
 import { APP_INDEX_URL, createMainWindow, RENDERER_INDEX } from './window.js';
+import { WindowKeeper } from './windowKeeper.js';
 
 // Every renderer sandboxed, whatever a window's webPreferences say. Must precede 'ready'.
 app.enableSandbox();
@@ -28,7 +35,9 @@ if (!app.requestSingleInstanceLock()) {
 function run(): void {
   // Packaged, argv is [app, ...args]; unpackaged, [electron, main.js, ...args].
   const ownArgs = (argv: string[]) => argv.slice(app.isPackaged ? 1 : 2);
-  let win: BrowserWindow | null = null;
+  let quitting: 'no' | 'stopping' | 'done' = 'no';
+  let ready = false;
+  let tray: AppTray | null = null;
   const manager = createAppManager({
     service: {
       // Dev mode in the desktop app: a worker module's edit restarts its type's workers.
@@ -40,14 +49,29 @@ function run(): void {
     },
     pickFile: async () => {
       const options = { title: 'Open a Swarmage config', properties: ['openFile' as const], filters: [{ name: 'Swarmage config', extensions: ['json'] }] };
-      const picked = win && !win.isDestroyed() ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      const win = keeper.current();
+      const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return picked.canceled ? null : (picked.filePaths[0] ?? null);
     },
   });
   const log = manager.log;
+  const uiMissing = (err: unknown) => log.error(`cannot load the UI from ${RENDERER_INDEX}: ${reason(err)} (build it with "npm run build:ui")`);
+  const keeper = new WindowKeeper({
+    file: path.join(appConfigDir(), 'window.json'),
+    create: (bounds) => createMainWindow(BrowserWindow, uiMissing, bounds),
+    workAreas: () => screen.getAllDisplays().map((d) => d.workArea),
+    quitting: () => quitting !== 'no',
+    onError: (message) => log.warn(message),
+  });
 
   let unregisterApi: (() => void) | null = null;
-  let quitting: 'no' | 'stopping' | 'done' = 'no';
+  /** Brings the window up and tells its page which view to show (a menu command, a clicked notification). */
+  const showAt = (to: NavigateTo) => {
+    keeper.show();
+    manager.navigate(to);
+  };
+  const command = <M extends ProfileMethod>(method: M, args: ArgsIn<M>) =>
+    void manager.dispatch(method, args).then((out) => out.ok || log.error(`${method}: ${out.error.message}`));
 
   // Before any webContents exists, so no page ever runs unguarded.
   app.on('web-contents-created', (_event, contents) => {
@@ -61,13 +85,18 @@ function run(): void {
   app.on('second-instance', (_event, argv, cwd) => {
     const files = configArgs(ownArgs(argv)).map((f) => path.resolve(cwd, f));
     if (files.length > 0) void manager.open(files).catch((err) => log.error(reason(err)));
-    if (!win || win.isDestroyed()) return;
-    if (win.isMinimized()) win.restore();
-    win.focus();
+    if (ready) keeper.show();
   });
 
-  // The drone lives and dies with the app, on every platform (no macOS dock-only state).
-  app.on('window-all-closed', () => app.quit());
+  // With "close to tray" on, closing the window only hides it (windowKeeper.ts) and the drones keep
+  // running until Quit; off, the drones live and die with the window, on every platform.
+  app.on('window-all-closed', () => {
+    if (!keeper.closeToTray) app.quit();
+  });
+  // macOS: a click on the dock icon brings the hidden window back.
+  app.on('activate', () => {
+    if (ready) keeper.show();
+  });
 
   // Graceful stop: running tasks finish (up to shutdownGraceMs), the rest go back to the queue. A
   // second quit request (or signal) while stopping exits at once; the local queue keeps what the
@@ -88,6 +117,7 @@ function run(): void {
       .catch((err) => log.error(`stopping the drones: ${reason(err)}`))
       .finally(() => {
         unregisterApi?.();
+        tray?.destroy();
         quitting = 'done';
         app.quit();
       });
@@ -103,14 +133,59 @@ function run(): void {
     .then(() => {
       guardSession(session.defaultSession, (what) => log.warn(what));
       serveAppProtocol(protocol, net);
-      unregisterApi = registerApi(ipcMain, manager, () => win, {
+      unregisterApi = registerApi(ipcMain, manager, () => keeper.current(), {
         onUnauthorized: (from) => log.warn(`refused an API call from ${from}`),
       });
-      win = createMainWindow(BrowserWindow, (err) => log.error(`cannot load the UI from ${RENDERER_INDEX}: ${reason(err)} (build it with "npm run build:ui")`));
-      win.on('closed', () => (win = null));
+      ready = true;
+      keeper.open();
+      const appTray = new AppTray(
+        { Tray, Menu, nativeImage, platform: process.platform },
+        {
+          showWindow: () => keeper.show(),
+          start: (id) => command('profiles.start', { id }),
+          stop: (id) => command('profiles.stop', { id }),
+          restart: (id) => command('profiles.restart', { id }),
+          setCloseToTray: (on) => {
+            keeper.setCloseToTray(on);
+            appTray.update();
+          },
+          quit: () => app.quit(),
+        },
+        () => keeper.closeToTray,
+      );
+      tray = appTray;
+      const menu = new AppMenu(
+        Menu,
+        { platform: process.platform, packaged: app.isPackaged },
+        {
+          openConfig: () => command('profiles.pick', {}),
+          openRecent: (configFile) => command('profiles.add', { configFile, start: true }),
+          addProfile: () => showAt({ view: 'add-profile' }),
+          startAll: () => manager.view().profiles.forEach((p) => p.state === 'stopped' && command('profiles.start', { id: p.id })),
+          stopAll: () => manager.view().profiles.forEach((p) => p.state !== 'stopped' && command('profiles.stop', { id: p.id })),
+          navigate: (view) => showAt({ view }),
+        },
+      );
+      const showProfiles = (view: ProfilesView) => {
+        appTray.update(view);
+        menu.update(view);
+      };
+      showProfiles(manager.view());
+      onProfiles(manager, showProfiles);
+      notifyFailures(Notification, manager, (n) => showAt({ view: 'failures', profile: n.profile, group: n.group }));
     })
     .catch((err) => {
       log.error(`the app did not start: ${reason(err)}`);
       app.exit(1);
     });
+}
+
+/** The tray and the menu follow the profile list, rebuilt once a burst of changes has settled. */
+function onProfiles(manager: ProfileManager, show: (view: ProfilesView) => void, settleMs = 100): void {
+  let timer: NodeJS.Timeout | null = null;
+  manager.on('event', (msg) => {
+    if (msg.event !== 'profiles') return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => show(msg.data as ProfilesView), settleMs);
+  });
 }

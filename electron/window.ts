@@ -56,10 +56,15 @@ export const WINDOW_OPTIONS: BrowserWindowConstructorOptions = {
 /**
  * Creates the window and loads our own index, swarmage://app/index.html: never a remote page (the
  * session also cancels every http(s)/ws(s) request, see guards.ts), never file://. BrowserWindow is
- * a parameter so that main.ts passes Electron's and the tests a recorder.
+ * a parameter so that main.ts passes Electron's and the tests a recorder. `bounds`: where the window
+ * was last (windowKeeper.ts); none, the default size, centred.
  */
-export function createMainWindow<W extends WindowLike>(BrowserWindow: WindowConstructor<W>, onLoadError?: (err: unknown) => void): W {
-  const win = new BrowserWindow({ ...WINDOW_OPTIONS, webPreferences: { ...WEB_PREFERENCES } });
+export function createMainWindow<W extends WindowLike>(
+  BrowserWindow: WindowConstructor<W>,
+  onLoadError?: (err: unknown) => void,
+  bounds?: { x: number; y: number; width: number; height: number } | null,
+): W {
+  const win = new BrowserWindow({ ...WINDOW_OPTIONS, ...bounds, webPreferences: { ...WEB_PREFERENCES } });
   win.once('ready-to-show', () => win.show());
   win.loadURL(APP_INDEX_URL).catch((err) => onLoadError?.(err));
   return win;

@@ -7,6 +7,7 @@ import type { ConnectionState } from '../../renderer/src/lib/transport.js';
 import { createAppStore } from '../../renderer/src/store/appStore.js';
 import { databaseProblem, typeNames } from '../../renderer/src/store/selectors.js';
 import { startSync } from '../../renderer/src/store/sync.js';
+import { profileInfo } from '../helpers/profiles.js';
 
 function drone(over: Partial<DroneSnapshot> = {}): DroneSnapshot {
   return {
@@ -99,20 +100,7 @@ function fakeClient() {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
-const profile = (id: string, name = id): ProfileInfo => ({
-  id,
-  name,
-  kind: 'local',
-  configFile: `/p/${id}.json`,
-  url: null,
-  state: 'running',
-  error: null,
-  paused: false,
-  failing: false,
-  types: [],
-  buffered: 0,
-  running: 0,
-});
+const profile = (id: string, name = id): ProfileInfo => profileInfo({ id, name, configFile: `/p/${id}.json` });
 const profiles = (...ids: string[]): ProfilesView => ({ profiles: ids.map((id) => profile(id)), recent: [], editable: true, canPick: false });
 
 describe('store sync', () => {

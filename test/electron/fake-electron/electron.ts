@@ -3,8 +3,11 @@
  * Electron binary cannot run (see main.test.ts; hooks.ts maps the 'electron' import here). It records
  * what the main process asks of Electron and, when FAKE_ELECTRON_REPORT is set, plays a short
  * session once the window exists: a few guarded events, IPC calls, then quit (or, with
- * FAKE_ELECTRON_STAY, waits for a signal); and writes what it saw as JSON to that file. Inert when
- * merely imported.
+ * FAKE_ELECTRON_STAY, waits for a signal); and writes what it saw as JSON to that file. With
+ * FAKE_ELECTRON_SCENARIO=remote it plays nothing itself: the test drives it over the IPC channel of
+ * child_process (remote.ts: clicks in the tray and menus, notifications, the window, API calls),
+ * what a user would do, step by step. FAKE_ELECTRON_DISPLAYS (JSON, work areas) sets the screen.
+ * Inert when merely imported.
  */
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -45,14 +48,41 @@ class FakeWebContents extends EventEmitter {
   }
 }
 
-const windows: FakeBrowserWindow[] = [];
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The displays' work areas: FAKE_ELECTRON_DISPLAYS, or one 1920×1080 screen less a 40 px panel. */
+function workAreas(): Rect[] {
+  const given = process.env.FAKE_ELECTRON_DISPLAYS;
+  return given ? (JSON.parse(given) as Rect[]) : [{ x: 0, y: 0, width: 1920, height: 1040 }];
+}
+
+export const screen = {
+  getAllDisplays: () => workAreas().map((workArea) => ({ workArea, bounds: workArea })),
+};
+
+export const windows: FakeBrowserWindow[] = [];
 
 class FakeBrowserWindow extends EventEmitter {
   readonly webContents = new FakeWebContents();
   readonly loads: Array<[string, string]> = [];
+  bounds: Rect;
+  maximized = false;
+  visible = false;
+  destroyed = false;
   constructor(readonly options: Record<string, unknown>) {
     super();
     windows.push(this);
+    const o = options as Partial<Rect>;
+    const width = o.width ?? 800;
+    const height = o.height ?? 600;
+    // As Electron does: no position given, centred on the (first) display.
+    const area = workAreas()[0];
+    this.bounds = { x: o.x ?? area.x + Math.round((area.width - width) / 2), y: o.y ?? area.y + Math.round((area.height - height) / 2), width, height };
     // As Electron does, for every webContents: the app's guards get installed here.
     app.emit('web-contents-created', {}, this.webContents);
   }
@@ -64,18 +94,140 @@ class FakeBrowserWindow extends EventEmitter {
   loadURL(url: string): Promise<void> {
     this.loads.push(['loadURL', url]);
     this.webContents.url = url;
+    setImmediate(() => this.emit('ready-to-show'));
     return Promise.resolve();
   }
-  show(): void {}
+  show(): void {
+    this.visible = true;
+  }
+  hide(): void {
+    this.visible = false;
+  }
+  isVisible(): boolean {
+    return this.visible;
+  }
   isDestroyed(): boolean {
-    return false;
+    return this.destroyed;
   }
   isMinimized(): boolean {
     return false;
   }
   restore(): void {}
   focus(): void {}
+  getBounds(): Rect {
+    return { ...this.bounds };
+  }
+  getNormalBounds(): Rect {
+    return { ...this.bounds };
+  }
+  /** As a user dragging or resizing the window: Electron emits both. */
+  setBounds(b: Partial<Rect>): void {
+    this.bounds = { ...this.bounds, ...b };
+    this.emit('move');
+    this.emit('resize');
+  }
+  isMaximized(): boolean {
+    return this.maximized;
+  }
+  maximize(): void {
+    this.maximized = true;
+    this.visible = true;
+    this.emit('maximize');
+  }
+  /** The window's close button: 'close' may be prevented; otherwise the window is gone, and with the last one, 'window-all-closed'. */
+  close(): boolean {
+    const e = new Preventable();
+    this.emit('close', e);
+    if (e.defaultPrevented) return false;
+    this.destroyed = true;
+    this.visible = false;
+    this.emit('closed');
+    if (windows.every((w) => w.destroyed)) app.emit('window-all-closed');
+    return true;
+  }
 }
+
+class FakeNativeImage {
+  constructor(readonly path: string) {}
+  isEmpty(): boolean {
+    return !fs.existsSync(this.path);
+  }
+}
+
+export const nativeImage = {
+  createFromPath: (file: string) => new FakeNativeImage(file),
+};
+
+/** A built menu keeps its template, so a test can read it and click its items. */
+export class FakeMenu {
+  constructor(readonly template: MenuTemplate[]) {}
+}
+export interface MenuTemplate {
+  label?: string;
+  role?: string;
+  type?: string;
+  checked?: boolean;
+  enabled?: boolean;
+  accelerator?: string;
+  submenu?: MenuTemplate[] | FakeMenu;
+  click?: (item: MenuTemplate, win: unknown, event: unknown) => void;
+}
+
+export let applicationMenu: FakeMenu | null = null;
+export const Menu = {
+  buildFromTemplate: (template: MenuTemplate[]) => new FakeMenu(template),
+  setApplicationMenu(menu: FakeMenu | null): void {
+    calls.push('Menu.setApplicationMenu');
+    applicationMenu = menu;
+  },
+};
+
+export const trays: FakeTray[] = [];
+class FakeTray extends EventEmitter {
+  /** Every image it showed, in order. */
+  readonly images: string[] = [];
+  tooltip = '';
+  menu: FakeMenu | null = null;
+  /** How many times the menu was set. */
+  menus = 0;
+  destroyed = false;
+  constructor(image: FakeNativeImage) {
+    super();
+    trays.push(this);
+    this.setImage(image);
+  }
+  setImage(image: FakeNativeImage): void {
+    if (image.isEmpty()) throw new Error(`fake electron: the tray icon ${image.path} does not exist`);
+    this.images.push(image.path);
+  }
+  setToolTip(text: string): void {
+    this.tooltip = text;
+  }
+  setContextMenu(menu: FakeMenu | null): void {
+    this.menu = menu;
+    this.menus++;
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+export const Tray = FakeTray;
+
+export const notifications: FakeNotification[] = [];
+class FakeNotification extends EventEmitter {
+  shown = false;
+  static isSupported(): boolean {
+    return true;
+  }
+  constructor(readonly options: Record<string, unknown>) {
+    super();
+    notifications.push(this);
+  }
+  show(): void {
+    this.shown = true;
+  }
+}
+export const Notification = FakeNotification;
 
 class FakeApp extends EventEmitter {
   isPackaged = false;
@@ -88,14 +240,18 @@ class FakeApp extends EventEmitter {
   }
   whenReady(): Promise<void> {
     calls.push('app.whenReady');
-    if (process.env.FAKE_ELECTRON_REPORT) setImmediate(() => void play());
+    // The remote scenario is served by remote.ts (register.ts loads it); the test plays it.
+    if (process.env.FAKE_ELECTRON_REPORT && process.env.FAKE_ELECTRON_SCENARIO !== 'remote') setImmediate(() => void play());
     return Promise.resolve();
   }
+  /** As Electron does: 'before-quit' (which may put it off), then every window closes (which may cancel it), then the end. */
   quit(): void {
     calls.push('app.quit');
     const e = new Preventable();
     this.emit('before-quit', e);
-    if (!e.defaultPrevented) finish(0);
+    if (e.defaultPrevented) return;
+    for (const w of windows) if (!w.destroyed && !w.close()) return;
+    finish(0);
   }
   exit(code: number): void {
     calls.push(`app.exit(${code})`);
@@ -106,7 +262,7 @@ class FakeApp extends EventEmitter {
 export const app = new FakeApp();
 export const BrowserWindow = FakeBrowserWindow;
 
-const handlers = new Map<string, Handler>();
+export const handlers = new Map<string, Handler>();
 export const ipcMain = {
   handle(channel: string, h: Handler): void {
     calls.push(`ipcMain.handle(${channel})`);
@@ -167,7 +323,7 @@ export const dialog = {
   },
 };
 
-export default { app, BrowserWindow, dialog, ipcMain, net, protocol, session, shell };
+export default { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, Notification, protocol, screen, session, shell, Tray };
 
 function finish(code: number): void {
   const file = process.env.FAKE_ELECTRON_REPORT;
@@ -175,7 +331,7 @@ function finish(code: number): void {
   process.exit(code);
 }
 
-async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
+export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

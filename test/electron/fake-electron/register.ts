@@ -2,3 +2,5 @@
 import { register } from 'node:module';
 
 register('./hooks.js', import.meta.url);
+// The scenario a test drives step by step over the child_process IPC channel (remote.ts).
+if (process.env.FAKE_ELECTRON_SCENARIO === 'remote') await import('./remote.js');
