@@ -133,7 +133,7 @@ export class ProfileManager extends EventEmitter<{ event: [EventMessage] }> impl
   /** Adds a fixed profile running `backend`: started by its owner. */
   adopt(configFile: string, backend: DroneBackend): string {
     const file = path.resolve(configFile);
-    const entry = this.insert({ id: profileId('local', file), name: nameFor(file, this.names()), configFile: file, run: true }, backend);
+    const entry = this.insert({ id: profileId('local', file), name: unique(folderName(file), this.names()), configFile: file, run: true }, backend);
     entry.started = true;
     this.profilesChanged();
     return entry.profile.id;
@@ -185,7 +185,7 @@ export class ProfileManager extends EventEmitter<{ event: [EventMessage] }> impl
           const created = writeStarter(dir);
           this.log.info(`wrote the demo drone to ${dir} (${created.join(', ')})`);
         }
-        return this.addLocal(file, true);
+        return this.addLocal(file, true, 'demo');
       },
       'profiles.remove': async ({ id }) => {
         this.editable();
@@ -215,12 +215,13 @@ export class ProfileManager extends EventEmitter<{ event: [EventMessage] }> impl
     return new Set([...this.entries.values()].map((e) => e.profile.name));
   }
 
-  private async addLocal(file: string, start: boolean): Promise<ProfileInfo> {
+  /** `name`: else the config's folder's. */
+  private async addLocal(file: string, start: boolean, name?: string): Promise<ProfileInfo> {
     const id = profileId('local', file);
     let entry = this.entries.get(id);
     if (!entry) {
       if (!fs.existsSync(file)) throw new Error(`${file}: no such file (give the path of a swarmage.config.json, or run "swarmage init DIR" to make one)`);
-      entry = this.insert({ id, name: nameFor(file, this.names()), configFile: file, run: false });
+      entry = this.insert({ id, name: unique(name ?? folderName(file), this.names()), configFile: file, run: false });
       this.log.info(`added the profile ${entry.profile.name} (${file})`);
     }
     this.recent = withRecent(this.recent, file);
@@ -235,7 +236,7 @@ export class ProfileManager extends EventEmitter<{ event: [EventMessage] }> impl
     const id = profileId('attached', where);
     let entry = this.entries.get(id);
     if (entry) throw new Error(`already attached to ${where} (profile ${entry.profile.name})`);
-    entry = this.insert({ id, name: name ?? nameFor(where, this.names()), attach: { url: where, token }, run: false });
+    entry = this.insert({ id, name: unique(name ?? new URL(where).host, this.names()), attach: { url: where, token }, run: false });
     this.log.info(`added the profile ${entry.profile.name}: the drone at ${where}`);
     void this.startEntry(entry, true);
     return this.info(entry);
@@ -358,16 +359,15 @@ export class ProfileManager extends EventEmitter<{ event: [EventMessage] }> impl
   }
 }
 
-/** The folder a config is in ("demo", "billing"), or an address's host; made unique with " (2)". */
-function nameFor(where: string, taken: Set<string>): string {
-  let base: string;
-  try {
-    base = /^https?:/.test(where) ? new URL(where).host : path.basename(path.dirname(where)) || where;
-  } catch {
-    base = where;
-  }
-  base = base.slice(0, 90) || 'drone';
-  let name = base;
-  for (let n = 2; taken.has(name); n++) name = `${base} (${n})`;
-  return name;
+/** The folder a config is in: "billing", "mailer". */
+function folderName(file: string): string {
+  return path.basename(path.dirname(file)) || file;
+}
+
+/** Made unique with " (2)", " (3)"… */
+function unique(name: string, taken: Set<string>): string {
+  const base = name.slice(0, 90) || 'drone';
+  let out = base;
+  for (let n = 2; taken.has(out); n++) out = `${base} (${n})`;
+  return out;
 }

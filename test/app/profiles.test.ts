@@ -211,6 +211,7 @@ describe('profiles: several drones in one app', () => {
       process.env.SWARMAGE_DATABASE_URL = url;
       const d = await call(m, 'profiles.demo', {});
       assert.equal(d.configFile, path.join(appDir, 'swarmage.config.json'));
+      assert.equal(d.name, 'demo');
       assert.ok(fs.existsSync(path.join(appDir, 'workers', 'factorial.js')));
       await waitFor('the demo running', async () => (await stateOf(m, d.id)) === 'running', 30_000);
       assert.equal((await call(m, 'profiles.demo', {})).id, d.id, 'a second click shows the same demo');
