@@ -170,6 +170,8 @@ describe('several drones in the app (npm start headless, Chromium)', () => {
     const issue = page.getByTestId('config-issue').filter({ hasText: 'maxPerWorker' });
     await issue.waitFor();
     assert.match((await issue.textContent()) ?? '', new RegExp(`line ${badLine + 1}\\b`));
+    // And in the editor, at that line.
+    await page.getByTestId(`gutter-mark-${badLine + 1}`).waitFor();
     await page.getByTestId('profile-state-mailer').filter({ hasText: 'running' }).waitFor();
     await page.getByTestId('profile-state-billing').filter({ hasText: 'running' }).waitFor();
     await docsScreenshot(page, 'profiles-broken-config', 'profiles-config-error');
@@ -200,7 +202,7 @@ describe('several drones in the app (npm start headless, Chromium)', () => {
     await page.getByTestId('add-config-path').fill(path.join(root, 'nowhere.json'));
     await page.getByTestId('add-config').click();
     assert.match((await page.getByTestId('add-profile-error').textContent()) ?? '', /nowhere\.json: no such file/);
-    await docsScreenshot(page, 'profiles-add', 'first-run');
+    await docsScreenshot(page, 'profiles-add', 'add-drone');
     await view('overview');
     await page.getByTestId('add-profile').waitFor({ state: 'detached' });
   });
