@@ -174,6 +174,10 @@ describe('bounded memory and CPU inside the drone', () => {
     // A condition nothing matches: every page answers, with no rows, until the history ends.
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
+    // Called from a timer, not from inside the handling of the local queue thread's messages (where
+    // waitFor's last check left us): Node drains a port's messages in one go, so a reply that came
+    // in during that batch would be handled before the loop could turn, however asynchronous the call.
+    await new Promise((r) => setTimeout(r, 0));
     let turned = false;
     setImmediate(() => (turned = true));
     const first = call(service, 'tasks.search', { where: { path: '$.nothing', op: 'exists' }, limit: 50 });
