@@ -77,6 +77,8 @@ export function App() {
 
 /** A config file dropped on the window becomes a drone (the desktop app tells the page its path; a browser cannot). */
 function onDrop(e: DragEvent): void {
+  // A view that took the drop itself (a JSONL file on Enqueue) has said so.
+  if (e.defaultPrevented) return;
   const file = e.dataTransfer.files[0];
   if (!file) return;
   e.preventDefault();

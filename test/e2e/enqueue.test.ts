@@ -102,6 +102,29 @@ describe('the Enqueue view: JSONL import, send and wait for many, schedule, temp
     await docsScreenshot(page, 'enqueue-bulk', 'enqueue-bulk');
   });
 
+  it('a JSONL file dropped on the view is read as an import, not opened as a drone config', async () => {
+    await openEnqueue('bulk-sink');
+    const dialogs: string[] = [];
+    const onDialog = (d: { message(): string; dismiss(): Promise<void> }) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    };
+    page.on('dialog', onDialog);
+    try {
+      // What a drop from the file manager delivers: a DataTransfer holding the file.
+      await page.evaluate(`(() => {
+        const data = new DataTransfer();
+        data.items.add(new File(['{"n": 1}\\n{"n": 2}\\n'], 'dropped.jsonl', { type: 'application/x-ndjson' }));
+        document.querySelector('.enqueue-view').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      })()`);
+      await page.getByTestId('bulk-ready').filter({ hasText: 'dropped.jsonl: 2 tasks of bulk-sink' }).waitFor();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(dialogs, [], 'the app-wide drop (a config) left it alone');
+    } finally {
+      page.off('dialog', onDialog);
+    }
+  });
+
   it('10,000 lines: parsed, sent in batches with progress, every task on the queue', async (t) => {
     await openEnqueue('bulk-sink');
     const lines = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ n: i, note: 'x'.repeat(100) }));
