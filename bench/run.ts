@@ -22,6 +22,7 @@ import { backlogCase } from './case-backlog.js';
 import { memoryCase } from './case-memory.js';
 import { uiCase } from './case-ui.js';
 import { startupCase } from './case-startup.js';
+import { pgBouncerPath } from '../test/helpers/pgbouncer.js';
 
 const CASES = ['drain', 'latency', 'backlog', 'memory', 'ui', 'startup'] as const;
 type CaseName = (typeof CASES)[number];
@@ -227,6 +228,14 @@ function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Rec
     swarmageSpec({ instances: 4, knobs: { ...tuned, batchResults: true } }),
     // At the defaults otherwise: an option for latency (case 2).
     swarmageSpec({ instances: 1, knobs: { asyncClaimCommit: true } }),
+    // Behind a connection pooler in transaction mode, with and without a direct LISTEN connection.
+    ...(pgBouncerPath()
+      ? [
+          swarmageSpec({ instances: 1, knobs: { ...tuned, pgbouncer: 'listen-direct' } }),
+          swarmageSpec({ instances: 1, knobs: { pgbouncer: 'listen-direct' } }),
+          swarmageSpec({ instances: 1, knobs: { pgbouncer: 'poll' } }),
+        ]
+      : []),
     // SWARMAGE_BENCH_BASELINE=<a built checkout>: the same drones from that code, as peers in cases
     // 1 (tuned) and 2 (defaults), so that a change is measured before and after in the same rounds.
     ...(BASELINE

@@ -13,6 +13,8 @@ import { enqueueTasks } from '../core/queue/pg/enqueue.js';
 import { BIN, FIXTURES, LazyClient, liveChildren, now } from './env.js';
 import { ENQUEUE_CHUNK, JOB, type QueueAdapter, type Running, type StartOptions, type SystemSpec } from './system.js';
 import { Curve, ProgressFiles } from './tally.js';
+// The tests' PgBouncer: Debian's package, in front of the case's database.
+import { startPgBouncer, type PgBouncer } from '../test/helpers/pgbouncer.js';
 
 /** The drone's knobs the benchmark may set (everything else stays at its default). */
 export interface DroneKnobs {
@@ -27,6 +29,12 @@ export interface DroneKnobs {
   batchResults?: boolean;
   /** The drone's claims commit without waiting for the disk (off by default; see queue.config.asyncClaimCommit). */
   asyncClaimCommit?: boolean;
+  /**
+   * The drone's connections go through a PgBouncer in transaction mode (started for the system):
+   * with LISTEN over a direct connection of its own (SWARMAGE_LISTEN_DATABASE_URL), or without,
+   * polling every 250 ms once it finds that notifications do not come back.
+   */
+  pgbouncer?: 'listen-direct' | 'poll';
 }
 
 /**
@@ -50,7 +58,9 @@ export function swarmageSpec(opts: {
   /** Another checkout of swarmage (built), run the same way: the "before" of a change, as a peer. */
   baseline?: { dir: string; label: string };
 }): SystemSpec {
-  const tuned = opts.knobs !== null;
+  // The pooler is where the drone connects, not a knob of its own.
+  const tuned = opts.knobs !== null && Object.keys(opts.knobs).some((k) => k !== 'pgbouncer');
+  const pooled = opts.knobs?.pgbouncer ? [`-pgbouncer-${opts.knobs.pgbouncer}`, ` via PgBouncer (${opts.knobs.pgbouncer})`] : ['', ''];
   const variant = opts.knobs?.batchResults
     ? ['batched', 'tuned+batchResults']
     : opts.knobs?.asyncClaimCommit
@@ -59,14 +69,14 @@ export function swarmageSpec(opts: {
         ? ['tuned', 'tuned']
         : ['defaults', 'defaults'];
   const suffix = opts.queueView ? '-queueview' : opts.ui ? '-ui' : '';
-  const id = opts.id ?? `swarmage-${variant[0]}-${opts.instances}w${suffix}`;
+  const id = opts.id ?? `swarmage-${variant[0]}${pooled[0]}-${opts.instances}w${suffix}`;
   const bin = opts.baseline ? path.join(opts.baseline.dir, 'bin', 'swarmage.js') : BIN;
   return {
     id,
     family: 'swarmage',
     label: opts.baseline
       ? `${opts.baseline.label} ×${opts.instances}`
-      : `swarmage ${variant[1]} ×${opts.instances}${opts.queueView ? ' +UI on the Queue view' : opts.ui ? ' +UI' : ''}`,
+      : `swarmage ${variant[1]}${pooled[1]} ×${opts.instances}${opts.queueView ? ' +UI on the Queue view' : opts.ui ? ' +UI' : ''}`,
     ours: !opts.baseline,
     // At its defaults (15 buffered per worker, 8 per IPC message) the drone does a few hundred to a
     // few thousand tasks a second; a sample longer than this is cut and rated on what it did.
@@ -160,6 +170,7 @@ export class SwarmageQueue implements QueueAdapter {
   readonly tables = ['swarmage.tasks'];
   private readonly queue: PgQueue;
   private readonly sql: LazyClient;
+  private bouncer: Promise<PgBouncer> | null = null;
 
   constructor(
     readonly url: string,
@@ -205,7 +216,7 @@ export class SwarmageQueue implements QueueAdapter {
       opts.mode === 'latency'
         ? { module: path.join(FIXTURES, 'latency.js'), config: { file: latencyFile } }
         : { module: path.join(FIXTURES, 'noop.js'), config: { dir: opts.dir } };
-    const { prefetch, concurrency, batchResults, buffer, asyncClaimCommit, ...droneKnobs } = this.knobs;
+    const { prefetch, concurrency, batchResults, buffer, asyncClaimCommit, pgbouncer, ...droneKnobs } = this.knobs;
     if (buffer !== undefined) droneKnobs.maxPerWorker = Math.ceil(buffer / this.instances);
     const spec = {
       ...worker,
@@ -222,7 +233,14 @@ export class SwarmageQueue implements QueueAdapter {
     const file = path.join(opts.dir, 'swarmage.config.json');
     fs.writeFileSync(file, JSON.stringify(config, null, 2));
     const startedAt = now();
-    const drone = spawnDrone(file, { ...process.env, SWARMAGE_DATABASE_URL: this.url }, this.ui ? ['--ui', '127.0.0.1:0'] : [], this.bin);
+    const env: NodeJS.ProcessEnv = { ...process.env, SWARMAGE_DATABASE_URL: this.url };
+    if (pgbouncer) {
+      // One pooler per system, as small as a pooled deployment's share: two server connections.
+      this.bouncer ??= startPgBouncer(this.url, 'transaction', 2);
+      env.SWARMAGE_DATABASE_URL = (await this.bouncer).url;
+      if (pgbouncer === 'listen-direct') env.SWARMAGE_LISTEN_DATABASE_URL = this.url;
+    }
+    const drone = spawnDrone(file, env, this.ui ? ['--ui', '127.0.0.1:0'] : [], this.bin);
     let uiUrl: string | null = null;
     const ready = (async () => {
       if (this.ui) uiUrl = (await drone.waitFor(/operator UI on (http:\/\/\S+)/)).match[1];
@@ -254,6 +272,7 @@ export class SwarmageQueue implements QueueAdapter {
   }
 
   async close(): Promise<void> {
+    if (this.bouncer) await (await this.bouncer).stop();
     await this.sql.end();
     await this.queue.close();
   }

@@ -6,12 +6,14 @@ import { channelFor, quoteIdent } from './queue/pg/sql.js';
 import type { NewTask, TaskProgress } from './queue/types.js';
 import type { RequestFailure } from './api/types.js';
 import { describeWait, type WaitStatus } from './queue/waitStatus.js';
-import { resolveDatabase } from './db/resolve.js';
+import { resolveDatabase, resolveListenUrl } from './db/resolve.js';
 import type { ResolvedConfig } from './config/load.js';
 
 export interface ClientOptions {
   /** Default: SWARMAGE_DATABASE_URL, then the config's connectionString, then the embedded server. */
   connectionString?: string;
+  /** For LISTEN only, when connectionString goes through a pooler in transaction mode. Default: SWARMAGE_LISTEN_DATABASE_URL, then the config's listenConnectionString. */
+  listenConnectionString?: string;
   schema?: string;
   config?: ResolvedConfig | null;
   /** Create or update the schema first (default true). */
@@ -73,7 +75,12 @@ export class SwarmageClient {
 
   static async connect(opts: ClientOptions = {}): Promise<SwarmageClient> {
     const connectionString = opts.connectionString ?? (await resolveDatabase(opts.config ?? null)).connectionString;
-    const queue = new PgQueue({ connectionString, schema: opts.schema ?? opts.config?.queue.config.schema ?? 'swarmage', poolSize: 2 });
+    const queue = new PgQueue({
+      connectionString,
+      listenConnectionString: opts.listenConnectionString ?? resolveListenUrl(opts.config ?? null),
+      schema: opts.schema ?? opts.config?.queue.config.schema ?? 'swarmage',
+      poolSize: 2,
+    });
     try {
       if (opts.migrate !== false) await queue.migrate();
     } catch (err) {
@@ -165,7 +172,7 @@ export class SwarmageClient {
   ): Promise<{ ids: string[]; waiting: Set<string>; status: WaitStatus | null }> {
     const postback = `postback-${os.hostname()}-${process.pid}-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
     const type = tasks[0]?.type ?? '';
-    const listener = new pg.Client({ connectionString: this.queue.connectionString });
+    const listener = new pg.Client({ connectionString: this.queue.listenUrl });
     listener.on('error', () => {});
     await listener.connect();
     try {

@@ -49,6 +49,8 @@ export interface DroneSnapshot {
   state: DroneState;
   startedAt: number;
   database: { url: string; connected: boolean; lastError: string | null; retryAt: number | null };
+  /** How the drone learns of new tasks; null before it has started listening. */
+  wakeups: WakeupView | null;
   types: TypeStats[];
   workers: InstanceInfo[];
   outbox: number;
@@ -56,6 +58,18 @@ export interface DroneSnapshot {
   edges: PipelineEdge[];
   /** Worker modules restart when their file changes (dev mode). */
   hotReload: boolean;
+}
+
+/**
+ * How a drone learns of new tasks. state: "notify" (notifications arrive: it checked with one of its
+ * own), "poll" (they do not, e.g. behind a pooler in transaction mode: it polls every pollMs),
+ * "checking" (connected, its check not back yet), "down" (reconnecting). direct: LISTEN goes over a
+ * connection given for it alone.
+ */
+export interface WakeupView {
+  state: 'checking' | 'notify' | 'poll' | 'down';
+  direct: boolean;
+  pollMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -257,6 +271,8 @@ export interface FleetDrone {
   pid: number;
   types: string[];
   version: string | null;
+  /** How it learns of new tasks (describeWakeups); null for a drone older than this field. */
+  wakeups: string | null;
   startedAt: number;
   heartbeatAt: number;
   /** alive: heartbeats on time; stale: one missed (its tasks still leased); dead: its lease ran out. */

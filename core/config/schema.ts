@@ -57,6 +57,15 @@ export const configSchema = z.strictObject({
       config: z
         .strictObject({
           connectionString: z.string().min(1).optional().describe('postgres://… ; when absent (and no SWARMAGE_DATABASE_URL) an embedded Postgres is used.'),
+          listenConnectionString: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              'postgres://… to the same database, used only to LISTEN for new tasks (one connection per drone); SWARMAGE_LISTEN_DATABASE_URL wins over it. ' +
+                "Set it when connectionString goes through a connection pooler in transaction mode (PgBouncer, Supavisor, RDS Proxy, Neon's pooler), " +
+                'which does not pass notifications on: give it a direct or session-mode connection. Without it such a drone notices and polls every 250 ms.',
+            ),
           schema: z
             .string()
             .max(SCHEMA_MAX, `at most ${SCHEMA_MAX} characters, so that the notification channel "<schema>_tasks" fits Postgres's 63`)

@@ -15,3 +15,12 @@ export async function resolveDatabase(config: Pick<ResolvedConfig, 'queue'> | nu
   const embedded = config?.queue.config.embedded ?? {};
   return { connectionString: await ensureEmbedded({ ...embedded, onProgress }), source: 'embedded' };
 }
+
+/**
+ * The connection for LISTEN only, when the queue's goes through a pooler in transaction mode:
+ * SWARMAGE_LISTEN_DATABASE_URL, else the config's listenConnectionString, else none (LISTEN goes
+ * where everything else does).
+ */
+export function resolveListenUrl(config: Pick<ResolvedConfig, 'queue'> | null): string | undefined {
+  return process.env.SWARMAGE_LISTEN_DATABASE_URL || config?.queue.config.listenConnectionString || undefined;
+}

@@ -20,7 +20,11 @@ export class Buffers {
   private readonly waiting = new Map<string, Step[]>();
   private readonly counters = new Map<string, Counters>();
   /** Types whose last claim came back short: asked again after a wake-up or the poll. */
-  readonly exhausted = new Set<string>();
+  private readonly exhausted = new Set<string>();
+  /** Counts news (a wake-up, a poll); per type, and for all types, the count at the latest. */
+  private news = 0;
+  private readonly newsOf = new Map<string, number>();
+  private newsOfAll = 0;
 
   constructor(
     private readonly pool: WorkerPoolLike,
@@ -53,6 +57,37 @@ export class Buffers {
     let n = 0;
     for (const type of this.waiting.keys()) n += this.buffered(type);
     return n;
+  }
+
+  /** Tasks of `type` (of every type when absent) may be waiting: claim them. */
+  mayHaveWork(type?: string): void {
+    this.news++;
+    if (type === undefined) {
+      this.exhausted.clear();
+      this.newsOfAll = this.news;
+    } else {
+      this.exhausted.delete(type);
+      this.newsOf.set(type, this.news);
+    }
+  }
+
+  /** Taken when a claim is sent, for ranDry. */
+  newsMark(): number {
+    return this.news;
+  }
+
+  /**
+   * A claim sent at `mark` got fewer tasks of `type` than it asked: none are left — unless news
+   * came while it was on its way (a task enqueued after the claim read the table, before its answer
+   * came back), which must not be lost, or the task waits for the next poll.
+   */
+  ranDry(type: string, mark: number): void {
+    if (this.newsOfAll > mark || (this.newsOf.get(type) ?? 0) > mark) return;
+    this.exhausted.add(type);
+  }
+
+  isExhausted(type: string): boolean {
+    return this.exhausted.has(type);
   }
 
   rooms(): TypeRoom[] {

@@ -4,6 +4,7 @@ import { openLocalQueue } from '../queue/local/droneLocalQueue.js';
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import { WorkerPool } from '../workers/pool.js';
 import { redactUrl } from '../util/redact.js';
+import { resolveListenUrl } from '../db/resolve.js';
 import { Drone } from './drone.js';
 
 export interface CreateDroneOptions {
@@ -24,6 +25,7 @@ export function createDrone(opts: CreateDroneOptions): Drone<PgQueue> {
     schema: config.queue.config.schema,
     poolSize: config.queue.config.poolSize,
     asyncClaimCommit: config.queue.config.asyncClaimCommit,
+    listenConnectionString: resolveListenUrl(config),
     onError: (err) => drone?.health.down(err),
   });
   drone = new Drone({

@@ -1,11 +1,11 @@
 import os from 'node:os';
 import { EventEmitter } from 'node:events';
-import type { DroneSnapshot, DroneState } from '../api/types.js';
+import type { DroneSnapshot, DroneState, WakeupView } from '../api/types.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { Retention, Step } from '../queue/local/types.js';
 import type { DroneLocalQueue } from '../queue/local/droneLocalQueue.js';
-import type { GlobalQueue, Wakeups } from '../queue/globalQueue.js';
+import type { GlobalQueue } from '../queue/globalQueue.js';
 import { HotReloader } from '../workers/hotReload.js';
 import { reason } from '../util/redact.js';
 import { Buffers } from './buffers.js';
@@ -17,6 +17,7 @@ import { OutcomeRecorder } from './outcomes.js';
 import type { DroneContext } from './ports.js';
 import type { WorkerPoolLike } from '../workers/poolLike.js';
 import { SyncLoop } from './syncLoop.js';
+import { WakeupWatch } from './wakeupWatch.js';
 
 export interface DroneEvents {
   /** Something in the snapshot changed (throttle before sending anywhere). */
@@ -63,9 +64,8 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
   private readonly sync: SyncLoop;
   private readonly outcomes: OutcomeRecorder;
   private readonly heartbeat: Heartbeat;
-  private wakeups: Wakeups | null = null;
+  private wakeups: WakeupWatch | null = null;
   private timers: NodeJS.Timeout[] = [];
-  private lastPrune = 0;
   private stopPromise: Promise<void> | null = null;
   private hotReloader: HotReloader | null = null;
 
@@ -120,21 +120,21 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
       await this.abandon();
       throw err;
     }
-    const wakeups = (this.wakeups = this.queue.wakeups());
-    wakeups.on('notify', (type) => {
-      if (!this.buffers.serves(type)) return;
-      this.buffers.exhausted.delete(type);
-      this.sync.trigger();
+    this.wakeups = new WakeupWatch({
+      wakeups: this.queue.wakeups(),
+      pollIntervalMs: cfg.pollIntervalMs,
+      log: () => this.log,
+      databaseLabel: this.opts.databaseLabel,
+      notified: (type) => {
+        if (!this.buffers.serves(type)) return;
+        this.buffers.mayHaveWork(type);
+        this.sync.trigger();
+      },
+      poll: () => this.wake(),
+      changed: () => this.changed(),
     });
-    wakeups.on('connected', () => this.wake());
-    wakeups.on('disconnected', (err) =>
-      this.log.warn(`lost the wake-up connection (${reason(err)}); reconnecting, polling every ${cfg.pollIntervalMs} ms meanwhile`),
-    );
-    wakeups.start();
-    this.every(cfg.pollIntervalMs, () => {
-      this.wake();
-      this.pruneHistory();
-    });
+    this.wakeups.start();
+    this.every(10_000, () => this.pruneHistory());
     this.every(Math.max(200, Math.floor(cfg.leaseMs / 3)), () => void this.heartbeat.beat());
     if (this.opts.hotReload) {
       this.hotReloader = new HotReloader(this.pool, this.log, cfg.shutdownGraceMs);
@@ -152,7 +152,7 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
 
   /** Every type may have work again (a poll, a reconnect, a rescue): claim. */
   private wake(): void {
-    this.buffers.exhausted.clear();
+    this.buffers.mayHaveWork();
     this.sync.trigger();
   }
 
@@ -189,11 +189,8 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
     return { keepSteps: h.keepSteps, keepMs: h.keepHours * 3_600_000 };
   }
 
-  /** Trims history that aged out while nothing was acknowledged (a scan of the file: every 10 s at most). */
+  /** Trims history that aged out while nothing was acknowledged (a scan of the file: every 10 s). */
   private pruneHistory(): void {
-    const now = Date.now();
-    if (now - this.lastPrune < 10_000) return;
-    this.lastPrune = now;
     try {
       this.local?.prune(this.retention());
     } catch (err) {
@@ -256,12 +253,17 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
       state: this.state,
       startedAt: this.startedAt,
       database: this.health.view(),
+      wakeups: this.wakeupView(),
       types: this.buffers.stats(now),
       workers: this.pool.instances(),
       outbox: this.sync.outboxSize,
       edges: this.edges.snapshot(now),
       hotReload: this.hotReloader !== null,
     };
+  }
+
+  wakeupView(): WakeupView | null {
+    return this.wakeups?.view() ?? null;
   }
 
   changed(): void {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { DroneRow } from '../queue/types.js';
 import { VERSION } from '../util/version.js';
+import { wakeupToken } from '../util/wakeups.js';
 import type { DroneContext } from './ports.js';
 
 /** The drone's row on the global queue: who it is and what it serves. */
@@ -24,7 +25,12 @@ export class Heartbeat {
   ) {}
 
   row(): DroneRow {
-    return { ...droneRow(this.drone.id, this.drone.buffers.types(), this.startedAt), rates: this.drone.buffers.rates(Date.now()) };
+    const wakeups = this.drone.wakeupView();
+    return {
+      ...droneRow(this.drone.id, this.drone.buffers.types(), this.startedAt),
+      rates: this.drone.buffers.rates(Date.now()),
+      ...(wakeups ? { wakeups: wakeupToken(wakeups) } : {}),
+    };
   }
 
   async beat(): Promise<void> {

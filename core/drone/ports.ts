@@ -2,7 +2,7 @@
  * What the drone's parts share, and what it needs of the parts it is given (the global queue and
  * the worker pool come in from outside: createDrone.ts wires the real ones; tests may hand in others).
  */
-import type { DroneState } from '../api/types.js';
+import type { DroneState, WakeupView } from '../api/types.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { DroneLocalQueue } from '../queue/local/droneLocalQueue.js';
@@ -26,6 +26,8 @@ export interface DroneContext {
   readonly state: DroneState;
   /** Null before start and after stop. */
   readonly local: DroneLocalQueue | null;
+  /** How the drone learns of new tasks; null before it listens. */
+  wakeupView(): WakeupView | null;
   /** Something in the snapshot changed. */
   changed(): void;
   /** A step failed (any attempt): for whoever tells people (core/service/droneService.ts). */

@@ -74,7 +74,7 @@ export class SyncLoop {
       if (wants.length === 0 && plain.length === 0) return;
       if (!(await this.claimAndAck(wants, plain))) return;
       // A cold buffer's small first claim that came back full: the rest of the buffer follows at once.
-      if (this.outbox.length === 0 && !cold.some((t) => !d.buffers.exhausted.has(t))) return;
+      if (this.outbox.length === 0 && !cold.some((t) => !d.buffers.isExhausted(t))) return;
     }
   }
 
@@ -83,6 +83,7 @@ export class SyncLoop {
     const d = this.drone;
     if (wants.length > 0 && this.claimsUnsure && !(await this.giveBackUnheld())) return false;
     let claimed;
+    const mark = d.buffers.newsMark();
     try {
       // With nothing to claim, the plain delete: a statement far cheaper to plan than the claim.
       claimed =
@@ -115,7 +116,7 @@ export class SyncLoop {
     const got = new Map<string, number>();
     for (const t of claimed) got.set(t.type, (got.get(t.type) ?? 0) + 1);
     for (const [type, n] of got) d.edges.claimed(type, n);
-    for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) d.buffers.exhausted.add(w.type);
+    for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) d.buffers.ranDry(w.type, mark);
     if (claimed.length === 0) return true;
     const giveBack = () =>
       d.queue.release(

@@ -7,16 +7,26 @@ import type { EventEmitter } from 'node:events';
 import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../api/types.js';
 import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, ResumePoint, TaskProgress } from './types.js';
 
+/**
+ * Whether wake-ups arrive: "checking" (connected, waiting for a notification of its own), "notify"
+ * (they do), "poll" (they do not: the drone polls often instead), "down" (not connected).
+ */
+export type WakeupState = 'checking' | 'notify' | 'poll' | 'down';
+
 export interface WakeupEvents {
   /** Tasks of this type arrived. */
   notify: [type: string];
   /** Connected (again): anything sent while away was missed, so look. */
   connected: [];
   disconnected: [error: Error];
+  state: [state: WakeupState];
 }
 
 /** A stream of wake-ups; between them the drone polls. */
 export interface Wakeups extends EventEmitter<WakeupEvents> {
+  readonly state: WakeupState;
+  /** They come over a connection given for them alone (not the queue's own, maybe pooled, one). */
+  readonly direct: boolean;
   start(): void;
   stop(): Promise<void>;
 }

@@ -81,6 +81,8 @@ export interface DroneRow {
   version?: string;
   /** Steps finished per second by type, over the last 5 s (the Queue view's processing rate). */
   rates?: Record<string, number>;
+  /** How it learns of new tasks (core/util/wakeups.ts wakeupToken); absent before it listens. */
+  wakeups?: string;
 }
 
 /** Where a requester's tasks are (those still in the queue; done ones are gone), and who could run them. */

@@ -57,6 +57,36 @@ describe('the drone against a global queue in memory', () => {
     );
   });
 
+  it('a task notified while a claim that missed it is on its way back is claimed at once, not at the next poll', async () => {
+    const dir = tmpDir();
+    const config = resolveConfig(
+      {
+        workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js') } },
+        // No poll within the test: only the notification can bring the task.
+        pollIntervalMs: 600_000,
+        localQueue: { path: path.join(dir, 'local.sqlite') },
+      },
+      { dir },
+    );
+    const logger = new Logger('debug', [new LogRing(1000)]);
+    const queue = new MemoryQueue();
+    const drone = new Drone({ config, logger, queue, pool: new WorkerPool(config.workers, logger), openLocalQueue, databaseLabel: 'memory' });
+    drones.push(drone);
+    await drone.start();
+    await waitFor('the first claim answered', () => queue.count('claim') >= 1);
+    // The next claim reads an empty table; before its answer arrives, a task is enqueued and notified.
+    let raced = false;
+    queue.claimInFlight = async () => {
+      if (raced) return;
+      raced = true;
+      queue.claimInFlight = null;
+      await queue.enqueue([{ type: 'echo', data: 'late' }]);
+    };
+    await queue.enqueue([{ type: 'echo', data: 'first' }]);
+    await waitFor('both tasks done', () => queue.done.length === 2, 20_000);
+    assert.ok(raced, 'the enqueue happened while a claim was in flight');
+  });
+
   it('keeps its buffer within capacity while tasks wait', async () => {
     const { drone, queue } = start(20);
     await drone.start();

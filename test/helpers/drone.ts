@@ -15,16 +15,25 @@ export interface TestDrone {
   config: ResolvedConfig;
 }
 
-/** A real drone in this process (its workers are real child processes), on a schema of its own. */
-export async function startDrone(url: string, schema: string, config: Omit<ConfigInput, 'queue'> & { dir?: string }): Promise<TestDrone> {
+type QueueSettings = NonNullable<NonNullable<ConfigInput['queue']>['config']>;
+
+/**
+ * A real drone in this process (its workers are real child processes), on a schema of its own;
+ * `queue` adds queue.config settings.
+ */
+export async function startDrone(
+  url: string,
+  schema: string,
+  config: Omit<ConfigInput, 'queue'> & { dir?: string; queue?: Omit<QueueSettings, 'schema'> },
+): Promise<TestDrone> {
   const dir = config.dir ?? tmpDir();
-  const { dir: _d, ...rest } = config;
+  const { dir: _d, queue, ...rest } = config;
   const resolved = resolveConfig(
     {
       localQueue: { path: path.join(dir, 'local.sqlite') },
       pollIntervalMs: 200,
       ...rest,
-      queue: { config: { schema } },
+      queue: { config: { ...queue, schema } },
     },
     { dir },
   );

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../../core/api/types.js';
-import type { FailedSelection, GlobalQueue, WakeupEvents, Wakeups } from '../../core/queue/globalQueue.js';
+import type { FailedSelection, GlobalQueue, WakeupEvents, WakeupState, Wakeups } from '../../core/queue/globalQueue.js';
 import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, ResumePoint, TaskProgress } from '../../core/queue/types.js';
 
 interface Row {
@@ -29,11 +29,16 @@ export class MemoryQueue implements GlobalQueue {
   readonly calls: Array<{ op: string; n: number; acks?: number }> = [];
   readonly done: string[] = [];
   down = false;
+  /** Awaited by a claim after it has read the table, before it answers: a claim on its way back. */
+  claimInFlight: (() => Promise<void>) | null = null;
   /** The database's clock, when a test sets it apart from this process's. */
   clockMs: number | null = null;
   private nextId = 1;
   private readonly wake = new (class extends EventEmitter<WakeupEvents> implements Wakeups {
+    state: WakeupState = 'down';
+    readonly direct = false;
     start(): void {
+      this.state = 'notify';
       this.emit('connected');
     }
     async stop(): Promise<void> {
@@ -108,6 +113,7 @@ export class MemoryQueue implements GlobalQueue {
         n++;
       }
     }
+    await this.claimInFlight?.();
     return out;
   }
 

@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { PgQueue } from '../../core/queue/pg/pgQueue.js';
+import { claimTasks } from '../../core/queue/pg/claim.js';
 import type { ClaimedTask } from '../../core/queue/types.js';
 import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
 import { waitFor } from '../helpers/tmp.js';
@@ -48,16 +49,29 @@ for (const claimsAsync of [false, true])
       asyncClaimCommit = claimsAsync;
     });
 
-    it(`claims commit ${claimsAsync ? 'without waiting for the disk, on a connection of their own' : 'as every other statement: on disk before they return'}`, async () => {
+    it(`claims commit ${claimsAsync ? 'without waiting for the disk' : 'as every other statement: on disk before they return'}, and set nothing on the session`, async () => {
       const q = await queue();
-      await q.enqueue([{ type: 'a' }, { type: 'a' }]);
+      await q.enqueue([{ type: 'a' }, { type: 'a' }, { type: 'a' }]);
+      const setting = async (c: pg.ClientBase | pg.Pool, name: string) => (await c.query(`SELECT current_setting($1) AS v`, [name])).rows[0].v;
+      // Inside a transaction of our own, to see what the claim set for its transaction.
+      for (const wants of [
+        [{ type: 'a', limit: 1 }],
+        [
+          { type: 'a', limit: 1 },
+          { type: 'b', limit: 1 },
+        ],
+      ]) {
+        await db.query('BEGIN');
+        assert.equal((await claimTasks(db, q.schema, 'd1', wants, LEASE, [], claimsAsync)).length, 1);
+        assert.equal(await setting(db, 'synchronous_commit'), claimsAsync ? 'off' : 'on');
+        await db.query('COMMIT');
+        assert.equal(await setting(db, 'synchronous_commit'), 'on', "only for the claim's transaction");
+        assert.equal(await setting(db, 'plan_cache_mode'), 'auto', 'the function plans each call, and restores the setting when it returns');
+      }
       assert.equal((await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE)).length, 1);
-      const setting = async (pool: pg.Pool) => (await pool.query('SHOW synchronous_commit')).rows[0].synchronous_commit;
-      assert.equal(await setting(q.claimPool), claimsAsync ? 'off' : 'on');
-      assert.equal(await setting(q.pool), 'on', 'enqueues, completions and failures always wait for the disk');
-      assert.equal(q.claimPool === q.pool, !claimsAsync);
-      if (claimsAsync) assert.equal(q.claimPool.totalCount, 1);
-      assert.equal((await rows(q, `state = 'claimed'`)).length, 1);
+      assert.equal(await setting(q.pool, 'synchronous_commit'), 'on', 'enqueues, completions and failures always wait for the disk');
+      assert.equal(await setting(q.pool, 'plan_cache_mode'), 'auto');
+      assert.equal((await rows(q, `state = 'claimed'`)).length, 3);
     });
 
     it('migrate is idempotent, and safe when two run concurrently', async () => {
@@ -65,7 +79,7 @@ for (const claimsAsync of [false, true])
       const results = await Promise.all([newQueue(schema).migrate(), newQueue(schema).migrate()]);
       const [none, all] = results.sort((a, b) => a.length - b.length);
       assert.deepEqual(none, [], 'the second waits for the first and finds nothing to do');
-      assert.deepEqual(all, [1, 2, 3, 4, 5]);
+      assert.deepEqual(all, [1, 2, 3, 4, 5, 6]);
       assert.deepEqual(await newQueue(schema).migrate(), [], 'a later call applies nothing');
       assert.equal((await db.query(`SELECT count(*)::int AS n FROM "${schema}".migrations`)).rows[0].n, all.length);
       assert.deepEqual(await newQueue(schema).enqueue([{ type: 'a' }]), ['1']);

@@ -24,6 +24,7 @@ const drone = (over: Partial<FleetDrone> = {}): FleetDrone => ({
   pid: 1,
   types: [],
   version: '0.1.0',
+  wakeups: 'notify',
   startedAt: 0,
   heartbeatAt: 0,
   state: 'alive',

@@ -17,6 +17,7 @@ function drone(over: Partial<DroneSnapshot> = {}): DroneSnapshot {
     state: 'running',
     startedAt: 0,
     database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null },
+    wakeups: { state: 'notify', direct: false, pollMs: 2000 },
     types: [{ type: 'factorial', instances: 1, capacity: 15, buffered: 3, running: 1, done: 10, failed: 0, rate: 2, history: [1, 2, 3] }],
     workers: [],
     outbox: 0,

@@ -2,6 +2,7 @@ import { parse } from '../usage.js';
 import { connectClient, findConfig } from '../context.js';
 import { QueueView, OVERVIEW_CAP } from '../../queue/queueView.js';
 import { formatDuration } from '../../util/duration.js';
+import { describeWakeups } from '../../util/wakeups.js';
 
 export const help = `Usage: swarmage status [--json] [--config FILE]
 
@@ -10,7 +11,9 @@ later run_at), claimed (held by a drone) and failed, how long the oldest due tas
 the live drones serving it; a type with due tasks and no drone is marked UNSERVED. A count read
 from more than ${OVERVIEW_CAP} rows shows as "${OVERVIEW_CAP}+" (the Queue view can count exactly).
 Then every registered drone: alive (heartbeats on time), stale (one missed) or dead (its lease ran
-out; its claims go back to the queue), and the tasks it holds.`;
+out; its claims go back to the queue), the tasks it holds, and how it learns of new tasks: notify
+(it checked that notifications reach it), or poll (they do not, as behind a connection pooler in
+transaction mode: give it SWARMAGE_LISTEN_DATABASE_URL, see docs/deployment.md).`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, config: { type: 'string' } }, false);
@@ -37,8 +40,17 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(status.types.length ? table(rows, 1) : 'No tasks on the global queue.\n');
     process.stdout.write('\n');
     const drones = [
-      ['DRONE', 'HOST', 'PID', 'STATE', 'HELD', 'TYPES', 'LAST HEARTBEAT'],
-      ...status.drones.map((d) => [d.id, d.host, String(d.pid), d.state, String(d.held), d.types.join(','), new Date(d.heartbeatAt).toISOString()]),
+      ['DRONE', 'HOST', 'PID', 'STATE', 'HELD', 'TYPES', 'WAKE-UPS', 'LAST HEARTBEAT'],
+      ...status.drones.map((d) => [
+        d.id,
+        d.host,
+        String(d.pid),
+        d.state,
+        String(d.held),
+        d.types.join(','),
+        describeWakeups(d.wakeups),
+        new Date(d.heartbeatAt).toISOString(),
+      ]),
     ];
     process.stdout.write(status.drones.length ? table(drones, 0) : 'No drones registered.\n');
   } finally {

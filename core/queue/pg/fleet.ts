@@ -4,7 +4,7 @@ import type { FleetDrone } from '../../api/types.js';
 
 // Every drone that registered, with what it holds. Held tasks come from the claimed index by drone.
 const FLEET = statement(`
-SELECT d.id, d.host, d.pid, d.task_types, d.version, d.lease_ms,
+SELECT d.id, d.host, d.pid, d.task_types, d.version, d.lease_ms, d.wakeups,
   floor(extract(epoch FROM d.started_at) * 1000)::float8 AS started_at,
   floor(extract(epoch FROM d.heartbeat_at) * 1000)::float8 AS heartbeat_at,
   (extract(epoch FROM now() - d.heartbeat_at) * 1000)::float8 AS age_ms,
@@ -35,6 +35,7 @@ export async function fleet(db: Db, schema: string): Promise<FleetDrone[]> {
       pid: r.pid,
       types: r.task_types,
       version: r.version,
+      wakeups: r.wakeups,
       startedAt: r.started_at,
       heartbeatAt: r.heartbeat_at,
       state,

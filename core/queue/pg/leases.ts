@@ -4,10 +4,11 @@ import type { DroneRow } from '../types.js';
 
 const HEARTBEAT = statement(`
 WITH me AS (
-  INSERT INTO {schema}.drones (id, host, pid, task_types, started_at, heartbeat_at, lease_ms, version, stats)
-  VALUES ($1, $2, $3, $4, $5, now(), $6, $8, $9)
+  INSERT INTO {schema}.drones (id, host, pid, task_types, started_at, heartbeat_at, lease_ms, version, stats, wakeups)
+  VALUES ($1, $2, $3, $4, $5, now(), $6, $8, $9, $10)
   ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid, task_types = EXCLUDED.task_types,
-    started_at = EXCLUDED.started_at, heartbeat_at = now(), lease_ms = EXCLUDED.lease_ms, version = EXCLUDED.version, stats = EXCLUDED.stats
+    started_at = EXCLUDED.started_at, heartbeat_at = now(), lease_ms = EXCLUDED.lease_ms, version = EXCLUDED.version, stats = EXCLUDED.stats,
+    wakeups = EXCLUDED.wakeups
   RETURNING id
 )
 UPDATE {schema}.tasks SET lease_until = now() + make_interval(secs => $6::int / 1000.0)
@@ -48,6 +49,7 @@ export async function heartbeat(db: Db, schema: string, drone: DroneRow, leaseMs
     held ?? null,
     drone.version ?? null,
     drone.rates ? JSON.stringify(drone.rates) : null,
+    drone.wakeups ?? null,
   ]);
   return res.rowCount ?? 0;
 }

@@ -5,6 +5,7 @@ import m002 from './migrations/002_replay_of.js';
 import m003 from './migrations/003_postback_trace.js';
 import m004 from './migrations/004_fleet_failures.js';
 import m005 from './migrations/005_resume.js';
+import m006 from './migrations/006_pooler.js';
 
 /** Numbered, append-only. A migration never changes once released; add the next number instead. */
 const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
@@ -13,6 +14,7 @@ const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
   { id: 3, name: '003_postback_trace', sql: m003 },
   { id: 4, name: '004_fleet_failures', sql: m004 },
   { id: 5, name: '005_resume', sql: m005 },
+  { id: 6, name: '006_pooler', sql: m006 },
 ];
 
 /** Applies what is missing, under an advisory lock so that many drones starting at once are safe. */

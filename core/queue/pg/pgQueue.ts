@@ -25,16 +25,23 @@ export interface PgQueueOptions {
   poolSize?: number;
   /** Called when a pooled connection fails in the background (the pool replaces it). */
   onError?: (err: Error) => void;
-  /** Claims on a connection of their own whose commits do not wait for the disk (config queue.config.asyncClaimCommit). */
+  /** Claims commit without waiting for the disk (config queue.config.asyncClaimCommit). */
   asyncClaimCommit?: boolean;
+  /**
+   * A direct (or session-pooled) connection for LISTEN only, when connectionString goes through a
+   * pooler in transaction mode, which does not pass notifications on.
+   */
+  listenConnectionString?: string;
 }
 
-/** The global queue on Postgres. Every operation is one statement over the pool. */
+/**
+ * The global queue on Postgres. Every operation is one unnamed statement over the pool, and nothing
+ * is set on a connection's session: the same code is right on a direct connection and behind a
+ * pooler in transaction mode, and a pooled server connection goes back to the pool as it came.
+ */
 export class PgQueue implements GlobalQueue {
   readonly schema: string;
   readonly pool: pg.Pool;
-  /** Where claims go: the pool, or with asyncClaimCommit a connection of their own. */
-  readonly claimPool: pg.Pool;
   /**
    * The operator's views and actions (overview, fleet, failures, browsing) on connections of their
    * own, opened on first use and closed when idle: a UI refreshing never makes a claim or an
@@ -42,35 +49,21 @@ export class PgQueue implements GlobalQueue {
    */
   readonly inspectPool: pg.Pool;
   readonly connectionString: string;
+  private readonly listenConnectionString: string | undefined;
+  private readonly asyncClaimCommit: boolean;
 
   constructor(opts: PgQueueOptions) {
     this.schema = opts.schema ?? 'swarmage';
     quoteIdent(this.schema);
     this.connectionString = opts.connectionString;
-    this.pool = this.newPool(opts.poolSize ?? 4, [], opts.onError);
-    // A drone claims one statement at a time, so one connection. Its commits return before the WAL
-    // is flushed: after a crash of Postgres (not of the drone) the last claims may be gone, and
-    // their tasks, which the drone may have run, are claimed and run again.
-    this.inspectPool = this.newPool(2, [], opts.onError);
-    this.claimPool = opts.asyncClaimCommit ? this.newPool(1, ['SET synchronous_commit = off'], opts.onError) : this.pool;
+    this.listenConnectionString = opts.listenConnectionString;
+    this.asyncClaimCommit = opts.asyncClaimCommit ?? false;
+    this.pool = this.newPool(opts.poolSize ?? 4, opts.onError);
+    this.inspectPool = this.newPool(2, opts.onError);
   }
 
-  private newPool(max: number, settings: string[], onError?: (err: Error) => void): pg.Pool {
-    // After a few runs of a prepared statement Postgres may settle on one generic plan, made with
-    // the table as it was then: a drone polling an empty queue gets a plan of sequential scans for
-    // a table of no rows, and keeps it when a burst of 200,000 arrives (every claim then reads the
-    // whole table). Planning each run costs a fraction of a millisecond per batch. The settings are
-    // made before the pool hands the connection out, one after the other: a query sent while another
-    // runs on the same connection is deprecated in pg (it printed a warning on every run).
-    const onConnect = async (client: pg.ClientBase) => {
-      for (const sql of ['SET plan_cache_mode = force_custom_plan', ...settings]) {
-        await client.query(sql).catch(() => {
-          // Postgres before 12 has no plan_cache_mode: there the claims stay correct, and may be slow after an idle spell.
-          // (Were synchronous_commit refused, the claims would just wait for the disk as by default.)
-        });
-      }
-    };
-    const pool = new pg.Pool({ connectionString: this.connectionString, max, keepAlive: true, connectionTimeoutMillis: 10_000, onConnect });
+  private newPool(max: number, onError?: (err: Error) => void): pg.Pool {
+    const pool = new pg.Pool({ connectionString: this.connectionString, max, keepAlive: true, connectionTimeoutMillis: 10_000 });
     pool.on('error', (err) => onError?.(err));
     return pool;
   }
@@ -88,7 +81,7 @@ export class PgQueue implements GlobalQueue {
     return enqueueTasks(this.pool, this.schema, tasks);
   }
   claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> {
-    return claimTasks(this.claimPool, this.schema, droneId, wants, leaseMs, ackIds);
+    return claimTasks(this.pool, this.schema, droneId, wants, leaseMs, ackIds, this.asyncClaimCommit);
   }
   complete(droneId: string, done: Completion[]) {
     return completeTasks(this.pool, this.schema, droneId, done);
@@ -159,12 +152,22 @@ export class PgQueue implements GlobalQueue {
   progress(ids: string[], type: string): Promise<TaskProgress> {
     return taskProgress(this.pool, this.schema, ids, type);
   }
+  /** Where a LISTEN goes: the connection given for it, else the queue's own. */
+  get listenUrl(): string {
+    return this.listenConnectionString ?? this.connectionString;
+  }
+
   wakeups(): TaskListener {
-    return new TaskListener(this.connectionString, this.schema);
+    return new TaskListener({
+      connectionString: this.listenUrl,
+      direct: this.listenConnectionString !== undefined,
+      schema: this.schema,
+      // Through the pool, the way every enqueuer's NOTIFY travels.
+      sendProbe: (channel, payload) => this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]).then(() => {}),
+    });
   }
 
   async close(): Promise<void> {
-    if (this.claimPool !== this.pool) await this.claimPool.end();
     await Promise.all([this.pool.end(), this.inspectPool.end()]);
   }
 }

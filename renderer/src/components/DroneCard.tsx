@@ -1,4 +1,4 @@
-import type { DroneSnapshot } from '../../../core/api/contract.js';
+import { describeWakeups, wakeupToken, type DroneSnapshot, type WakeupView } from '../../../core/api/contract.js';
 import { call } from '../api/droneApi.js';
 import { retryText } from '../lib/backoff.js';
 import { formatDuration } from '../lib/format.js';
@@ -46,6 +46,7 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
             )}
           </dd>
         </div>
+        {drone.wakeups && <WakeupFact wakeups={drone.wakeups} />}
         <div>
           <dt>Uptime</dt>
           <dd>{formatDuration(now - drone.startedAt)}</dd>
@@ -97,5 +98,26 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
         )}
       </div>
     </section>
+  );
+}
+
+/** How the drone learns of new tasks; polling because notifications do not arrive is a warning with its fix. */
+function WakeupFact({ wakeups }: { wakeups: WakeupView }) {
+  const polling = wakeups.state === 'poll';
+  return (
+    <div>
+      <dt>Wake-ups</dt>
+      <dd>
+        <span className={polling ? 'pill warn' : 'pill'} data-testid="wakeups-state">
+          {describeWakeups(wakeupToken(wakeups), wakeups.pollMs)}
+        </span>
+        {polling && (
+          <div className="muted small-text" data-testid="wakeups-fix">
+            A NOTIFY this drone sent itself never came back, as behind a connection pooler in transaction mode. Give it a direct connection for LISTEN only:
+            SWARMAGE_LISTEN_DATABASE_URL or queue.config.listenConnectionString (docs/deployment.md).
+          </div>
+        )}
+      </dd>
+    </div>
   );
 }

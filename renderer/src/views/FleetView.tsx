@@ -1,4 +1,4 @@
-import type { FleetDrone } from '../../../core/api/contract.js';
+import { describeWakeups, type FleetDrone } from '../../../core/api/contract.js';
 import { appStore, useApp } from '../hooks/useApp.js';
 import { useQueueOverview } from '../hooks/useQueueOverview.js';
 import { formatDateTime, formatDuration } from '../lib/format.js';
@@ -13,6 +13,7 @@ const COLUMNS: Column[] = [
   { label: 'Host' },
   { label: 'PID', num: true },
   { label: 'Version' },
+  { label: 'Wake-ups' },
   { label: 'Types' },
   { label: 'Started' },
   { label: 'Last heartbeat', num: true },
@@ -86,6 +87,9 @@ function FleetRow({ d, now, open }: { d: FleetDrone; now: number; open: boolean 
         <td className="mono">{d.host}</td>
         <td className="num mono">{d.pid}</td>
         <td className="mono">{d.version ?? <span className="muted">—</span>}</td>
+        <td className="small-text" data-testid={`fleet-wakeups-${d.id}`}>
+          {describeWakeups(d.wakeups)}
+        </td>
         <td className="mono small-text fleet-types">{d.types.length ? d.types.join(', ') : <span className="muted">none</span>}</td>
         <td className="small-text">{formatDateTime(d.startedAt)}</td>
         <td className="num" data-testid={`fleet-heartbeat-${d.id}`}>
