@@ -24,7 +24,7 @@ export function createDrone(opts: CreateDroneOptions): Drone<PgQueue> {
     schema: config.queue.config.schema,
     poolSize: config.queue.config.poolSize,
     asyncClaimCommit: config.queue.config.asyncClaimCommit,
-    onError: (err) => drone?.health.down(err),
+    onError: (err) => drone?.health.idleConnectionFailed(err),
   });
   drone = new Drone({
     config,
