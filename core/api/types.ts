@@ -42,13 +42,20 @@ export interface InstanceInfo {
   debug: boolean;
 }
 
+/**
+ * The global queue's database as the drone last saw it: `unreachable` (no connection), `timeout`
+ * (connected, no answer in time), `error` (it answered, refusing a statement), or `connected`.
+ */
+export type DatabaseState = 'connected' | 'unreachable' | 'error' | 'timeout';
+
 export interface DroneSnapshot {
   id: string;
   host: string;
   pid: number;
   state: DroneState;
   startedAt: number;
-  database: { url: string; connected: boolean; lastError: string | null; retryAt: number | null };
+  /** `connected`: the last round trip worked at the connection level (also while `state` is `error`). */
+  database: { url: string; connected: boolean; lastError: string | null; retryAt: number | null; state: DatabaseState };
   /** How the drone learns of new tasks; null before it has started listening. */
   wakeups: WakeupView | null;
   types: TypeStats[];

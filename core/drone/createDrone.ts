@@ -26,7 +26,7 @@ export function createDrone(opts: CreateDroneOptions): Drone<PgQueue> {
     poolSize: config.queue.config.poolSize,
     asyncClaimCommit: config.queue.config.asyncClaimCommit,
     listenConnectionString: resolveListenUrl(config),
-    onError: (err) => drone?.health.down(err),
+    onError: (err) => drone?.health.idleConnectionFailed(err),
   });
   drone = new Drone({
     config,

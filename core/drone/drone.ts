@@ -7,6 +7,7 @@ import type { Retention, Step } from '../queue/local/types.js';
 import type { DroneLocalQueue } from '../queue/local/droneLocalQueue.js';
 import type { GlobalQueue } from '../queue/globalQueue.js';
 import { HotReloader } from '../workers/hotReload.js';
+import { LogThrottle } from '../log/throttle.js';
 import { reason } from '../util/redact.js';
 import { Buffers } from './buffers.js';
 import { DatabaseHealth } from './dbHealth.js';
@@ -68,6 +69,7 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
   private timers: NodeJS.Timeout[] = [];
   private stopPromise: Promise<void> | null = null;
   private hotReloader: HotReloader | null = null;
+  private readonly localQueueComplaints = new LogThrottle();
 
   constructor(private readonly opts: DroneOptions<Q>) {
     super();
@@ -272,6 +274,11 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
 
   failed(type: string, error: string, stack: string | null): void {
     this.emit('failure', { type, error, stack });
+  }
+
+  localQueueFailed(err: unknown, consequence: string): void {
+    const msg = reason(err);
+    if (this.localQueueComplaints.due(`${msg}\n${consequence}`)) this.log.error(`local queue: ${msg}; ${consequence}`);
   }
 
   /**

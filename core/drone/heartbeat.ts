@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { DroneRow } from '../queue/types.js';
 import { VERSION } from '../util/version.js';
 import { wakeupToken } from '../util/wakeups.js';
+import { NoAnswerError } from './dbErrors.js';
 import type { DroneContext } from './ports.js';
 
 /** The drone's row on the global queue: who it is and what it serves. */
@@ -37,18 +38,26 @@ export class Heartbeat {
     const d = this.drone;
     // One at a time: while a heartbeat waits for its answer, more of them would only pile up.
     if (this.beating) return;
+    // Only the leases of tasks the local queue holds are extended: see heartbeat() in core/queue/pg/leases.ts.
+    // Asked before the database is, so that a local queue that fails is never told as a database problem.
+    let held: string[] | undefined;
+    try {
+      held = d.local?.heldRootIds();
+    } catch (err) {
+      d.localQueueFailed(err, 'skipping this heartbeat');
+      return;
+    }
     this.beating = true;
     // A stalled connection never fails by itself; a heartbeat that gets no answer in time means the
-    // database is unreachable for this drone, and the snapshot must say so.
+    // database is not answering this drone, and the snapshot must say so.
     const patienceMs = Math.max(200, Math.floor(d.config.leaseMs / 6));
-    const watchdog = setTimeout(() => d.health.down(new Error(`no answer from the database within ${patienceMs} ms`)), patienceMs);
+    const watchdog = setTimeout(() => d.health.down(new NoAnswerError(patienceMs), 'heartbeat'), patienceMs);
     try {
-      // Only the leases of tasks the local queue holds are extended: see heartbeat() in core/queue/pg/leases.ts.
-      await d.queue.heartbeat(this.row(), d.config.leaseMs, d.local?.heldRootIds());
+      await d.queue.heartbeat(this.row(), d.config.leaseMs, held);
       clearTimeout(watchdog);
-      d.health.up();
+      d.health.up('heartbeat');
     } catch (err) {
-      d.health.down(err as Error);
+      d.health.down(err, 'heartbeat');
       return;
     } finally {
       clearTimeout(watchdog);
@@ -63,8 +72,9 @@ export class Heartbeat {
           d.log.warn(`rescued ${rescued.length} task(s) whose drone stopped heartbeating`);
           this.rescued();
         }
+        d.health.up('rescue');
       } catch (err) {
-        d.health.down(err as Error);
+        d.health.down(err, 'rescue');
       }
     }
   }

@@ -30,6 +30,11 @@ export interface DroneContext {
   wakeupView(): WakeupView | null;
   /** Something in the snapshot changed. */
   changed(): void;
+  /**
+   * A call to the local queue failed; `consequence` says what the drone does about it. Logged as
+   * the local queue's problem, never as the database's.
+   */
+  localQueueFailed(err: unknown, consequence: string): void;
   /** A step failed (any attempt): for whoever tells people (core/service/droneService.ts). */
   failed(type: string, error: string, stack: string | null): void;
 }

@@ -4,7 +4,7 @@ import { SingleFlight } from '../util/singleFlight.js';
 import { faultPoint } from '../util/faults.js';
 import { reason } from '../util/redact.js';
 import { planClaims } from './claimPlan.js';
-import { isConnectionError } from './dbHealth.js';
+import { isTransient } from './dbErrors.js';
 import { schemaProblem } from './schemas.js';
 import { NOT_RETRIED } from './outcomes.js';
 import { TaskInputError } from '../queue/validate.js';
@@ -84,6 +84,7 @@ export class SyncLoop {
     if (wants.length > 0 && this.claimsUnsure && !(await this.giveBackUnheld())) return false;
     let claimed;
     const mark = d.buffers.newsMark();
+    const operation = wants.length === 0 ? 'acknowledge' : 'claim';
     try {
       // With nothing to claim, the plain delete: a statement far cheaper to plan than the claim.
       claimed =
@@ -99,12 +100,12 @@ export class SyncLoop {
               d.config.leaseMs,
               acks.map((f) => f.rootId),
             );
-      d.health.up();
+      d.health.up(operation);
     } catch (err) {
       // The connection may have broken after Postgres committed the claim: settle that first next
       // time. (Acknowledgements are sent again; deleting a deleted task changes nothing.)
       if (wants.length > 0) this.claimsUnsure = true;
-      d.health.down(err as Error);
+      d.health.down(err, operation);
       return false;
     }
     if (acks.length > 0) {
@@ -159,13 +160,21 @@ export class SyncLoop {
    */
   private async giveBackUnheld(): Promise<boolean> {
     const d = this.drone;
+    let held: string[];
     try {
-      const n = await d.queue.releaseAllExcept(d.id, d.local!.heldRootIds());
+      held = d.local!.heldRootIds();
+    } catch (err) {
+      d.localQueueFailed(err, 'not claiming until it answers');
+      return false;
+    }
+    try {
+      const n = await d.queue.releaseAllExcept(d.id, held);
       this.claimsUnsure = false;
       if (n > 0) d.log.warn(`gave back ${n} task(s) claimed by a statement whose answer was lost`);
+      d.health.up('release');
       return true;
     } catch (err) {
-      d.health.down(err as Error);
+      d.health.down(err, 'release');
       return false;
     }
   }
@@ -173,7 +182,7 @@ export class SyncLoop {
   /** A give-back that failed: Postgres may still hold those tasks for this drone. */
   releaseFailed(err: Error): void {
     this.claimsUnsure = true;
-    this.drone.health.down(err);
+    this.drone.health.down(err, 'release');
   }
 
   /**
@@ -209,10 +218,10 @@ export class SyncLoop {
     try {
       await d.queue.complete(d.id, done);
       await d.queue.fail(d.id, failed);
-      d.health.up();
+      d.health.up('report outcomes');
     } catch (err) {
-      if (isConnectionError(err)) {
-        d.health.down(err as Error);
+      if (isTransient(err)) {
+        d.health.down(err, 'report outcomes');
         return false; // the poll timer tries again
       }
       // Postgres refused something in the batch: find it, so one bad outcome cannot hold up the rest.
@@ -254,7 +263,7 @@ export class SyncLoop {
           else await d.queue.fail(d.id, [failureOf(f)]);
           this.acknowledged([f]);
         } catch (err) {
-          if (isConnectionError(err)) return;
+          if (isTransient(err)) return;
           if (f.state === 'done') this.refail(f, err);
           else if (f.resumeType !== null) {
             d.log.warn(`Postgres refused the failure of task ${f.rootId}: ${reason(err)}; sending it without its resume point`, { task: f.rootId });

@@ -1,41 +1,21 @@
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type pg from 'pg';
-import { testDatabaseUrl, freshSchema, sqlClient } from '../helpers/db.js';
-import { startDrone, type TestDrone } from '../helpers/drone.js';
+import { freshSchema } from '../helpers/db.js';
+import { droneSuite } from '../helpers/drone.js';
 import { FIXTURES } from '../helpers/tmp.js';
-import { RequestTimeoutError, SwarmageClient, TaskFailedError } from '../../core/swarmageClient.js';
+import { RequestTimeoutError, TaskFailedError } from '../../core/swarmageClient.js';
 import type { WaitStatus } from '../../core/queue/waitStatus.js';
 
 // The client library's send-and-wait against a real drone: a failure ends the wait with the
 // worker's error, and while waiting it says what the wait is on.
 describe('SwarmageClient.request', () => {
-  let url: string;
-  let sql: pg.Client;
-  const drones: TestDrone[] = [];
-  const clients: SwarmageClient[] = [];
-
-  before(async () => {
-    url = await testDatabaseUrl();
-    sql = await sqlClient(url);
-  });
-  after(async () => {
-    await Promise.all(drones.map((d) => d.drone.stop()));
-    await Promise.all(clients.map((c) => c.close()));
-    await sql.end();
-  });
+  const suite = droneSuite();
 
   async function client(withDrone: boolean) {
-    const schema = freshSchema();
-    if (withDrone) {
-      drones.push(
-        await startDrone(url, schema, { workers: { faulty: { module: path.join(FIXTURES, 'workers/faulty.js') } }, retry: { baseMs: 200, maxMs: 200 } }),
-      );
-    }
-    const c = await SwarmageClient.connect({ connectionString: url, schema });
-    clients.push(c);
-    return c;
+    if (!withDrone) return suite.client(freshSchema());
+    const d = await suite.start({ workers: { faulty: { module: path.join(FIXTURES, 'workers/faulty.js') } }, retry: { baseMs: 200, maxMs: 200 } });
+    return d.client;
   }
 
   it('a task that fails its last attempt rejects with the worker’s error and stack, long before the timeout', async () => {

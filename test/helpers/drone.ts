@@ -1,12 +1,16 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { before, after } from 'node:test';
+import type pg from 'pg';
 import { resolveConfig, type ResolvedConfig } from '../../core/config/load.js';
 import type { ConfigInput } from '../../core/config/schema.js';
 import type { Drone } from '../../core/drone/drone.js';
 import { createDrone } from '../../core/drone/createDrone.js';
 import type { PgQueue } from '../../core/queue/pg/pgQueue.js';
 import { Logger, LogRing, StderrSink, type LogSink } from '../../core/log/logger.js';
+import { SwarmageClient } from '../../core/swarmageClient.js';
+import { freshSchema, sqlClient, testDatabaseUrl } from './db.js';
 import { BIN, tmpDir } from './tmp.js';
 
 export interface TestDrone {
@@ -43,6 +47,40 @@ export async function startDrone(
   const drone = createDrone({ config: resolved, connectionString: url, logger: new Logger('debug', sinks) });
   await drone.start();
   return { drone, ring, config: resolved };
+}
+
+/**
+ * A describe block's drones on the test database: `start` runs one on a fresh schema, with a client
+ * on that schema; `client` connects one alone. `url` and `sql` (a plain client for assertions) are
+ * set before the block's tests; everything is stopped after them.
+ */
+export function droneSuite() {
+  const drones: TestDrone[] = [];
+  const clients: SwarmageClient[] = [];
+  const suite = {
+    url: '',
+    sql: null as unknown as pg.Client,
+    async client(schema: string): Promise<SwarmageClient> {
+      const c = await SwarmageClient.connect({ connectionString: suite.url, schema });
+      clients.push(c);
+      return c;
+    },
+    async start(config: Parameters<typeof startDrone>[2], schema = freshSchema()) {
+      const d = await startDrone(suite.url, schema, config);
+      drones.push(d);
+      return { ...d, schema, client: await suite.client(schema) };
+    },
+  };
+  before(async () => {
+    suite.url = await testDatabaseUrl();
+    suite.sql = await sqlClient(suite.url);
+  });
+  after(async () => {
+    await Promise.all(drones.map((d) => d.drone.stop()));
+    await Promise.all(clients.map((c) => c.close()));
+    await suite.sql?.end();
+  });
+  return suite;
 }
 
 /**

@@ -16,7 +16,7 @@ function drone(over: Partial<DroneSnapshot> = {}): DroneSnapshot {
     pid: 1,
     state: 'running',
     startedAt: 0,
-    database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null },
+    database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null, state: 'connected' },
     wakeups: { state: 'notify', direct: false, pollMs: 2000 },
     types: [{ type: 'factorial', instances: 1, capacity: 15, buffered: 3, running: 1, done: 10, failed: 0, rate: 2, history: [1, 2, 3] }],
     workers: [],
@@ -65,12 +65,30 @@ describe('app store', () => {
     assert.equal(store.getState().logs.length, 0);
   });
 
-  it('says when the database is unreachable, with the URL and the error', () => {
+  it('says what is wrong with the database in the words of its state, with the URL and the error', () => {
+    const db = (state: DroneSnapshot['database']['state'], lastError: string) =>
+      drone({ database: { url: 'postgres://x@db/q', connected: state !== 'unreachable' && state !== 'timeout', lastError, retryAt: null, state } });
     assert.equal(databaseProblem(drone()), null);
+    assert.equal(databaseProblem(db('unreachable', 'ECONNREFUSED')), 'Database unreachable at postgres://x@db/q: ECONNREFUSED');
     assert.equal(
-      databaseProblem(drone({ database: { url: 'postgres://x@db/q', connected: false, lastError: 'ECONNREFUSED', retryAt: null } })),
-      'Database unreachable at postgres://x@db/q: ECONNREFUSED',
+      databaseProblem(db('error', 'heartbeat: permission denied for table drones (SQLSTATE 42501)')),
+      'Database error at postgres://x@db/q: heartbeat: permission denied for table drones (SQLSTATE 42501)',
     );
+    assert.equal(
+      databaseProblem(db('timeout', 'no answer from the database within 500 ms')),
+      'Database not answering at postgres://x@db/q: no answer from the database within 500 ms',
+    );
+  });
+
+  it('reads a snapshot without the state (a drone of an older version) by whether it is connected', () => {
+    const old = (connected: boolean) => {
+      const d = drone({
+        database: { url: 'postgres://x@db/q', connected, lastError: connected ? null : 'ECONNREFUSED', retryAt: null } as DroneSnapshot['database'],
+      });
+      return databaseProblem(d);
+    };
+    assert.equal(old(true), null);
+    assert.equal(old(false), 'Database unreachable at postgres://x@db/q: ECONNREFUSED');
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { planClaims, type TypeRoom } from '../../core/drone/claimPlan.js';
 import { failureOf, outcomeOf } from '../../core/drone/outcomes.js';
-import { DatabaseHealth, isConnectionError } from '../../core/drone/dbHealth.js';
+import { DatabaseHealth } from '../../core/drone/dbHealth.js';
+import { NoAnswerError, isConnectionError } from '../../core/drone/dbErrors.js';
 import { debugSession } from '../../core/drone/explorer.js';
 import { Logger, LogRing } from '../../core/log/logger.js';
 import type { Step } from '../../core/queue/local/types.js';
@@ -114,9 +115,9 @@ describe('DatabaseHealth', () => {
 
   it('says once that the database went away, not once per failed query, and once that it is back', () => {
     const { h, ring } = health();
-    h.up();
-    for (let i = 0; i < 5; i++) h.down(new Error('connect ECONNREFUSED'));
-    h.up();
+    h.up('claim');
+    for (let i = 0; i < 5; i++) h.down(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'claim');
+    h.up('claim');
     const lines = ring.recent().map((l) => `${l.level}: ${l.msg}`);
     assert.equal(lines.filter((l) => l.startsWith('error: database unreachable: postgres://db/x: connect ECONNREFUSED')).length, 1, lines.join('\n'));
     assert.equal(lines.filter((l) => l === 'info: database reachable again: postgres://db/x').length, 1, lines.join('\n'));
@@ -125,13 +126,79 @@ describe('DatabaseHealth', () => {
   it('the snapshot shows the error and when it retries, and clears both when it is back', () => {
     const { h } = health();
     const before = Date.now();
-    h.down(new Error('boom'), 2000);
+    h.down(new Error('Connection terminated unexpectedly'), 'heartbeat', 2000);
     const v = h.view();
     assert.equal(v.connected, false);
-    assert.equal(v.lastError, 'boom');
+    assert.equal(v.state, 'unreachable');
+    assert.equal(v.lastError, 'Connection terminated unexpectedly');
     assert.ok(v.retryAt! >= before + 2000);
-    h.up();
-    assert.deepEqual(h.view(), { url: 'postgres://db/x', connected: true, lastError: null, retryAt: null });
+    h.up('heartbeat');
+    assert.deepEqual(h.view(), { url: 'postgres://db/x', connected: true, lastError: null, retryAt: null, state: 'connected' });
+  });
+
+  const refused = () => Object.assign(new Error('relation "x.drones" does not exist'), { code: '42P01' });
+  const said = (ring: LogRing) => ring.recent().map((l) => `${l.level}: ${l.msg}`);
+
+  it('a refused statement is an error of its operation, not an unreachable database, and is said once', () => {
+    const { h, ring } = health();
+    h.up('claim');
+    for (let i = 0; i < 5; i++) h.down(refused(), 'heartbeat');
+    const v = h.view();
+    assert.equal(v.state, 'error');
+    assert.equal(v.connected, true, 'the round trip worked at the connection level');
+    assert.equal(v.lastError, 'heartbeat: relation "x.drones" does not exist (SQLSTATE 42P01)');
+    assert.equal(typeof v.retryAt, 'number');
+    // Other operations working do not hide it; only the heartbeat's next success clears it.
+    h.up('claim');
+    assert.equal(h.view().state, 'error');
+    h.up('heartbeat');
+    assert.deepEqual(h.view(), { url: 'postgres://db/x', connected: true, lastError: null, retryAt: null, state: 'connected' });
+    const lines = said(ring);
+    assert.deepEqual(lines, ['error: database error in heartbeat: relation "x.drones" does not exist (SQLSTATE 42P01)'], lines.join('\n'));
+  });
+
+  it('an operation that fails and works by turns is said at most every 10 s', () => {
+    const { h, ring } = health();
+    for (let i = 0; i < 5; i++) {
+      h.down(refused(), 'rescue');
+      h.up('rescue');
+    }
+    assert.equal(said(ring).length, 1, said(ring).join('\n'));
+  });
+
+  it('a refused statement after an unreachable spell says the database is reachable again', () => {
+    const { h, ring } = health();
+    h.up('claim');
+    h.down(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'claim');
+    assert.equal(h.view().state, 'unreachable');
+    h.down(refused(), 'heartbeat');
+    assert.equal(h.view().state, 'error');
+    assert.ok(said(ring).includes('info: database reachable again: postgres://db/x'), said(ring).join('\n'));
+  });
+
+  it('no answer in time is its own state, with its own words, and not "unreachable"', () => {
+    const { h, ring } = health();
+    h.up('heartbeat');
+    h.down(new NoAnswerError(300), 'heartbeat', 1000);
+    const v = h.view();
+    assert.equal(v.state, 'timeout');
+    assert.equal(v.connected, false);
+    assert.equal(v.lastError, 'no answer from the database within 300 ms');
+    h.up('heartbeat');
+    assert.deepEqual(said(ring), [
+      'error: database not answering within 300 ms (heartbeat): postgres://db/x; retrying in 1 s',
+      'info: database answering again: postgres://db/x',
+    ]);
+  });
+
+  it('an idle connection that fails otherwise than by its connection is only a warning', () => {
+    const { h, ring } = health();
+    h.up('start');
+    h.idleConnectionFailed(Object.assign(new Error('something odd'), { code: 'XX000' }));
+    assert.equal(h.view().state, 'connected');
+    assert.deepEqual(said(ring), ['warn: an idle database connection failed: something odd']);
+    h.idleConnectionFailed(new Error('Connection terminated unexpectedly'));
+    assert.equal(h.view().state, 'unreachable');
   });
 
   it('retryUntilUp retries connection errors with backoff and gives up at once on others', async () => {

@@ -1,11 +1,19 @@
-import { describeWakeups, wakeupToken, type DroneSnapshot, type WakeupView } from '../../../core/api/contract.js';
+import { describeWakeups, wakeupToken, type DatabaseState, type DroneSnapshot, type WakeupView } from '../../../core/api/contract.js';
 import { call } from '../api/droneApi.js';
 import { retryText } from '../lib/backoff.js';
 import { formatDuration } from '../lib/format.js';
 import { useAction } from '../hooks/useAction.js';
 import { useNow } from '../hooks/useNow.js';
+import { databaseState } from '../store/selectors.js';
 
 type Control = 'drone.pause' | 'drone.resume' | 'drone.drain';
+
+const DATABASE_STATE_LABEL: Record<DatabaseState, string> = {
+  connected: 'connected',
+  unreachable: 'unreachable',
+  timeout: 'not answering',
+  error: 'error',
+};
 
 /** Who the drone is, how it is connected, and the claiming controls. */
 export function DroneCard({ drone }: { drone: DroneSnapshot }) {
@@ -14,6 +22,7 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
   const st = drone.state;
   const busy = action.pending;
   const db = drone.database;
+  const dbState = databaseState(db);
 
   return (
     <section className="card drone-card" aria-labelledby="drone-title">
@@ -36,10 +45,10 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
           <dt>Database</dt>
           <dd>
             <span className="mono">{db.url}</span>{' '}
-            <span className={db.connected ? 'pill ok' : 'pill bad'} data-testid="db-state">
-              {db.connected ? 'connected' : 'unreachable'}
+            <span className={dbState === 'connected' ? 'pill ok' : 'pill bad'} data-testid="db-state">
+              {DATABASE_STATE_LABEL[dbState]}
             </span>
-            {!db.connected && (
+            {dbState !== 'connected' && (
               <div className="error-text" data-testid="db-error">
                 {db.lastError ?? 'not connected yet'} — {retryText(db.retryAt, now)}
               </div>
@@ -57,7 +66,7 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
             <span className="num" data-testid="drone-outbox">
               {drone.outbox}
             </span>{' '}
-            {drone.outbox > 0 && !db.connected && <span className="muted">waiting for the database</span>}
+            {drone.outbox > 0 && dbState !== 'connected' && <span className="muted">waiting for the database</span>}
           </dd>
         </div>
       </dl>

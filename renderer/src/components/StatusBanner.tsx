@@ -1,11 +1,12 @@
 import { retryText } from '../lib/backoff.js';
-import { databaseProblem } from '../store/selectors.js';
+import type { DatabaseState } from '../../../core/api/contract.js';
+import { databaseProblem, databaseState } from '../store/selectors.js';
 import { appStore, useApp } from '../hooks/useApp.js';
 import { useNow } from '../hooks/useNow.js';
 
 /**
  * What keeps the drone from working, in words that say what to do: a config error, a start in
- * progress, an unreachable database. Shown above every view.
+ * progress, a database that is unreachable, slow or refusing a statement. Shown above every view.
  */
 export function StatusBanner() {
   const app = useApp((s) => s.snapshot?.app ?? null);
@@ -55,13 +56,21 @@ export function StatusBanner() {
     return (
       <div className="banner banner-error" role="alert" data-testid="db-banner">
         <span>
-          <strong>{db}</strong> — {dbRetry}. The drone keeps its buffered tasks meanwhile; check that Postgres is running and the URL is right.
+          <strong>{db}</strong> — {dbRetry}. {DATABASE_ADVICE[databaseState(drone.database)]}
         </span>
       </div>
     );
   }
   return null;
 }
+
+/** What to check, by what the database did: each points somewhere else. */
+const DATABASE_ADVICE: Record<DatabaseState, string> = {
+  connected: '',
+  unreachable: 'The drone keeps its buffered tasks meanwhile; check that Postgres is running and the URL is right.',
+  timeout: 'The drone keeps its buffered tasks meanwhile; check the load on Postgres and the network to it.',
+  error: "Postgres is reachable but refused a statement: check the database role's privileges and the queue's schema.",
+};
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);

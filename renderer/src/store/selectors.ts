@@ -1,12 +1,25 @@
-import type { DroneSnapshot, Snapshot } from '../../../core/api/contract.js';
+import type { DatabaseState, DroneSnapshot, Snapshot } from '../../../core/api/contract.js';
 
 /** Task types this drone serves, in config order. */
 export function typeNames(snapshot: Snapshot | null): string[] {
   return snapshot?.drone?.types.map((t) => t.type) ?? [];
 }
 
-/** One line saying what is wrong with the database connection, or null when it is fine. */
-export function databaseProblem(drone: DroneSnapshot | null): string | null {
-  if (!drone || drone.database.connected) return null;
-  return `Database unreachable at ${drone.database.url}${drone.database.lastError ? `: ${drone.database.lastError}` : ''}`;
+/** The database's state; a drone of a version before the field (attached remotely) says only whether it is connected. */
+export function databaseState(db: DroneSnapshot['database']): DatabaseState {
+  return db.state ?? (db.connected ? 'connected' : 'unreachable');
 }
+
+/** One line saying what is wrong with the database, in the words of its state, or null when it is fine. */
+export function databaseProblem(drone: DroneSnapshot | null): string | null {
+  const state = drone ? databaseState(drone.database) : 'connected';
+  if (!drone || state === 'connected') return null;
+  const { url, lastError } = drone.database;
+  return `${DATABASE_PROBLEM[state]} at ${url}${lastError ? `: ${lastError}` : ''}`;
+}
+
+const DATABASE_PROBLEM: Record<Exclude<DatabaseState, 'connected'>, string> = {
+  unreachable: 'Database unreachable',
+  timeout: 'Database not answering',
+  error: 'Database error',
+};
