@@ -42,13 +42,23 @@ export interface InstanceInfo {
   debug: boolean;
 }
 
+/** Which database a drone uses: SWARMAGE_DATABASE_URL, the config's connectionString, or the embedded server started for it. */
+export type DatabaseSource = 'embedded' | 'config' | 'SWARMAGE_DATABASE_URL';
+
 export interface DroneSnapshot {
   id: string;
   host: string;
   pid: number;
   state: DroneState;
   startedAt: number;
-  database: { url: string; connected: boolean; lastError: string | null; retryAt: number | null };
+  database: {
+    url: string;
+    connected: boolean;
+    lastError: string | null;
+    retryAt: number | null;
+    /** Where the URL came from; "embedded": this machine's own server, which drones elsewhere cannot share (the UI flags it). */
+    source: DatabaseSource;
+  };
   types: TypeStats[];
   workers: InstanceInfo[];
   outbox: number;

@@ -64,7 +64,7 @@ export class DatabaseHealth {
     }
   }
 
-  view(): DroneSnapshot['database'] {
+  view(): Omit<DroneSnapshot['database'], 'source'> {
     return { url: this.url, connected: this.connected, lastError: this.lastError, retryAt: this.retryAt };
   }
 }

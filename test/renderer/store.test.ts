@@ -16,7 +16,7 @@ function drone(over: Partial<DroneSnapshot> = {}): DroneSnapshot {
     pid: 1,
     state: 'running',
     startedAt: 0,
-    database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null },
+    database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null, source: 'config' },
     types: [{ type: 'factorial', instances: 1, capacity: 15, buffered: 3, running: 1, done: 10, failed: 0, rate: 2, history: [1, 2, 3] }],
     workers: [],
     outbox: 0,
@@ -67,7 +67,7 @@ describe('app store', () => {
   it('says when the database is unreachable, with the URL and the error', () => {
     assert.equal(databaseProblem(drone()), null);
     assert.equal(
-      databaseProblem(drone({ database: { url: 'postgres://x@db/q', connected: false, lastError: 'ECONNREFUSED', retryAt: null } })),
+      databaseProblem(drone({ database: { url: 'postgres://x@db/q', connected: false, lastError: 'ECONNREFUSED', retryAt: null, source: 'config' } })),
       'Database unreachable at postgres://x@db/q: ECONNREFUSED',
     );
   });

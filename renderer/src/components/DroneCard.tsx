@@ -4,6 +4,7 @@ import { retryText } from '../lib/backoff.js';
 import { formatDuration } from '../lib/format.js';
 import { useAction } from '../hooks/useAction.js';
 import { useNow } from '../hooks/useNow.js';
+import { EmbeddedDbBadge } from './EmbeddedDbBadge.js';
 
 type Control = 'drone.pause' | 'drone.resume' | 'drone.drain';
 
@@ -38,7 +39,8 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
             <span className="mono">{db.url}</span>{' '}
             <span className={db.connected ? 'pill ok' : 'pill bad'} data-testid="db-state">
               {db.connected ? 'connected' : 'unreachable'}
-            </span>
+            </span>{' '}
+            <EmbeddedDbBadge drone={drone} testId="db-embedded" />
             {!db.connected && (
               <div className="error-text" data-testid="db-error">
                 {db.lastError ?? 'not connected yet'} — {retryText(db.retryAt, now)}
