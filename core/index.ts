@@ -2,7 +2,7 @@ export { SwarmageClient, RequestTimeoutError, TaskFailedError, type ClientOption
 export type { WaitStatus } from './queue/waitStatus.js';
 export { Drone } from './drone/drone.js';
 export { createDrone } from './drone/createDrone.js';
-export type { DroneSnapshot, DroneState, TypeStats, LogLine, LogLevel, FailedTask } from './api/types.js';
+export type { DroneSnapshot, DroneState, DatabaseSource, TypeStats, LogLine, LogLevel, FailedTask } from './api/types.js';
 export type { GlobalQueue } from './queue/globalQueue.js';
 export { loadConfigFile, resolveConfig, DEFAULT_CONFIG_FILE, type ResolvedConfig } from './config/load.js';
 export { configSchema, configJsonSchema, type ConfigInput } from './config/schema.js';
@@ -10,7 +10,7 @@ export { ConfigError } from './config/errors.js';
 export { PgQueue } from './queue/pg/pgQueue.js';
 export { LocalQueue } from './queue/local/localQueue.js';
 export { Logger, LogRing, StderrSink, FileSink } from './log/logger.js';
-export { resolveDatabase } from './db/resolve.js';
+export { resolveDatabase, DatabaseRequiredError } from './db/resolve.js';
 export { ensureEmbedded, stopEmbedded } from './db/embedded.js';
 export { TaskInputError, MAX_PAYLOAD_BYTES } from './queue/validate.js';
 export type { NewTask, ClaimedTask } from './queue/types.js';

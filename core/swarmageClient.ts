@@ -6,11 +6,11 @@ import { channelFor, quoteIdent } from './queue/pg/sql.js';
 import type { NewTask, TaskProgress } from './queue/types.js';
 import type { RequestFailure } from './api/types.js';
 import { describeWait, type WaitStatus } from './queue/waitStatus.js';
-import { resolveDatabase, resolveListenUrl } from './db/resolve.js';
+import { embeddedNotice, resolveDatabase, resolveListenUrl } from './db/resolve.js';
 import type { ResolvedConfig } from './config/load.js';
 
 export interface ClientOptions {
-  /** Default: SWARMAGE_DATABASE_URL, then the config's connectionString, then the embedded server. */
+  /** Default: SWARMAGE_DATABASE_URL, then the config's connectionString, then the embedded server (with a SwarmageWarning; an error under SWARMAGE_REQUIRE_DATABASE_URL=1). */
   connectionString?: string;
   /** For LISTEN only, when connectionString goes through a pooler in transaction mode. Default: SWARMAGE_LISTEN_DATABASE_URL, then the config's listenConnectionString. */
   listenConnectionString?: string;
@@ -61,6 +61,14 @@ export interface RequestOutcome {
   failure: RequestFailure | null;
 }
 
+/** A program's database, resolved as the CLI's is; a library has no stderr of its own to say "embedded" on, so Node's warnings say it. */
+async function resolvedForClient(config: ResolvedConfig | null): Promise<string> {
+  const db = await resolveDatabase(config);
+  const notice = embeddedNotice(db);
+  if (notice) process.emitWarning(notice, 'SwarmageWarning');
+  return db.connectionString;
+}
+
 /** How often a waiting request looks at its tasks: a failure sends no notification. */
 const CHECK_MS = 1000;
 
@@ -74,7 +82,7 @@ export class SwarmageClient {
   }
 
   static async connect(opts: ClientOptions = {}): Promise<SwarmageClient> {
-    const connectionString = opts.connectionString ?? (await resolveDatabase(opts.config ?? null)).connectionString;
+    const connectionString = opts.connectionString ?? (await resolvedForClient(opts.config ?? null));
     const queue = new PgQueue({
       connectionString,
       listenConnectionString: opts.listenConnectionString ?? resolveListenUrl(opts.config ?? null),

@@ -47,6 +47,8 @@ export interface InstanceInfo {
  * (connected, no answer in time), `error` (it answered, refusing a statement), or `connected`.
  */
 export type DatabaseState = 'connected' | 'unreachable' | 'error' | 'timeout';
+/** Which database a drone uses: SWARMAGE_DATABASE_URL, the config's connectionString, or the embedded server started for it. */
+export type DatabaseSource = 'embedded' | 'config' | 'SWARMAGE_DATABASE_URL';
 
 export interface DroneSnapshot {
   id: string;
@@ -54,8 +56,11 @@ export interface DroneSnapshot {
   pid: number;
   state: DroneState;
   startedAt: number;
-  /** `connected`: the last round trip worked at the connection level (also while `state` is `error`). */
-  database: { url: string; connected: boolean; lastError: string | null; retryAt: number | null; state: DatabaseState };
+  /**
+   * `connected`: the last round trip worked at the connection level (also while `state` is `error`).
+   * `source`: where the URL came from; "embedded": this machine's own server, which drones elsewhere cannot share (the UI flags it).
+   */
+  database: { url: string; connected: boolean; lastError: string | null; retryAt: number | null; state: DatabaseState; source: DatabaseSource };
   /** How the drone learns of new tasks; null before it has started listening. */
   wakeups: WakeupView | null;
   types: TypeStats[];

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfigFile, type ResolvedConfig } from '../config/load.js';
 import { SwarmageClient } from '../swarmageClient.js';
-import { resolveDatabase } from '../db/resolve.js';
+import { embeddedNotice, resolveDatabase, type DatabaseChoice } from '../db/resolve.js';
 
 /** --config FILE, else ./swarmage.config.json; `required` says whether its absence is an error. */
 export function findConfig(flag: string | undefined, required: boolean): ResolvedConfig | null {
@@ -15,9 +15,17 @@ export function findConfig(flag: string | undefined, required: boolean): Resolve
 
 const progress = (msg: string) => process.stderr.write(`swarmage: ${msg}\n`);
 
-export async function connectClient(config: ResolvedConfig | null): Promise<SwarmageClient> {
+/** The database a command works on; on stderr, so that --json output stays clean, the line saying when it is the embedded one. */
+export async function commandDatabase(config: ResolvedConfig | null): Promise<DatabaseChoice> {
   const db = await resolveDatabase(config, progress);
-  return SwarmageClient.connect({ connectionString: db.connectionString, config });
+  const notice = embeddedNotice(db);
+  if (notice) progress(notice);
+  return db;
+}
+
+export async function connectClient(config: ResolvedConfig | null, db?: DatabaseChoice): Promise<SwarmageClient> {
+  const { connectionString } = db ?? (await commandDatabase(config));
+  return SwarmageClient.connect({ connectionString, config });
 }
 
 export { progress };

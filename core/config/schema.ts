@@ -56,7 +56,14 @@ export const configSchema = z.strictObject({
       module: z.literal('postgres').default('postgres'),
       config: z
         .strictObject({
-          connectionString: z.string().min(1).optional().describe('postgres://… ; when absent (and no SWARMAGE_DATABASE_URL) an embedded Postgres is used.'),
+          connectionString: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              'postgres://… ; SWARMAGE_DATABASE_URL, when set, wins. When neither is given, the embedded Postgres of this machine is used ' +
+                '(drones on other machines cannot share it), unless "embedded": false or SWARMAGE_REQUIRE_DATABASE_URL=1 makes that an error.',
+            ),
           listenConnectionString: z
             .string()
             .min(1)
@@ -76,26 +83,34 @@ export const configSchema = z.strictObject({
             .boolean()
             .default(false)
             .describe(
-              'Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk, ' +
-                'on a connection of their own (synchronous_commit = off): an idle drone starts a new task about half a millisecond sooner. ' +
+              'Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk ' +
+                "(synchronous_commit = off for the claim's own transaction): an idle drone starts a new task about half a millisecond sooner. " +
                 'The price: should Postgres itself crash, claims it committed in its last fraction of a second may be lost, so those tasks may run again. ' +
                 'Nothing is lost, and a crash of the drone changes nothing. Off by default.',
             ),
           embedded: z
-            .strictObject({
-              port: z
-                .number()
-                .int()
-                .min(1024)
-                .max(65535)
-                .optional()
-                .describe(
-                  "The embedded server's port, used as given. When absent, each user's server picks a free one (from 54329) at its first start " +
-                    'and remembers it in <data directory>.port beside its data; `swarmage db status` shows it.',
-                ),
-              dataDir: z.string().min(1).optional().describe('Where the embedded server keeps its data; default: the user data directory.'),
-            })
-            .prefault({}),
+            .union([
+              z.boolean(),
+              z.strictObject({
+                port: z
+                  .number()
+                  .int()
+                  .min(1024)
+                  .max(65535)
+                  .optional()
+                  .describe(
+                    "The embedded server's port, used as given. When absent, each user's server picks a free one (from 54329) at its first start " +
+                      'and remembers it in <data directory>.port beside its data; `swarmage db status` shows it.',
+                  ),
+                dataDir: z.string().min(1).optional().describe('Where the embedded server keeps its data; default: the user data directory.'),
+              }),
+            ])
+            .prefault({})
+            .describe(
+              'The embedded Postgres, used when no connectionString and no SWARMAGE_DATABASE_URL are given: its options (an object; true: the defaults), ' +
+                'or false to forbid it, so that a missing database URL is an error instead of a private database on this machine ' +
+                '(SWARMAGE_REQUIRE_DATABASE_URL=1 does the same for every config). Set false on servers.',
+            ),
         })
         .prefault({}),
     })

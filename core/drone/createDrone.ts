@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
+import type { DatabaseSource } from '../api/types.js';
 import { openLocalQueue } from '../queue/local/droneLocalQueue.js';
 import { PgQueue } from '../queue/pg/pgQueue.js';
 import { WorkerPool } from '../workers/pool.js';
@@ -10,6 +11,8 @@ import { Drone } from './drone.js';
 export interface CreateDroneOptions {
   config: ResolvedConfig;
   connectionString: string;
+  /** Where connectionString came from (resolveDatabase says), for the snapshot. */
+  databaseSource: DatabaseSource;
   logger: Logger;
   /** Restart a type's workers when their module file changes (dev mode). */
   hotReload?: boolean;
@@ -35,6 +38,7 @@ export function createDrone(opts: CreateDroneOptions): Drone<PgQueue> {
     pool: new WorkerPool(config.workers, opts.logger),
     openLocalQueue,
     databaseLabel: redactUrl(opts.connectionString),
+    databaseSource: opts.databaseSource,
     hotReload: opts.hotReload,
   });
   return drone;

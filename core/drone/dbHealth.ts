@@ -117,7 +117,7 @@ export class DatabaseHealth {
     }
   }
 
-  view(): DroneSnapshot['database'] {
+  view(): Omit<DroneSnapshot['database'], 'source'> {
     const state: DatabaseState = this.link !== 'connected' ? this.link : this.refused.size > 0 ? 'error' : 'connected';
     const lastError = this.link !== 'connected' ? this.linkError : ([...this.refused.values()].at(-1) ?? null);
     return { url: this.url, connected: this.link === 'connected', lastError, retryAt: state === 'connected' ? null : this.retryAt, state };

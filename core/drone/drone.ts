@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { EventEmitter } from 'node:events';
-import type { DroneSnapshot, DroneState, WakeupView } from '../api/types.js';
+import type { DatabaseSource, DroneSnapshot, DroneState, WakeupView } from '../api/types.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { Retention, Step } from '../queue/local/types.js';
@@ -36,6 +36,8 @@ export interface DroneOptions<Q extends GlobalQueue = GlobalQueue> {
   openLocalQueue: (file: string) => DroneLocalQueue;
   /** The database's address for logs and the snapshot, without its password. */
   databaseLabel: string;
+  /** Where that address came from, for the snapshot. */
+  databaseSource: DatabaseSource;
   /** Restart a type's workers when their module file changes (dev mode). */
   hotReload?: boolean;
 }
@@ -254,7 +256,7 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
       pid: process.pid,
       state: this.state,
       startedAt: this.startedAt,
-      database: this.health.view(),
+      database: { ...this.health.view(), source: this.opts.databaseSource },
       wakeups: this.wakeupView(),
       types: this.buffers.stats(now),
       workers: this.pool.instances(),

@@ -10,12 +10,12 @@ import { configJsonSchema } from '../config/schema.js';
 import type { Drone } from '../drone/drone.js';
 import { createDrone } from '../drone/createDrone.js';
 import type { PgQueue } from '../queue/pg/pgQueue.js';
-import { resolveDatabase } from '../db/resolve.js';
+import { embeddedNotice, resolveDatabase } from '../db/resolve.js';
 import type { LogLevel, LogLine } from '../api/types.js';
 import { FileSink, Logger, LogRing, StderrSink, type LogSink } from '../log/logger.js';
 import { SwarmageClient, TaskFailedError } from '../swarmageClient.js';
 import { QueueView } from '../queue/queueView.js';
-import { reason, redactUrl } from '../util/redact.js';
+import { reason } from '../util/redact.js';
 import { writeFileAtomic } from '../util/privateFiles.js';
 import { VERSION } from '../util/version.js';
 import { errorGroup } from '../queue/errorGroup.js';
@@ -109,8 +109,15 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
     const stops = this.stops;
     const db = await resolveDatabase(config, (msg) => this.logger.info(msg));
     if (stops !== this.stops) return;
-    if (db.source === 'embedded') this.logger.info(`using the embedded Postgres at ${redactUrl(db.connectionString)}`);
-    const drone = createDrone({ config, connectionString: db.connectionString, logger: this.logger, hotReload: this.opts.hotReload });
+    const notice = embeddedNotice(db);
+    if (notice) this.logger.warn(notice);
+    const drone = createDrone({
+      config,
+      connectionString: db.connectionString,
+      databaseSource: db.source,
+      logger: this.logger,
+      hotReload: this.opts.hotReload,
+    });
     this.drone = drone;
     drone.on('changed', () => this.scheduleSnapshot());
     drone.on('failure', (f) => this.onFailure(f));

@@ -13,7 +13,7 @@ describe('the swarmage CLI', () => {
     fs.chmodSync(home, 0o755); // as root, Postgres runs as "postgres", which must be able to enter it
     const work = tmpDir();
     // Our own embedded server: its own data directory and port, as a fresh machine would have.
-    const env = { SWARMAGE_HOME: home, SWARMAGE_DATABASE_URL: undefined };
+    const env = { SWARMAGE_HOME: home, SWARMAGE_DATABASE_URL: undefined, SWARMAGE_REQUIRE_DATABASE_URL: undefined };
     const init = await runCli(['init', 'demo'], { cwd: work, env });
     assert.equal(init.code, 0, init.stderr);
     const demo = path.join(work, 'demo');
@@ -28,10 +28,14 @@ describe('the swarmage CLI', () => {
     const exited = new Promise<number | null>((r) => drone.on('exit', (code) => r(code)));
     try {
       await waitFor('the drone to run', () => /drone \S+ running/.test(log), 60_000);
-      assert.match(log, /using the embedded Postgres/);
+      // Said once, as a warning, with where the data is and how to forbid it.
+      const notice = (text: string) => text.split('\n').filter((l) => l.includes(`using the embedded Postgres at ${path.join(home, 'postgres')} (`));
+      assert.equal(notice(log).length, 1, log);
+      assert.match(notice(log)[0], /^\[warn:\d+\] .*Set SWARMAGE_REQUIRE_DATABASE_URL=1 to forbid this\.$/);
       const res = await runCli(['enqueue', 'factorial', '5', '--wait'], { cwd: demo, env });
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, '"78"\n');
+      assert.equal(notice(res.stderr).length, 1, res.stderr);
 
       const ids = await runCli(['enqueue', 'nobody-serves', '{"a":1}', '--count', '3'], { cwd: demo, env });
       assert.equal(ids.code, 0, ids.stderr);
@@ -45,8 +49,10 @@ describe('the swarmage CLI', () => {
 
       const status = await runCli(['status'], { cwd: demo, env });
       assert.equal(status.code, 0, status.stderr);
-      // Its output is what was asked for: no warnings from the libraries underneath.
-      assert.equal(status.stderr, '');
+      // Its output is what was asked for: no warnings from the libraries underneath, only the line saying the database is the embedded one.
+      assert.deepEqual(status.stderr.trimEnd().split('\n'), notice(status.stderr));
+      assert.equal(notice(status.stderr).length, 1);
+      assert.match(status.stdout, /^Database: embedded \(this machine's embedded Postgres: data .*, port \d+\)\n/);
       assert.match(status.stdout, /nobody-serves\s+3\s+0\s+0\s+0/);
       assert.match(status.stdout, /factorial,hexadecimal/);
       const json = JSON.parse((await runCli(['status', '--json'], { cwd: demo, env })).stdout);

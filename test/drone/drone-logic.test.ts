@@ -34,7 +34,15 @@ describe('the drone against a global queue in memory', () => {
     const ring = new LogRing(10_000);
     const logger = new Logger('debug', [ring]);
     const queue = new MemoryQueue();
-    const drone = new Drone({ config, logger, queue, pool: new WorkerPool(config.workers, logger), openLocalQueue, databaseLabel: 'memory' });
+    const drone = new Drone({
+      config,
+      logger,
+      queue,
+      pool: new WorkerPool(config.workers, logger),
+      openLocalQueue,
+      databaseLabel: 'memory',
+      databaseSource: 'config',
+    });
     drones.push(drone);
     return { drone, queue, ring };
   }
@@ -70,7 +78,15 @@ describe('the drone against a global queue in memory', () => {
     );
     const logger = new Logger('debug', [new LogRing(1000)]);
     const queue = new MemoryQueue();
-    const drone = new Drone({ config, logger, queue, pool: new WorkerPool(config.workers, logger), openLocalQueue, databaseLabel: 'memory' });
+    const drone = new Drone({
+      config,
+      logger,
+      queue,
+      pool: new WorkerPool(config.workers, logger),
+      openLocalQueue,
+      databaseLabel: 'memory',
+      databaseSource: 'config',
+    });
     drones.push(drone);
     await drone.start();
     await waitFor('the first claim answered', () => queue.count('claim') >= 1);

@@ -12,8 +12,16 @@ import { ensureEmbedded } from '../../core/db/embedded.js';
  */
 export async function testDatabaseUrl(): Promise<string> {
   if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
+  return ensureEmbedded(testEmbedded());
+}
+
+/**
+ * The tests' embedded server as queue.config.embedded names it: a config with these options and no
+ * URL runs on the embedded Postgres as a user's first run does, without starting another server.
+ */
+export function testEmbedded(): { dataDir: string; port: number } {
   const uid = process.getuid?.() ?? 0;
-  return ensureEmbedded({ dataDir: path.join(os.tmpdir(), `swarmage-test-${uid}`, 'pgs'), port: Number(process.env.TEST_PG_PORT ?? 55439) });
+  return { dataDir: path.join(os.tmpdir(), `swarmage-test-${uid}`, 'pgs'), port: Number(process.env.TEST_PG_PORT ?? 55439) };
 }
 
 export function freshSchema(): string {

@@ -44,7 +44,7 @@ export async function startDrone(
   const ring = new LogRing(20_000);
   const sinks: LogSink[] = [ring];
   if (process.env.TEST_LOG) sinks.push(new StderrSink());
-  const drone = createDrone({ config: resolved, connectionString: url, logger: new Logger('debug', sinks) });
+  const drone = createDrone({ config: resolved, connectionString: url, databaseSource: 'config', logger: new Logger('debug', sinks) });
   await drone.start();
   return { drone, ring, config: resolved };
 }

@@ -16,7 +16,7 @@ function drone(over: Partial<DroneSnapshot> = {}): DroneSnapshot {
     pid: 1,
     state: 'running',
     startedAt: 0,
-    database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null, state: 'connected' },
+    database: { url: 'postgres://x@db/q', connected: true, lastError: null, retryAt: null, state: 'connected', source: 'config' },
     wakeups: { state: 'notify', direct: false, pollMs: 2000 },
     types: [{ type: 'factorial', instances: 1, capacity: 15, buffered: 3, running: 1, done: 10, failed: 0, rate: 2, history: [1, 2, 3] }],
     workers: [],
@@ -67,7 +67,9 @@ describe('app store', () => {
 
   it('says what is wrong with the database in the words of its state, with the URL and the error', () => {
     const db = (state: DroneSnapshot['database']['state'], lastError: string) =>
-      drone({ database: { url: 'postgres://x@db/q', connected: state !== 'unreachable' && state !== 'timeout', lastError, retryAt: null, state } });
+      drone({
+        database: { url: 'postgres://x@db/q', connected: state !== 'unreachable' && state !== 'timeout', lastError, retryAt: null, state, source: 'config' },
+      });
     assert.equal(databaseProblem(drone()), null);
     assert.equal(databaseProblem(db('unreachable', 'ECONNREFUSED')), 'Database unreachable at postgres://x@db/q: ECONNREFUSED');
     assert.equal(

@@ -1,5 +1,6 @@
 import { parse, UsageError } from '../usage.js';
 import { findConfig, progress } from '../context.js';
+import { embeddedOptions } from '../../db/resolve.js';
 import { embeddedAddress, embeddedDataDir, embeddedListening, embeddedPortInfo, embeddedRunning, ensureEmbedded, stopEmbedded } from '../../db/embedded.js';
 
 export const help = `Usage: swarmage db start|stop|status|url [--config FILE]
@@ -15,7 +16,8 @@ prints the connection string, password included, for psql and other tools of you
 
 export async function run(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { config: { type: 'string' } });
-  const embedded = findConfig(values.config, false)?.queue.config.embedded ?? {};
+  // Asked for by name, so even where queue.config.embedded is false: that forbids falling back to it, not managing it.
+  const embedded = embeddedOptions(findConfig(values.config, false));
   const dataDir = embeddedDataDir(embedded);
   /** "port 55001, remembered in /…/postgres.port; data /…/postgres" */
   const where = () => {

@@ -28,7 +28,9 @@ exits at once; what the drone held stays in its local queue for the next start.
   --hot-reload        dev mode: when a worker module's file changes, restart that type's workers
                       with the new code (gracefully: no task lost)
 
-Database: SWARMAGE_DATABASE_URL, else queue.config.connectionString, else the embedded Postgres.`;
+Database: SWARMAGE_DATABASE_URL, else queue.config.connectionString, else the embedded Postgres of
+this machine (with a warning: drones elsewhere cannot share it). SWARMAGE_REQUIRE_DATABASE_URL=1, or
+"embedded": false in queue.config, makes a missing URL an error instead.`;
 
 function readOption(file: string, option: string): Buffer {
   try {

@@ -24,7 +24,10 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write(
     `Created a drone in ${dir}:\n${files.map((f) => `  ${f}`).join('\n')}\n\nNext:\n` +
       (rel !== '.' ? `  cd ${rel}\n` : '') +
-      `  npx swarmage drone &\n  npx swarmage enqueue factorial 5 --wait     # prints "78"\n  npx swarmage status\n`,
+      `  npx swarmage drone &\n  npx swarmage enqueue factorial 5 --wait     # prints "78"\n  npx swarmage status\n\n` +
+      // The starter runs on the embedded Postgres; where that would be a mistake is a server, and the way out belongs right here.
+      `The config names no database, so this machine's embedded Postgres is used ("embedded": true). For drones on\n` +
+      `several machines set queue.config.connectionString (or SWARMAGE_DATABASE_URL) and "embedded": false.\n`,
   );
   return 0;
 }

@@ -1,6 +1,5 @@
 import { parse } from '../usage.js';
-import { findConfig, progress } from '../context.js';
-import { resolveDatabase } from '../../db/resolve.js';
+import { commandDatabase, findConfig } from '../context.js';
 import { PgQueue } from '../../queue/pg/pgQueue.js';
 import { redactUrl } from '../../util/redact.js';
 
@@ -12,7 +11,7 @@ otherwise). Drones and the CLI do this on their own; run it to prepare a databas
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, { config: { type: 'string' } }, false);
   const config = findConfig(values.config, false);
-  const db = await resolveDatabase(config, progress);
+  const db = await commandDatabase(config);
   const queue = new PgQueue({ connectionString: db.connectionString, schema: config?.queue.config.schema });
   try {
     const applied = await queue.migrate();

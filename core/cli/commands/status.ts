@@ -1,29 +1,39 @@
 import { parse } from '../usage.js';
-import { connectClient, findConfig } from '../context.js';
+import { commandDatabase, connectClient, findConfig } from '../context.js';
+import { describeDatabase, type DatabaseDescription } from '../../db/resolve.js';
 import { QueueView, OVERVIEW_CAP } from '../../queue/queueView.js';
 import { formatDuration } from '../../util/duration.js';
 import { describeWakeups } from '../../util/wakeups.js';
 
 export const help = `Usage: swarmage status [--json] [--config FILE]
 
-Per task type on the global queue: available (ready to run), scheduled (waiting for a retry or a
-later run_at), claimed (held by a drone) and failed, how long the oldest due task has waited, and
-the live drones serving it; a type with due tasks and no drone is marked UNSERVED. A count read
-from more than ${OVERVIEW_CAP} rows shows as "${OVERVIEW_CAP}+" (the Queue view can count exactly).
-Then every registered drone: alive (heartbeats on time), stale (one missed) or dead (its lease ran
-out; its claims go back to the queue), the tasks it holds, and how it learns of new tasks: notify
-(it checked that notifications reach it), or poll (they do not, as behind a connection pooler in
-transaction mode: give it SWARMAGE_LISTEN_DATABASE_URL, see docs/deployment.md).`;
+First the database it looked at: "embedded" (this machine's embedded Postgres, with its data
+directory and port), or the URL's host, port and database (never its password) and where it came
+from (SWARMAGE_DATABASE_URL or queue.config.connectionString). Then, per task type on the global
+queue: available (ready to run), scheduled (waiting for a retry or a later run_at), claimed (held
+by a drone) and failed, how long the oldest due task has waited, and the live drones serving it; a
+type with due tasks and no drone is marked UNSERVED. A count read from more than ${OVERVIEW_CAP} rows
+shows as "${OVERVIEW_CAP}+" (the Queue view can count exactly). Then every registered drone: alive
+(heartbeats on time), stale (one missed) or dead (its lease ran out; its claims go back to the
+queue), the tasks it holds, and how it learns of new tasks: notify (it checked that notifications
+reach it), or poll (they do not, as behind a connection pooler in transaction mode: give it
+SWARMAGE_LISTEN_DATABASE_URL, see docs/deployment.md).
+
+  --json   the same as JSON: {database: {source, url, dataDir and port or from}, now, cap, types, drones}`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, config: { type: 'string' } }, false);
-  const client = await connectClient(findConfig(values.config, false));
+  const config = findConfig(values.config, false);
+  const db = await commandDatabase(config);
+  const database = describeDatabase(db, config);
+  const client = await connectClient(config, db);
   try {
     const status = await new QueueView(client.queue, () => null).overview();
     if (values.json) {
-      process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ database, ...status }, null, 2) + '\n');
       return 0;
     }
+    process.stdout.write(`Database: ${databaseLine(database)}\n\n`);
     const n = (count: number) => (count >= status.cap ? `${status.cap}+` : String(count));
     const rows = [
       ['TYPE', 'AVAILABLE', 'SCHEDULED', 'CLAIMED', 'FAILED', 'OLDEST', 'SERVED BY'],
@@ -57,6 +67,11 @@ export async function run(args: string[]): Promise<number> {
     await client.close();
   }
   return 0;
+}
+
+function databaseLine(d: DatabaseDescription): string {
+  if (d.source !== 'embedded') return `${d.url} (from ${d.from})`;
+  return `embedded (this machine's embedded Postgres: data ${d.dataDir}${d.port === null ? '' : `, port ${d.port}`})`;
 }
 
 /** Columns from `numericFrom` on are right-aligned. */

@@ -5,6 +5,7 @@ import { formatDuration } from '../lib/format.js';
 import { useAction } from '../hooks/useAction.js';
 import { useNow } from '../hooks/useNow.js';
 import { databaseState } from '../store/selectors.js';
+import { EmbeddedDbBadge } from './EmbeddedDbBadge.js';
 
 type Control = 'drone.pause' | 'drone.resume' | 'drone.drain';
 
@@ -47,7 +48,8 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
             <span className="mono">{db.url}</span>{' '}
             <span className={dbState === 'connected' ? 'pill ok' : 'pill bad'} data-testid="db-state">
               {DATABASE_STATE_LABEL[dbState]}
-            </span>
+            </span>{' '}
+            <EmbeddedDbBadge drone={drone} testId="db-embedded" />
             {dbState !== 'connected' && (
               <div className="error-text" data-testid="db-error">
                 {db.lastError ?? 'not connected yet'} — {retryText(db.retryAt, now)}

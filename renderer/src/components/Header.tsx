@@ -1,6 +1,7 @@
 import { useApp } from '../hooks/useApp.js';
+import { EmbeddedDbBadge } from './EmbeddedDbBadge.js';
 
-/** Brand, which drone this is, and one word each for the connection and the drone's state. */
+/** Brand, which drone this is, and one word each for the connection and the drone's state; a badge when its database is the embedded one. */
 export function Header() {
   const conn = useApp((s) => s.connection.status);
   const app = useApp((s) => s.snapshot?.app ?? null);
@@ -21,6 +22,7 @@ export function Header() {
         <span className={`pill state-${state}`} data-testid="app-state">
           {state}
         </span>
+        <EmbeddedDbBadge drone={drone} testId="header-embedded-db" />
       </div>
       <div className={`conn conn-${conn}`} title={conn === 'open' ? 'Connected to the drone' : 'Not connected'}>
         <span className="conn-dot" aria-hidden="true" />
