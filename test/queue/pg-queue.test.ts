@@ -85,6 +85,49 @@ for (const claimsAsync of [false, true])
       assert.deepEqual(await newQueue(schema).enqueue([{ type: 'a' }]), ['1']);
     });
 
+    it('a role that may only use the rows runs against an up-to-date schema, and is told to run migrate when it is not', async () => {
+      // The grants of docs/deployment.md for a drone's role: no right to create anything.
+      const schema = freshSchema();
+      await newQueue(schema).migrate();
+      const role = `${schema}_drone`;
+      const password = 'drone-password';
+      await db.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+      const opened: PgQueue[] = [];
+      try {
+        await db.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
+        await db.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON "${schema}".tasks, "${schema}".drones TO ${role}`);
+        await db.query(`GRANT SELECT ON "${schema}".migrations TO ${role}`);
+        const roleUrl = url.replace(/^postgres:\/\/[^@]*@/, `postgres://${role}:${password}@`);
+        const q = new PgQueue({ connectionString: roleUrl, schema });
+        opened.push(q);
+        assert.deepEqual(await q.migrate(), [], 'up to date: nothing to create, so nothing refused');
+        const [id] = await q.enqueue([{ type: 'a' }]);
+        await q.heartbeat({ id: 'd1', host: 'h', pid: 1, taskTypes: ['a'], startedAt: new Date() }, LEASE);
+        assert.deepEqual(
+          (await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE)).map((t) => t.id),
+          [id],
+        );
+        await q.complete('d1', [{ id, resultJson: 'null', postback: null }]);
+
+        // A newer release's migration not applied yet: the role cannot, and says who can.
+        await db.query(`DELETE FROM "${schema}".migrations WHERE id = 5`);
+        await assert.rejects(q.migrate(), (err: Error) => {
+          assert.match(err.message, new RegExp(`^schema ${schema} needs migration\\(s\\) 5, and this database role may not change it \\(permission denied`));
+          assert.match(err.message, /run "swarmage migrate" once as the role that owns the schema$/);
+          return true;
+        });
+        await db.query(`INSERT INTO "${schema}".migrations (id, name) VALUES (5, '005_resume')`);
+
+        const missing = new PgQueue({ connectionString: roleUrl, schema: freshSchema() });
+        opened.push(missing);
+        await assert.rejects(missing.migrate(), /^Error: schema t_\w+ does not exist yet, and this database role may not change it/);
+      } finally {
+        for (const o of opened) await o.close();
+        await db.query(`DROP OWNED BY ${role}`);
+        await db.query(`DROP ROLE ${role}`);
+      }
+    });
+
     it('enqueue returns ids in input order and stores each task', async () => {
       const q = await queue();
       assert.deepEqual(await q.enqueue([]), []);

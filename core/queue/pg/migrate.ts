@@ -17,9 +17,16 @@ const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
   { id: 6, name: '006_pooler', sql: m006 },
 ];
 
-/** Applies what is missing, under an advisory lock so that many drones starting at once are safe. */
+/**
+ * Applies what is missing, under an advisory lock so that many drones starting at once are safe.
+ * When nothing is missing it only reads the migrations table: every drone and command calls this at
+ * start, and a role that may only read and write the queue's rows (docs/deployment.md) must get past
+ * it. DDL, even `CREATE SCHEMA IF NOT EXISTS` on a schema that exists, needs the right to create.
+ */
 export async function migrate(client: pg.ClientBase, schema: string): Promise<number[]> {
   const s = quoteIdent(schema);
+  const before = await appliedIds(client, s);
+  if (before && MIGRATIONS.every((m) => before.has(m.id))) return [];
   const applied: number[] = [];
   await client.query('BEGIN');
   try {
@@ -37,7 +44,32 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<nu
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
+    if ((err as { code?: string }).code === '42501') throw notAllowed(err as Error, schema, before);
     throw err;
   }
   return applied;
+}
+
+/** The ids in the migrations table; null when there is no such schema or table yet. */
+async function appliedIds(client: pg.ClientBase, s: string): Promise<Set<number> | null> {
+  try {
+    const { rows } = await client.query<{ id: number }>(`SELECT id FROM ${s}.migrations`);
+    return new Set(rows.map((r) => r.id));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '3F000' || code === '42P01') return null; // invalid_schema_name, undefined_table
+    throw err;
+  }
+}
+
+/** A role that may use the queue but not change its schema, on a schema that is not up to date. */
+function notAllowed(err: Error, schema: string, before: Set<number> | null): Error {
+  const missing = MIGRATIONS.filter((m) => !before?.has(m.id)).map((m) => m.id);
+  const what = before ? `needs migration(s) ${missing.join(', ')}` : 'does not exist yet';
+  const e = new Error(
+    `schema ${schema} ${what}, and this database role may not change it (${err.message}): run "swarmage migrate" once as the role that owns the schema`,
+    { cause: err },
+  );
+  (e as Error & { code?: string }).code = '42501';
+  return e;
 }
