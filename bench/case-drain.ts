@@ -17,6 +17,8 @@ export const DRAIN_SYSTEMS = [
   'swarmage-batched-1w',
   'swarmage-batched-4w',
   'swarmage-baseline-1w',
+  // Present when PgBouncer is installed (bench/run.ts).
+  'swarmage-tuned-pgbouncer-listen-direct-1w',
   'graphile-worker-defaults',
   'graphile-worker-tuned',
   'pg-boss-defaults',

@@ -16,6 +16,9 @@ export const LATENCY_SYSTEMS = [
   'swarmage-asyncclaims-1w',
   'swarmage-tuned-4w',
   'swarmage-baseline-defaults-1w',
+  // Present when PgBouncer is installed (bench/run.ts).
+  'swarmage-defaults-pgbouncer-listen-direct-1w',
+  'swarmage-defaults-pgbouncer-poll-1w',
   'graphile-worker-defaults',
   'graphile-worker-tuned',
   'pg-boss-defaults',

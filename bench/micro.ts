@@ -1,8 +1,8 @@
 /**
  * Single operations of the drone's hot path, timed alone (docs/performance.md quotes them):
  *   node dist/bench/micro.js claim   one-task claims on an idle queue: their latency as the drone
- *                                    runs them (both statements), with a cached plan, and without
- *                                    synchronous_commit
+ *                                    runs them (both statements), named and unnamed (as behind a
+ *                                    pooler), and without synchronous_commit
  *   node dist/bench/micro.js local   the local queue per task: buffering a claimed batch, recording
  *                                    the outcomes, acknowledging (with history trimmed)
  *   node dist/bench/micro.js inspect the operator's queries on a table of 1,000,000 tasks with
@@ -43,22 +43,21 @@ async function claimLatency(): Promise<void> {
     await c.connect();
     // With an acknowledgement to send along, the drone uses its general claim statement (every
     // type at once, deleting what finished); without, for one type, the plain one (see claim.ts).
-    const modes: Array<[string, string, string, string[]]> = [
-      ['as the drone runs it (planned every run)', 'force_custom_plan', 'on', []],
-      ['the general statement, with an acknowledgement', 'force_custom_plan', 'on', ['1']],
-      ['with a cached plan', 'auto', 'on', []],
-      ['planned every run, synchronous_commit off', 'force_custom_plan', 'off', []],
+    // Named: as on a direct connection; unnamed: as behind a pooler in transaction mode (claim.ts).
+    const modes: Array<[string, boolean, boolean, string[]]> = [
+      ['as the drone runs it (named)', true, false, []],
+      ['the general statement, with an acknowledgement (named)', true, false, ['1']],
+      ['unnamed, as behind a pooler in transaction mode', false, false, []],
+      ['unnamed, with an acknowledgement', false, false, ['1']],
+      ['named, synchronous_commit off (asyncClaimCommit)', true, true, []],
     ];
-    for (const [label, planMode, syncMode, acks] of modes) {
-      await c.query(`SET plan_cache_mode = ${planMode}`);
-      await c.query(`SET synchronous_commit = ${syncMode}`);
-      await c.query('DISCARD PLANS');
+    for (const [label, named, asyncCommit, acks] of modes) {
       const claim: number[] = [];
       const roundTrip: number[] = [];
       for (let i = 0; i < 100; i++) {
         await queue.enqueue([{ type: 'noop', data: { i } }]);
         let t = performance.now();
-        await claimTasks(c, 'micro', 'micro-drone', [{ type: 'noop', limit: 16 }], 30_000, acks);
+        await claimTasks(c, 'micro', 'micro-drone', [{ type: 'noop', limit: 16 }], 30_000, acks, asyncCommit, named);
         claim.push(performance.now() - t);
         t = performance.now();
         await c.query('SELECT 1');

@@ -30,6 +30,7 @@ export function createDrone(opts: CreateDroneOptions): Drone<PgQueue> {
     asyncClaimCommit: config.queue.config.asyncClaimCommit,
     listenConnectionString: resolveListenUrl(config),
     onError: (err) => drone?.health.idleConnectionFailed(err),
+    onNotice: (msg) => drone?.log.info(msg),
   });
   drone = new Drone({
     config,

@@ -21,8 +21,9 @@ export interface WakeupWatchOptions {
 
 /**
  * How the drone learns of new tasks: notifications when they arrive, else polling — every
- * pollIntervalMs while the listener is (re)connecting, every 250 ms once it is known that they do
- * not arrive (behind a pooler in transaction mode), said once in the log with the fix.
+ * pollIntervalMs while the listener is (re)connecting, every 250 ms while it checks that they
+ * arrive and once it is known that they do not (behind a pooler in transaction mode), said once in
+ * the log with the fix.
  */
 export class WakeupWatch {
   private timer: NodeJS.Timeout | null = null;
@@ -66,7 +67,8 @@ export class WakeupWatch {
 
   pollMs(): number {
     const every = this.opts.pollIntervalMs;
-    return this.opts.wakeups.state === 'poll' ? Math.min(every, FALLBACK_POLL_MS) : every;
+    const state = this.opts.wakeups.state;
+    return state === 'poll' || state === 'checking' ? Math.min(every, FALLBACK_POLL_MS) : every;
   }
 
   private schedule(): void {

@@ -74,6 +74,32 @@ for (const claimsAsync of [false, true])
       assert.equal((await rows(q, `state = 'claimed'`)).length, 3);
     });
 
+    it('claims with named statements, and goes on unnamed when the connection loses them (as behind a pooler)', async () => {
+      const schema = freshSchema();
+      schemas.push(schema);
+      const notices: string[] = [];
+      // One connection, so that what DEALLOCATE drops is what the next claim would use.
+      const q = new PgQueue({ connectionString: url, schema, asyncClaimCommit, poolSize: 1, onNotice: (m) => notices.push(m) });
+      queues.push(q);
+      await q.migrate();
+      await q.enqueue([{ type: 'a' }, { type: 'a' }, { type: 'a' }]);
+      assert.equal((await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE)).length, 1);
+      assert.equal(q.claimsNamed, true);
+      assert.equal((await q.pool.query('SELECT count(*)::int AS n FROM pg_prepared_statements')).rows[0].n, 1, 'prepared once, under its name');
+      await q.pool.query('DEALLOCATE ALL');
+      const got = await q.claim('d1', [{ type: 'a', limit: 1 }], LEASE);
+      assert.equal(got.length, 1, 'the claim that found its statement gone was run again, unnamed');
+      assert.equal(q.claimsNamed, false);
+      assert.equal(notices.length, 1);
+      assert.match(
+        notices[0],
+        /named prepared statements do not last .* claims go as unnamed statements from now on \(Postgres said: prepared statement .* does not exist\)/,
+      );
+      assert.equal((await q.claim('d1', [{ type: 'a', limit: 5 }], LEASE, [got[0].id])).length, 1);
+      assert.equal(notices.length, 1, 'said once');
+      assert.equal((await rows(q, `state = 'claimed'`)).length, 2, 'each task claimed once; the acknowledged one is gone');
+    });
+
     it('migrate is idempotent, and safe when two run concurrently', async () => {
       const schema = freshSchema();
       const results = await Promise.all([newQueue(schema).migrate(), newQueue(schema).migrate()]);

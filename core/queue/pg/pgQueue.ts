@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { migrate } from './migrate.js';
 import { enqueueTasks } from './enqueue.js';
-import { claimTasks } from './claim.js';
+import { claimTasks, namedStatementLost } from './claim.js';
+import { redactUrl } from '../../util/redact.js';
 import { completeTasks } from './complete.js';
 import { failTasks } from './fail.js';
 import { reclaimTasks, releaseAllExcept, releaseTasks } from './release.js';
@@ -25,6 +26,8 @@ export interface PgQueueOptions {
   poolSize?: number;
   /** Called when a pooled connection fails in the background (the pool replaces it). */
   onError?: (err: Error) => void;
+  /** Called once with what the queue found out about its connection (named statements lost behind a pooler). */
+  onNotice?: (msg: string) => void;
   /** Claims commit without waiting for the disk (config queue.config.asyncClaimCommit). */
   asyncClaimCommit?: boolean;
   /**
@@ -51,6 +54,9 @@ export class PgQueue implements GlobalQueue {
   readonly connectionString: string;
   private readonly listenConnectionString: string | undefined;
   private readonly asyncClaimCommit: boolean;
+  /** Claims go as named statements until Postgres says they do not survive between transactions. */
+  private namedClaims = true;
+  private readonly onNotice: (msg: string) => void;
 
   constructor(opts: PgQueueOptions) {
     this.schema = opts.schema ?? 'swarmage';
@@ -58,6 +64,7 @@ export class PgQueue implements GlobalQueue {
     this.connectionString = opts.connectionString;
     this.listenConnectionString = opts.listenConnectionString;
     this.asyncClaimCommit = opts.asyncClaimCommit ?? false;
+    this.onNotice = opts.onNotice ?? (() => {});
     this.pool = this.newPool(opts.poolSize ?? 4, opts.onError);
     this.inspectPool = this.newPool(2, opts.onError);
   }
@@ -80,8 +87,27 @@ export class PgQueue implements GlobalQueue {
   enqueue(tasks: NewTask[]): Promise<string[]> {
     return enqueueTasks(this.pool, this.schema, tasks);
   }
-  claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> {
-    return claimTasks(this.pool, this.schema, droneId, wants, leaseMs, ackIds, this.asyncClaimCommit);
+  async claim(droneId: string, wants: ClaimRequest[], leaseMs: number, ackIds: string[] = []): Promise<ClaimedTask[]> {
+    const named = this.namedClaims;
+    try {
+      return await claimTasks(this.pool, this.schema, droneId, wants, leaseMs, ackIds, this.asyncClaimCommit, named);
+    } catch (err) {
+      if (!named || !namedStatementLost(err)) throw err;
+      // The statement failed before it ran (at Parse or Bind), so running it again claims nothing twice.
+      if (this.namedClaims) {
+        this.namedClaims = false;
+        this.onNotice(
+          `named prepared statements do not last from one transaction to the next on ${redactUrl(this.connectionString)} ` +
+            `(a connection pooler in transaction mode?): claims go as unnamed statements from now on (Postgres said: ${(err as Error).message})`,
+        );
+      }
+      return claimTasks(this.pool, this.schema, droneId, wants, leaseMs, ackIds, this.asyncClaimCommit, false);
+    }
+  }
+
+  /** Whether claims still go as named statements (false once a pooler was found to lose them). */
+  get claimsNamed(): boolean {
+    return this.namedClaims;
   }
   complete(droneId: string, done: Completion[]) {
     return completeTasks(this.pool, this.schema, droneId, done);
