@@ -240,3 +240,8 @@ process.on('exit', () => {
 
 // The drone went away: nothing left to work for.
 process.on('disconnect', () => process.exit(0));
+
+// Ctrl-C, `kill %1` and systemd signal the drone's whole process group, this process too. The drone
+// stops its workers itself (a 'stop' message once running tasks may finish, a kill after its grace
+// period), so here these signals are not the end: a task running now finishes and is reported.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
