@@ -17,6 +17,8 @@ const MIGRATIONS: Array<{ id: number; name: string; sql: string }> = [
   { id: 6, name: '006_pooler', sql: m006 },
 ];
 
+const MIN_SERVER_VERSION = 140000;
+
 /**
  * Applies what is missing, under an advisory lock so that many drones starting at once are safe.
  * When nothing is missing it only reads the migrations table: every drone and command calls this at
@@ -31,6 +33,11 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<nu
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`swarmage-migrate:${schema}`]);
+    const { rows: version } = await client.query<{ num: number; text: string }>(
+      `SELECT current_setting('server_version_num')::int AS num, current_setting('server_version') AS text`,
+    );
+    // The claim functions are SQL-standard function bodies (migration 006).
+    if (version[0].num < MIN_SERVER_VERSION) throw new Error(`swarmage needs PostgreSQL 14 or later; this server is ${version[0].text}`);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (id int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ id: number }>(`SELECT id FROM ${s}.migrations`);
