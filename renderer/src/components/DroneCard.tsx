@@ -115,17 +115,24 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
 /** How the drone learns of new tasks; polling because notifications do not arrive is a warning with its fix. */
 function WakeupFact({ wakeups }: { wakeups: WakeupView }) {
   const polling = wakeups.state === 'poll';
+  const label = { notify: 'notify', poll: `poll every ${wakeups.pollMs} ms`, checking: 'checking', down: 'reconnecting' }[wakeups.state];
   return (
     <div>
       <dt>Wake-ups</dt>
       <dd>
-        <span className={polling ? 'pill warn' : 'pill'} data-testid="wakeups-state">
-          {describeWakeups(wakeupToken(wakeups), wakeups.pollMs)}
+        <span className={polling ? 'pill warn' : 'pill'} data-testid="wakeups-state" title={describeWakeups(wakeupToken(wakeups), wakeups.pollMs)}>
+          {label}
         </span>
+        {wakeups.direct && (
+          <span className="muted small-text" data-testid="wakeups-direct">
+            {' '}
+            over a direct listen connection
+          </span>
+        )}
         {polling && (
           <div className="muted small-text" data-testid="wakeups-fix">
-            A NOTIFY this drone sent itself never came back, as behind a connection pooler in transaction mode. Give it a direct connection for LISTEN only:
-            SWARMAGE_LISTEN_DATABASE_URL or queue.config.listenConnectionString (docs/deployment.md).
+            Notifications do not arrive: a NOTIFY this drone sent itself never came back, as behind a connection pooler in transaction mode. Give it a direct
+            connection for LISTEN only: SWARMAGE_LISTEN_DATABASE_URL or queue.config.listenConnectionString (docs/deployment.md).
           </div>
         )}
       </dd>
