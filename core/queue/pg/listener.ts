@@ -89,7 +89,7 @@ export class TaskListener extends EventEmitter<WakeupEvents> implements Wakeups 
   private received(payload: string | undefined): void {
     if (!payload) return;
     // Whatever arrives proves that notifications arrive.
-    if (this.current === 'checking' || this.current === 'poll') this.settle('notify');
+    if (this.current !== 'notify' && this.client !== null) this.settle('notify');
     if (!payload.startsWith(PROBE)) this.emit('notify', payload);
   }
 
@@ -99,9 +99,13 @@ export class TaskListener extends EventEmitter<WakeupEvents> implements Wakeups 
     try {
       await this.opts.sendProbe(this.channel, payload);
     } catch {
-      // The pool could not send it (the database went away again): the next connect probes anew;
-      // until then the drone polls as it does while disconnected.
-      if (this.client === client && this.current === 'checking') this.setState('down');
+      // The pool could not send it (its connections failing while this one lives): again in a
+      // second, while the drone polls often as it does during every check.
+      if (this.client !== client || this.current !== 'checking') return;
+      this.probeTimer = setTimeout(() => {
+        this.probeTimer = null;
+        if (this.client === client && this.current === 'checking') void this.sendProbe(client);
+      }, 1000);
       return;
     }
     if (this.client !== client || this.current !== 'checking' || this.probe !== payload) return;
