@@ -135,7 +135,11 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
         this.sync.trigger();
       },
       poll: () => this.wake(),
-      changed: () => this.changed(),
+      // The drones table tells every status and Fleet view; not only at the next beat.
+      changed: () => {
+        this.changed();
+        void this.heartbeat.beat();
+      },
     });
     this.wakeups.start();
     this.every(10_000, () => this.pruneHistory());

@@ -10,7 +10,7 @@ export function wakeupToken(view: Pick<WakeupView, 'state' | 'direct'>): string 
 
 /** What a wake-up token (or view) means, for people: `swarmage status`, the Overview and Fleet views. */
 export function describeWakeups(token: string | null, pollMs?: number): string {
-  if (!token) return 'unknown (an older drone)';
+  if (!token) return 'unknown';
   const direct = token.endsWith('-direct');
   const state = direct ? token.slice(0, -'-direct'.length) : token;
   const via = direct ? ' (direct listen connection)' : '';

@@ -54,7 +54,8 @@ describe('the swarmage CLI', () => {
       assert.equal(notice(status.stderr).length, 1);
       assert.match(status.stdout, /^Database: embedded \(this machine's embedded Postgres: data .*, port \d+\)\n/);
       assert.match(status.stdout, /nobody-serves\s+3\s+0\s+0\s+0/);
-      assert.match(status.stdout, /factorial,hexadecimal/);
+      // Its wake-up mode, from the drones table: a direct connection, so notifications arrive.
+      assert.match(status.stdout, /factorial,hexadecimal\s+notify\s/);
       const json = JSON.parse((await runCli(['status', '--json'], { cwd: demo, env })).stdout);
       assert.equal(json.drones.filter((d: { state: string }) => d.state === 'alive').length, 1);
       assert.deepEqual(
