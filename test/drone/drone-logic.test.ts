@@ -20,13 +20,13 @@ describe('the drone against a global queue in memory', () => {
     await Promise.all(drones.map((d) => d.stop()));
   });
 
-  function start(maxPerWorker = 50) {
+  function start(maxPerWorker = 50, pollIntervalMs = 100) {
     const dir = tmpDir();
     const config = resolveConfig(
       {
         workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js'), prefetch: 5 } },
         maxPerWorker,
-        pollIntervalMs: 100,
+        pollIntervalMs,
         localQueue: { path: path.join(dir, 'local.sqlite') },
       },
       { dir },
@@ -66,28 +66,8 @@ describe('the drone against a global queue in memory', () => {
   });
 
   it('a task notified while a claim that missed it is on its way back is claimed at once, not at the next poll', async () => {
-    const dir = tmpDir();
-    const config = resolveConfig(
-      {
-        workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js') } },
-        // No poll within the test: only the notification can bring the task.
-        pollIntervalMs: 600_000,
-        localQueue: { path: path.join(dir, 'local.sqlite') },
-      },
-      { dir },
-    );
-    const logger = new Logger('debug', [new LogRing(1000)]);
-    const queue = new MemoryQueue();
-    const drone = new Drone({
-      config,
-      logger,
-      queue,
-      pool: new WorkerPool(config.workers, logger),
-      openLocalQueue,
-      databaseLabel: 'memory',
-      databaseSource: 'config',
-    });
-    drones.push(drone);
+    // No poll within the test: only the notification can bring the task.
+    const { drone, queue } = start(50, 600_000);
     await drone.start();
     await waitFor('the first claim answered', () => queue.count('claim') >= 1);
     // The next claim reads an empty table; before its answer arrives, a task is enqueued and notified.
