@@ -29,6 +29,7 @@ export { parseJson, type JsonProblem } from '../util/json.js';
 export { formatDuration, parseDuration } from '../util/duration.js';
 export { MAX_PAYLOAD_BYTES } from '../queue/limits.js';
 export { describeWakeups, wakeupToken } from '../util/wakeups.js';
+export { describeFlow } from '../util/flowText.js';
 
 const MAX_TYPE = 200;
 const taskType = z.string().min(1).max(MAX_TYPE);

@@ -10,7 +10,16 @@ export type DroneState = 'starting' | 'running' | 'paused' | 'draining' | 'stopp
 export interface TypeStats {
   type: string;
   instances: number;
+  /** Tasks of this type the drone buffers at most, now (the flow controller's target, or maxPerWorker × instances). */
   capacity: number;
+  /** How the buffer is sized: 'auto' from what the drone measures, 'fixed' by maxPerWorker. */
+  flow: 'auto' | 'fixed';
+  /** What the last claim of this type asked for (0: none yet). */
+  claimSize: number;
+  /** Tasks each instance is handed ahead, when the drone decides it; null when every instance sets prefetch. */
+  prefetch: number | null;
+  /** Tasks per second the workers finish while they have work; null before the first is measured. */
+  serviceRate: number | null;
   /** Steps of this type in the local queue: waiting plus handed to a worker. */
   buffered: number;
   running: number;

@@ -31,7 +31,16 @@ const workerSpec = z.strictObject({
     .default(300_000)
     .describe('A task running longer than this kills and respawns the worker instance; the attempt fails.'),
   concurrency: z.number().int().min(1).max(1000).default(1).describe('Tasks one instance runs at the same time (async work).'),
-  prefetch: z.number().int().min(1).max(1000).default(8).describe('Tasks handed to one instance ahead of time, so the IPC channel carries batches.'),
+  prefetch: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe(
+      'Tasks handed to one instance ahead of time, so the IPC channel carries batches. Unset (the default): what the instance runs in about 20 ms, ' +
+        'measured (up to 250; none ahead of slow tasks). A task that runs long hands what is queued behind it to an idle sibling either way.',
+    ),
   maxMemoryMb: z
     .number()
     .int()
@@ -117,7 +126,16 @@ export const configSchema = z.strictObject({
     .prefault({}),
   workers: z.record(taskTypeName, z.union([workerSpec, z.array(workerSpec).min(1)])).describe('Task type → worker (or array of worker instances) serving it.'),
   pollIntervalMs: z.number().int().min(10).default(2000),
-  maxPerWorker: z.number().int().min(1).max(100_000).default(15).describe('Capacity per worker instance: tasks of a type buffered locally at most.'),
+  maxPerWorker: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .describe(
+      'Capacity per worker instance: tasks of a type buffered locally at most (maxPerWorker × instances). Unset (the default): the drone sizes ' +
+        "each type's buffer from what it measures — enough that its workers never wait for a claim, never more than they start within about a second.",
+    ),
   leaseMs: z
     .number()
     .int()

@@ -1,10 +1,11 @@
 import type { TypeStats } from '../api/types.js';
 import type { DroneState } from '../api/types.js';
 import type { Step } from '../queue/local/types.js';
-import type { ResumePoint } from '../queue/types.js';
+import type { ClaimRequest, ResumePoint } from '../queue/types.js';
 import type { TypeRoom } from './claimPlan.js';
 import type { WorkerPoolLike } from '../workers/poolLike.js';
 import { RateMeter } from './rates.js';
+import { TypeFlow } from './flowControl.js';
 
 interface Counters {
   done: number;
@@ -19,20 +20,27 @@ interface Counters {
 export class Buffers {
   private readonly waiting = new Map<string, Step[]>();
   private readonly counters = new Map<string, Counters>();
+  /** How much each type buffers, claims and hands ahead (flowControl.ts). */
+  private readonly flows = new Map<string, TypeFlow>();
   /** Types whose last claim came back short: asked again after a wake-up or the poll. */
   private readonly exhausted = new Set<string>();
   /** Counts news (a wake-up, a poll); per type, and for all types, the count at the latest. */
   private news = 0;
   private readonly newsOf = new Map<string, number>();
   private newsOfAll = 0;
+  /** When the claim now answered was sent. */
+  private claimSentAt = 0;
 
+  /** `maxPerWorker`: the config's, when set: each type's buffer is fixed at maxPerWorker × instances. */
   constructor(
     private readonly pool: WorkerPoolLike,
-    private readonly maxPerWorker: number,
+    maxPerWorker: number | undefined,
   ) {
     for (const type of pool.types()) {
       this.waiting.set(type, []);
       this.counters.set(type, { done: 0, failed: 0, rate: new RateMeter() });
+      const instances = pool.instanceCount(type);
+      this.flows.set(type, new TypeFlow(instances, pool.slots(type), maxPerWorker === undefined ? null : maxPerWorker * instances));
     }
   }
 
@@ -45,7 +53,7 @@ export class Buffers {
   }
 
   capacity(type: string): number {
-    return this.maxPerWorker * this.pool.instanceCount(type);
+    return this.flows.get(type)?.target() ?? 0;
   }
 
   /** Waiting plus handed to a worker. */
@@ -90,14 +98,42 @@ export class Buffers {
     return this.exhausted.has(type);
   }
 
-  rooms(): TypeRoom[] {
-    return this.types().map((type) => ({
-      type,
-      buffered: this.buffered(type),
-      capacity: this.capacity(type),
-      prefetch: this.pool.prefetchTotal(type),
-      exhausted: this.exhausted.has(type),
-    }));
+  /** Each type's room, after taking in what its workers did since the last look. */
+  rooms(now = Date.now()): TypeRoom[] {
+    return this.types().map((type) => {
+      this.measure(type, now);
+      return {
+        type,
+        buffered: this.buffered(type),
+        capacity: this.capacity(type),
+        prefetch: this.pool.prefetchTotal(type),
+        exhausted: this.exhausted.has(type),
+      };
+    });
+  }
+
+  private measure(type: string, now: number): TypeFlow {
+    const flow = this.flows.get(type)!;
+    flow.observe(now, this.pool.service(type, now));
+    if (!this.pool.prefetchFixed(type)) this.pool.setAutoPrefetch(type, flow.prefetch());
+    return flow;
+  }
+
+  /** A claim is on its way: what it asks of each type. */
+  claiming(wants: readonly ClaimRequest[], now = Date.now()): void {
+    this.claimSentAt = now;
+    for (const w of wants) this.flows.get(w.type)?.claimSent(w.limit);
+  }
+
+  /** A claim's answer, before what it brought is handed out: the flow controller learns from it. */
+  answered(wants: readonly ClaimRequest[], got: ReadonlyMap<string, number>, now = Date.now()): void {
+    for (const w of wants) {
+      if (!this.flows.has(w.type)) continue;
+      const flow = this.measure(w.type, now);
+      // Workers idle while steps wait in the drone wait for the drone, not for a claim.
+      const idleSlots = this.waiting.get(w.type)!.length === 0 ? this.pool.idleSlots(w.type) : 0;
+      flow.answered({ asked: w.limit, got: got.get(w.type) ?? 0, idleSlots, rttMs: now - this.claimSentAt });
+    }
   }
 
   /**
@@ -188,12 +224,13 @@ export class Buffers {
   stats(now: number): TypeStats[] {
     return this.types().map((type) => {
       const c = this.counters.get(type)!;
+      const flow = this.flows.get(type)!;
       return {
         type,
         rate: c.rate.perSecond(5, now),
         history: c.rate.history(60, now),
         instances: this.pool.instanceCount(type),
-        capacity: this.capacity(type),
+        ...flow.view(this.pool.prefetchFixed(type) ? null : flow.prefetch()),
         buffered: this.buffered(type),
         running: this.pool.runningCount(type),
         done: c.done,

@@ -12,33 +12,24 @@ export interface TypeRoom {
   exhausted: boolean;
 }
 
-export interface ClaimPlan {
-  wants: ClaimRequest[];
-  /** Types whose buffer is empty and ask for less than it holds: if the claim comes back full, the rest follows at once. */
-  cold: string[];
-}
-
 /**
  * Types with room in their buffer, and how much to ask for. An empty buffer first asks for what
  * its workers can start on at once (twice their prefetch): a burst then starts running after a
- * small claim rather than after a whole buffer's worth, and the rest follows while they work.
+ * small claim rather than after a whole buffer's worth, and the rest follows while they work (a
+ * claim that comes back full is followed by the next at once).
  * A buffer with work in it waits until a tenth of it is free (or its workers' prefetch): every
  * claim is planned afresh by Postgres, so a claim per handful of tasks would cost more.
  */
-export function planClaims(rooms: readonly TypeRoom[]): ClaimPlan {
+export function planClaims(rooms: readonly TypeRoom[]): ClaimRequest[] {
   const wants: ClaimRequest[] = [];
-  const cold: string[] = [];
   for (const r of rooms) {
     if (r.exhausted) continue;
     const free = r.capacity - r.buffered;
     if (r.buffered === 0) {
-      if (free <= 0) continue;
-      const limit = Math.min(free, 2 * r.prefetch);
-      wants.push({ type: r.type, limit });
-      if (limit < r.capacity) cold.push(r.type);
+      if (free > 0) wants.push({ type: r.type, limit: Math.min(free, 2 * r.prefetch) });
       continue;
     }
     if (free >= Math.max(1, Math.min(Math.floor(r.capacity / 10), r.prefetch))) wants.push({ type: r.type, limit: free });
   }
-  return { wants, cold };
+  return wants;
 }

@@ -70,11 +70,11 @@ export class SyncLoop {
         } else if (special.length < OUTBOX_BATCH) special.push(f);
       }
       if (special.length > 0 && !(await this.sendOutcomes(special))) return;
-      const { wants, cold } = d.state === 'running' ? planClaims(d.buffers.rooms()) : { wants: [], cold: [] };
+      const wants = d.state === 'running' ? planClaims(d.buffers.rooms()) : [];
       if (wants.length === 0 && plain.length === 0) return;
       if (!(await this.claimAndAck(wants, plain))) return;
-      // A cold buffer's small first claim that came back full: the rest of the buffer follows at once.
-      if (this.outbox.length === 0 && !cold.some((t) => !d.buffers.isExhausted(t))) return;
+      // A claim that came back full: there is more, and its buffer may have room for it already.
+      if (this.outbox.length === 0 && wants.every((w) => d.buffers.isExhausted(w.type))) return;
     }
   }
 
@@ -84,6 +84,7 @@ export class SyncLoop {
     if (wants.length > 0 && this.claimsUnsure && !(await this.giveBackUnheld())) return false;
     let claimed;
     const mark = d.buffers.newsMark();
+    d.buffers.claiming(wants);
     const operation = wants.length === 0 ? 'acknowledge' : 'claim';
     try {
       // With nothing to claim, the plain delete: a statement far cheaper to plan than the claim.
@@ -118,6 +119,7 @@ export class SyncLoop {
     for (const t of claimed) got.set(t.type, (got.get(t.type) ?? 0) + 1);
     for (const [type, n] of got) d.edges.claimed(type, n);
     for (const w of wants) if ((got.get(w.type) ?? 0) < w.limit) d.buffers.ranDry(w.type, mark);
+    d.buffers.answered(wants, got);
     if (claimed.length === 0) return true;
     const giveBack = () =>
       d.queue.release(

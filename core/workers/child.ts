@@ -220,6 +220,9 @@ process.on('message', (msg: ToChild) => {
   else if (msg.t === 'run') {
     waiting.push(...msg.tasks);
     pump();
+  } else if (msg.t === 'giveBack') {
+    // Tasks not started yet: started ones stay, so none runs twice.
+    send({ t: 'givenBack', s: waiting.splice(0).map((t) => t.s) });
   } else if (msg.t === 'stop') {
     // Finish what is running (the drone gives the waiting ones to other instances), report, exit.
     stopping = true;

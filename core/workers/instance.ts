@@ -23,6 +23,11 @@ import type { InstanceInfo, InstanceState } from '../api/types.js';
 import { MAX_ERROR_BYTES, MAX_LOG_LINE_BYTES, MAX_STACK_BYTES, cutNullable, cutText } from '../util/truncate.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.js', import.meta.url));
+/**
+ * A task running this long makes its instance "stalled": nothing more is queued behind it, and
+ * what it holds unstarted goes to an idle sibling (see WorkerPool's tick).
+ */
+export const STALL_MS = 200;
 /** The least time a worker module gets to load (see spawn). */
 const LOAD_MIN_MS = 10_000;
 
@@ -72,6 +77,13 @@ export class Instance {
   private readyWaiter: ((err: Error | null) => void) | null = null;
   /** The current process wrote EXIT_LINE: its exit handler ran, so every result it had is in. */
   private reportedExit = false;
+  /** Time it held work, for the flow controller's service rate; since when it holds work now. */
+  private busyMs = 0;
+  private busySince: number | null = null;
+  /** What it takes ahead when its spec sets no prefetch (the drone's flow controller decides). */
+  autoPrefetch = 1;
+  /** A give-back was asked of the process and not answered yet. */
+  private givingBack = false;
 
   /** `debug`: a "debug this type" instance, with the Node inspector on loopback. */
   constructor(
@@ -82,9 +94,46 @@ export class Instance {
     readonly debug = false,
   ) {}
 
-  get limit(): number {
+  /** Tasks it may hold (running and queued in the process), now. */
+  limitAt(now: number): number {
     // A debug instance takes one task at a time: the user sits at its breakpoints.
-    return this.debug ? 1 : Math.max(this.spec.prefetch, this.spec.concurrency);
+    if (this.debug) return 1;
+    if (this.stalled(now)) return this.spec.concurrency;
+    return Math.max(this.spec.prefetch ?? this.autoPrefetch, this.spec.concurrency);
+  }
+
+  /** A task it runs has been running for STALL_MS or more. */
+  stalled(now: number): boolean {
+    for (const f of this.inflight.values()) {
+      if (f.startedAt === null) return false;
+      if (now - f.startedAt >= STALL_MS) return true;
+    }
+    return false;
+  }
+
+  /** Tasks it holds that it has not started (as far as the drone can tell). */
+  get queuedInProcess(): number {
+    return Math.max(0, this.inflight.size - this.spec.concurrency);
+  }
+
+  /** Stalled and holding unstarted tasks: asks the process for them back (answered by 'givenBack'). */
+  askGiveBack(): void {
+    if (this.givingBack || !this.accepting || this.queuedInProcess === 0) return;
+    this.givingBack = true;
+    this.send({ t: 'giveBack' });
+  }
+
+  /** Cumulative: tasks finished, and time spent holding work (up to now). */
+  service(now: number): { finished: number; busyMs: number } {
+    return { finished: this.done + this.failed, busyMs: this.busyMs + (this.busySince === null ? 0 : now - this.busySince) };
+  }
+
+  private holding(now: number): void {
+    if (this.inflight.size > 0) this.busySince ??= now;
+    else if (this.busySince !== null) {
+      this.busyMs += now - this.busySince;
+      this.busySince = null;
+    }
   }
   /** Results come once per event-loop turn of the worker (see protocol.ts); a debug instance writes each at once. */
   get batchResults(): boolean {
@@ -219,6 +268,24 @@ export class Instance {
         this.killReason = `init failed: ${m.error}`;
         this.proc?.kill('SIGKILL');
         return;
+      case 'givenBack': {
+        this.givingBack = false;
+        const steps: Step[] = [];
+        for (const id of m.s) {
+          const f = this.inflight.get(id);
+          // Only what it never started: the drone's guess of what runs may be behind the process.
+          if (!f) continue;
+          this.inflight.delete(id);
+          steps.push(f.step);
+        }
+        this.holding(Date.now());
+        if (this.inflight.size === 0 && this.state === 'busy') this.state = 'idle';
+        if (steps.length > 0) {
+          log.debug(`gave back ${steps.length} unstarted task(s) held behind a long one`);
+          this.host.requeue(steps);
+        }
+        return;
+      }
       case 'log':
         log.log(m.level, m.msg, m.task ? { task: m.task } : undefined);
         if (m.s !== undefined) this.host.stepLog({ stepId: m.s, time: Date.now(), level: m.level, msg: m.msg.slice(0, MAX_STEP_LOG_CHARS) });
@@ -255,7 +322,9 @@ export class Instance {
       // The worker says when it began; the drone's own guess (when the step reached the front) is the fallback.
       out.push({ step: f.step, result: r, startedAt: r.at ?? f.startedAt });
     }
-    this.markRunning(Date.now());
+    const now = Date.now();
+    this.markRunning(now);
+    this.holding(now);
     if (this.inflight.size === 0 && this.state === 'busy') this.state = 'idle';
     if (out.length > 0) this.host.results(out);
   }
@@ -291,7 +360,9 @@ export class Instance {
       if (this.host.suspects.has(s.id)) t.alone = true;
       return t;
     });
-    this.markRunning(Date.now());
+    const now = Date.now();
+    this.markRunning(now);
+    this.holding(now);
     this.state = 'busy';
     this.send({ t: 'run', tasks });
   }
@@ -320,6 +391,8 @@ export class Instance {
     this.settleReady(new Error(how));
     const held = [...this.inflight.values()];
     this.inflight.clear();
+    this.holding(Date.now());
+    this.givingBack = false;
     const stopped = this.state === 'stopped';
     const charge = chargeExit(held, { instance: this.id, how, stopped, resultsUnreported: this.batchResults && !this.reportedExit }, this.host.suspects);
     for (const id of charge.suspect) this.host.suspects.add(id);

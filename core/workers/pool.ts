@@ -11,6 +11,16 @@ import type { InspectorAddress } from './types.js';
 const TICK_MS = 100;
 
 /** The worker processes of one drone: spawns them, hands them steps, turns crashes and timeouts into failures. */
+/**
+ * No task waits behind a long one while a sibling sits idle: an instance with a free slot takes
+ * back what a stalled sibling holds unstarted (they come back through 'requeue' and are handed out
+ * again, not to the stalled one, which takes no more than it runs while stalled).
+ */
+function rebalance(list: Instance[], now: number): void {
+  if (list.length < 2 || !list.some((i) => i.accepting && i.inflight.size < i.spec.concurrency)) return;
+  for (const i of list) if (i.queuedInProcess > 0 && i.stalled(now)) i.askGiveBack();
+}
+
 export class WorkerPool extends EventEmitter<PoolEvents> implements WorkerPoolLike {
   private readonly byType = new Map<string, Instance[]>();
   private readonly debugging: DebugSessions;
@@ -66,6 +76,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> implements WorkerPoolLi
     this.timer = setInterval(() => {
       const now = Date.now();
       for (const i of all) i.checkTimeout(now);
+      for (const list of this.byType.values()) rebalance(list, now);
     }, TICK_MS);
     this.timer.unref();
   }
@@ -90,11 +101,13 @@ export class WorkerPool extends EventEmitter<PoolEvents> implements WorkerPoolLi
     if (!instances || instances.length === 0 || pending.length === 0) return;
     const batches = new Map<Instance, Step[]>();
     const load = new Map(instances.map((i) => [i, i.inflight.size]));
+    const now = Date.now();
+    const limits = new Map(instances.map((i) => [i, i.limitAt(now)]));
     while (pending.length > 0) {
       let best: Instance | null = null;
       for (const i of instances) {
         const l = load.get(i)!;
-        if (l < i.limit && (best === null || l < load.get(best)!)) best = i;
+        if (l < limits.get(i)! && (best === null || l < load.get(best)!)) best = i;
       }
       if (!best) break;
       load.set(best, load.get(best)! + 1);
@@ -107,9 +120,46 @@ export class WorkerPool extends EventEmitter<PoolEvents> implements WorkerPoolLi
 
   /** Tasks the instances of a type take ahead of time, together. */
   prefetchTotal(type: string): number {
+    const now = Date.now();
     let n = 0;
-    for (const i of this.byType.get(type) ?? []) n += i.limit;
+    for (const i of this.byType.get(type) ?? []) n += i.limitAt(now);
     return n;
+  }
+
+  /** Tasks the instances of a type can run at once, together. */
+  slots(type: string): number {
+    let n = 0;
+    for (const i of this.byType.get(type) ?? []) n += i.spec.concurrency;
+    return n;
+  }
+
+  /** Running slots of a type with nothing to run, in instances that take work. */
+  idleSlots(type: string): number {
+    let n = 0;
+    for (const i of this.byType.get(type) ?? []) if (i.accepting) n += Math.max(0, i.spec.concurrency - i.inflight.size);
+    return n;
+  }
+
+  /** The type's instances together: tasks finished, and time they held work (cumulative, to now). */
+  service(type: string, now: number): { finished: number; busyMs: number } {
+    let finished = 0;
+    let busyMs = 0;
+    for (const i of this.byType.get(type) ?? []) {
+      const s = i.service(now);
+      finished += s.finished;
+      busyMs += s.busyMs;
+    }
+    return { finished, busyMs };
+  }
+
+  /** What each instance of the type without a prefetch setting takes ahead. */
+  setAutoPrefetch(type: string, n: number): void {
+    for (const i of this.byType.get(type) ?? []) i.autoPrefetch = n;
+  }
+
+  /** Whether each instance of the type has a prefetch setting of its own. */
+  prefetchFixed(type: string): boolean {
+    return (this.byType.get(type) ?? []).every((i) => i.spec.prefetch !== undefined);
   }
 
   /** Steps handed to workers and not finished, by type. */

@@ -32,6 +32,13 @@ export interface WorkerPoolLike {
   serves(type: string): boolean;
   instanceCount(type: string): number;
   prefetchTotal(type: string): number;
+  /** Tasks the instances of a type run at once, together. */
+  slots(type: string): number;
+  idleSlots(type: string): number;
+  /** Tasks finished and time spent holding work, cumulative (the flow controller's service rate). */
+  service(type: string, now: number): { finished: number; busyMs: number };
+  setAutoPrefetch(type: string, n: number): void;
+  prefetchFixed(type: string): boolean;
   schema(type: string): unknown;
   /** The module files, each with the types it serves. */
   modules(): Map<string, string[]>;

@@ -32,7 +32,9 @@ export interface ChildTask {
   alone?: true;
 }
 
-export type ToChild = { t: 'init'; modulePath: string; config: unknown; type: string; instance: string } | { t: 'run'; tasks: ChildTask[] } | { t: 'stop' };
+/** giveBack: send back every task not started yet (the drone hands them to an idle sibling). */
+export type ToChild =
+  { t: 'init'; modulePath: string; config: unknown; type: string; instance: string } | { t: 'run'; tasks: ChildTask[] } | { t: 'giveBack' } | { t: 'stop' };
 
 /** `at`: when the step began running in the worker (ms since epoch), for its trace's waterfall. */
 export type ChildResult = { at?: number } & (
@@ -45,6 +47,8 @@ export type FromChild =
   /** schema: the module's exported JSON Schema for its task data, when it has one. */
   | { t: 'ready'; schema?: unknown }
   | { t: 'init-error'; error: string }
+  /** The step ids of the tasks it had not started, taken out of its queue (an answer to giveBack). */
+  | { t: 'givenBack'; s: number[] }
   /** s: the step that wrote the line, while the step may keep more lines (see MAX_STEP_LOG_LINES). */
   | { t: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; task?: string; s?: number };
 
@@ -69,6 +73,8 @@ export function isFromChild(m: unknown): m is FromChild {
       return true;
     case 'init-error':
       return typeof msg.error === 'string';
+    case 'givenBack':
+      return Array.isArray(msg.s) && msg.s.every((x) => typeof x === 'number');
     case 'log':
       return typeof msg.msg === 'string' && LEVELS.has(msg.level as string) && (msg.s === undefined || typeof msg.s === 'number');
     default:

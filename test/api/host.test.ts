@@ -66,10 +66,11 @@ describe('the headless host', () => {
     const data = (snap as { result: Snapshot }).result;
     assert.equal(data.app.state, 'running');
     assert.deepEqual(
-      data.drone!.types.map((t) => [t.type, t.capacity]),
+      // No maxPerWorker: a cold drone's buffers start at what their workers run at once.
+      data.drone!.types.map((t) => [t.type, t.capacity, t.flow]),
       [
-        ['factorial', 15],
-        ['hexadecimal', 30],
+        ['factorial', 1, 'auto'],
+        ['hexadecimal', 2, 'auto'],
       ],
     );
     const answer = await s.call('tasks.request', { type: 'factorial', data: 5, timeoutMs: 20_000 });

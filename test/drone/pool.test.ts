@@ -158,4 +158,56 @@ describe('worker pool', () => {
     assert.match((results.get(8)![0] as { error: string }).error, /exited \(code 3\) while running this task/);
     for (let i = 0; i < 20; i++) if (i !== 7) assert.equal(runs.get(i), 1, `task ${i} ran once`);
   });
+  it('no task waits behind a long one while a sibling sits idle: an idle instance takes back what the busy one has not started', async () => {
+    const file = path.join(tmpDir(), 'runs.txt');
+    // Prefetch 8: the instance that gets the 10 s task also gets short ones queued behind it.
+    const worker: ResolvedWorker = {
+      ...spec(),
+      module: 'ledger.js',
+      modulePath: path.join(FIXTURES, 'workers/ledger.js'),
+      where: 'workers.l',
+      config: { file },
+    };
+    const pool = new WorkerPool({ l: [worker, worker, worker, worker] }, new Logger('debug', [new LogRing()]));
+    pools.push(pool);
+    const pending: Step[] = [];
+    const order: string[] = [];
+    pool.on('results', (rs) => {
+      for (const r of rs) order.push(r.step.rootId);
+    });
+    pool.on('requeue', (steps) => {
+      pending.unshift(...steps);
+      pool.fill('l', pending);
+    });
+    await pool.start();
+    const task = (i: number, ms: number): Step => ({
+      id: i + 1,
+      rootId: i === 0 ? 'long' : `short-${i}`,
+      parentId: null,
+      chain: [],
+      type: 'l',
+      dataJson: JSON.stringify({ ms }),
+      postback: null,
+      attempt: 1,
+      maxAttempts: 1,
+      createdAt: Date.now(),
+      queuedAt: Date.now(),
+    });
+    pending.push(task(0, 10_000));
+    for (let i = 1; i <= 50; i++) pending.push(task(i, 20));
+    // Feeding as the drone does: whenever results come in, what is left is handed out.
+    pool.on('results', () => pool.fill('l', pending));
+    pool.fill('l', pending);
+    const stuck = pool.instances().find((i) => i.currentTask === 'long')!;
+    assert.ok(stuck, 'one instance runs the long task');
+    await waitFor('the 50 short tasks', () => order.filter((id) => id.startsWith('short-')).length === 50 || undefined, 30_000);
+    // Every short task finished while the long one still ran, none of them on its instance.
+    assert.ok(!order.includes('long'), `finished: ${order.join(' ')}`);
+    const ledger = fs.readFileSync(file, 'utf8').trim().split('\n');
+    assert.equal(ledger.length, 50);
+    assert.ok(
+      ledger.every((line) => Number(line.split(' ')[2]) !== stuck.pid),
+      'no short task ran on the instance with the long one',
+    );
+  });
 });

@@ -50,8 +50,12 @@ describe('following a chain through a postback', () => {
       return t?.steps.every((s) => s.state === 'done') ? t : null;
     });
     assert.equal(traceB.answers, a, 'B’s trace links back to A');
-    const after = await new QueueView(two.drone.queue, () => two.drone.id).lookup(a, two.drone.explorer);
-    assert.deepEqual(after.postbacks, [], 'B is gone from the global queue');
+    // The trace is done once the local queue has B's outcome; Postgres hears of it in the next round.
+    const view2 = new QueueView(two.drone.queue, () => two.drone.id);
+    const after = await waitFor('B acknowledged', async () => {
+      const found = await view2.lookup(a, two.drone.explorer);
+      return found.postbacks.length === 0 ? found : null;
+    });
     assert.deepEqual(after.answeredBy, [b], 'and found in this drone’s traces');
     assert.equal(after.note, null);
   });

@@ -60,15 +60,15 @@ describe('the Queue, Fleet and Failures views (two drone processes, one killed; 
     url = await testDatabaseUrl();
     sql = await sqlClient(url);
     fleet = new Fleet(url, 'queue-e2e');
-    // The drone that will die: it holds every thumbnail, each of which would take ten minutes.
-    a = fleet.start(
-      A,
-      tmpDir(),
-      droneConfig(A, {
+    // The drone that will die: it holds every thumbnail, each of which would take ten minutes (a
+    // fixed buffer: left to itself a drone holds one such task per worker).
+    a = fleet.start(A, tmpDir(), {
+      ...droneConfig(A, {
         thumbnail: { module: RECORD, config: { file: path.join(tmpDir(), 'thumbnails-a.txt'), delayMs: 600_000 }, timeoutMs: 900_000 },
         'resize-image': { module: RECORD, config: { file: path.join(tmpDir(), 'resize.txt') } },
       }),
-    );
+      maxPerWorker: 15,
+    });
     await running(a);
     await enqueueAll(
       url,

@@ -20,8 +20,9 @@ describe('schema completion (the config schema)', () => {
     assert.ok(!c.labels.includes('workers'), 'a key already there is not offered again');
     const m = c.by('maxPerWorker')!;
     assert.match(m.info, /Capacity per worker instance/);
-    assert.equal(m.detail, 'integer, default 15');
+    assert.equal(m.detail, 'integer', 'no default: unset, the drone sizes buffers itself');
     assert.equal(m.apply, '"maxPerWorker": ');
+    assert.equal(c.by('pollIntervalMs')!.detail, 'integer, default 2000');
     assert.equal(c.typed, false);
   });
 
@@ -43,7 +44,7 @@ describe('schema completion (the config schema)', () => {
     assert.deepEqual(bool.labels, ['true', 'false']);
     assert.equal(bool.text.slice(bool.from, bool.to), 'tr');
     // Free-form values have nothing to offer but their default.
-    assert.deepEqual(at(CONFIG, '{"maxPerWorker": |}').labels, ['15']);
+    assert.deepEqual(at(CONFIG, '{"pollIntervalMs": |}').labels, ['2000']);
     assert.deepEqual(at(CONFIG, '{"alias": |}').labels, []);
   });
 

@@ -40,7 +40,7 @@ describe('config loading', () => {
     const dir = workerDir();
     const c = resolveConfig({ workers: { factorial: { module: 'w.js' } } }, { dir });
     assert.equal(c.pollIntervalMs, 2000);
-    assert.equal(c.maxPerWorker, 15);
+    assert.equal(c.maxPerWorker, undefined, 'unset: the drone sizes buffers itself');
     assert.equal(c.leaseMs, 30_000);
     assert.equal(c.shutdownGraceMs, 10_000);
     assert.deepEqual(c.retry, { baseMs: 1000, maxMs: 3_600_000 });
@@ -57,7 +57,7 @@ describe('config loading', () => {
     const [w] = c.workers.factorial;
     assert.equal(w.timeoutMs, 300_000);
     assert.equal(w.concurrency, 1);
-    assert.equal(w.prefetch, 8);
+    assert.equal(w.prefetch, undefined, 'unset: the drone sizes it from what it measures');
     assert.deepEqual(w.config, {});
     assert.equal(w.maxMemoryMb, undefined);
     assert.equal(w.batchResults, false, 'batchResults trades a guarantee: off unless asked for');

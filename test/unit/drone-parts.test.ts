@@ -12,24 +12,24 @@ import { MAX_ERROR_BYTES } from '../../core/util/truncate.js';
 const room = (over: Partial<TypeRoom> = {}): TypeRoom => ({ type: 'a', buffered: 0, capacity: 1000, prefetch: 10, exhausted: false, ...over });
 
 describe('planClaims: what the drone asks the global queue for', () => {
-  it("an empty buffer asks for twice its workers' prefetch first, and is cold", () => {
-    assert.deepEqual(planClaims([room()]), { wants: [{ type: 'a', limit: 20 }], cold: ['a'] });
+  it("an empty buffer asks for twice its workers' prefetch first", () => {
+    assert.deepEqual(planClaims([room()]), [{ type: 'a', limit: 20 }]);
   });
 
-  it('an empty buffer smaller than twice the prefetch asks for all of it, and is not cold', () => {
-    assert.deepEqual(planClaims([room({ capacity: 15 })]), { wants: [{ type: 'a', limit: 15 }], cold: [] });
+  it('an empty buffer smaller than twice the prefetch asks for all of it', () => {
+    assert.deepEqual(planClaims([room({ capacity: 15 })]), [{ type: 'a', limit: 15 }]);
   });
 
   it('a buffer with work waits until a tenth of it (or the prefetch) is free, then asks for all that is free', () => {
-    assert.deepEqual(planClaims([room({ buffered: 995 })]).wants, []);
-    assert.deepEqual(planClaims([room({ buffered: 990 })]).wants, [{ type: 'a', limit: 10 }]);
+    assert.deepEqual(planClaims([room({ buffered: 995 })]), []);
+    assert.deepEqual(planClaims([room({ buffered: 990 })]), [{ type: 'a', limit: 10 }]);
     // With a prefetch above a tenth, a tenth decides.
-    assert.deepEqual(planClaims([room({ buffered: 950, prefetch: 500 })]).wants, []);
-    assert.deepEqual(planClaims([room({ buffered: 900, prefetch: 500 })]).wants, [{ type: 'a', limit: 100 }]);
+    assert.deepEqual(planClaims([room({ buffered: 950, prefetch: 500 })]), []);
+    assert.deepEqual(planClaims([room({ buffered: 900, prefetch: 500 })]), [{ type: 'a', limit: 100 }]);
   });
 
   it('a tiny buffer asks as soon as one place is free', () => {
-    assert.deepEqual(planClaims([room({ capacity: 3, buffered: 2, prefetch: 1 })]).wants, [{ type: 'a', limit: 1 }]);
+    assert.deepEqual(planClaims([room({ capacity: 3, buffered: 2, prefetch: 1 })]), [{ type: 'a', limit: 1 }]);
   });
 
   it('skips exhausted types, full buffers and types without workers', () => {
@@ -39,7 +39,7 @@ describe('planClaims: what the drone asks the global queue for', () => {
       room({ type: 'none', capacity: 0 }),
       room({ type: 'b', buffered: 100 }),
     ]);
-    assert.deepEqual(plan, { wants: [{ type: 'b', limit: 900 }], cold: [] });
+    assert.deepEqual(plan, [{ type: 'b', limit: 900 }]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { TypeStats } from '../../../core/api/contract.js';
+import { describeFlow, type TypeStats } from '../../../core/api/contract.js';
 import { formatRate } from '../lib/format.js';
 import { useApp } from '../hooks/useApp.js';
 import { Bar } from './Bar.js';
@@ -14,7 +14,10 @@ export function TypeTable({ types }: { types: TypeStats[] }) {
           <th scope="col" className="num">
             Workers
           </th>
-          <th scope="col">Buffered / capacity</th>
+          <th scope="col">Buffered / target</th>
+          <th scope="col" className="num">
+            Claim
+          </th>
           <th scope="col" className="num">
             Running
           </th>
@@ -47,8 +50,15 @@ function TypeRow({ t }: { t: TypeStats }) {
         {t.type}
       </th>
       <td className="num">{t.instances}</td>
-      <td>
+      <td title={describeFlow(t)}>
         <Bar value={t.buffered} max={t.capacity} label={`${t.type} buffered`} testId={`buffered-${t.type}`} />
+      </td>
+      <td className="num" title={describeFlow(t)} data-testid={`claim-${t.type}`}>
+        {t.claimSize}
+        <span className="muted small-text" data-testid={`flow-${t.type}`}>
+          {' '}
+          {t.flow}
+        </span>
       </td>
       <td className="num">{t.running}</td>
       <td className="num" data-testid={`done-${t.type}`}>

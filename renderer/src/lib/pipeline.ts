@@ -20,7 +20,10 @@ export interface GraphNode {
   id: string;
   kind: 'global' | 'type';
   label: string;
-  stats: Pick<TypeStats, 'buffered' | 'capacity' | 'running' | 'rate' | 'failed' | 'done' | 'instances'> | null;
+  stats: Pick<
+    TypeStats,
+    'buffered' | 'capacity' | 'running' | 'rate' | 'failed' | 'done' | 'instances' | 'flow' | 'claimSize' | 'prefetch' | 'serviceRate'
+  > | null;
   status: NodeStatus;
 }
 

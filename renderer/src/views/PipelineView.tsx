@@ -18,6 +18,7 @@ import { call } from '../api/droneApi.js';
 import { appStore, useApp } from '../hooks/useApp.js';
 import { useNow } from '../hooks/useNow.js';
 import { usePoll } from '../hooks/usePoll.js';
+import { describeFlow } from '../../../core/api/contract.js';
 import { formatRate } from '../lib/format.js';
 import {
   buildGraph,
@@ -148,7 +149,8 @@ function StageNodeView({ data, selected }: NodeProps<StageNode>) {
       ) : s ? (
         <>
           <div className="stage-line">
-            <span className="muted">buffer</span> <span data-testid={`node-buffered-${n.id}`}>{`${s.buffered} / ${s.capacity}`}</span>
+            <span className="muted">buffer</span> <span data-testid={`node-buffered-${n.id}`} title={describeFlow(s)}>{`${s.buffered} / ${s.capacity}`}</span>
+            <span className="muted"> · claim</span> <span data-testid={`node-claim-${n.id}`}>{s.claimSize}</span>
             <span className="muted"> · running</span> <span data-testid={`node-running-${n.id}`}>{s.running}</span>
           </div>
           <div className="stage-line">
@@ -232,6 +234,11 @@ function SelectionPanel({ graph }: { graph: PipelineGraph }) {
       {node?.stats && (
         <p className="small-text">
           {node.stats.instances} instance(s) · buffer {node.stats.buffered} / {node.stats.capacity} · done {node.stats.done} · failed {node.stats.failed}
+        </p>
+      )}
+      {node?.stats && (
+        <p className="small-text muted" data-testid="node-flow">
+          {describeFlow(node.stats)}
         </p>
       )}
       {node && node.kind === 'type' && node.stats && <DebugControls type={node.id} />}

@@ -1,0 +1,155 @@
+/**
+ * How much of one task type a drone buffers, claims and hands each worker ahead, sized from what it
+ * measures rather than from settings — in the spirit of TCP's congestion window:
+ *
+ * - The buffer's target starts at the type's worker slots (instances × concurrency), so that a cold
+ *   drone takes no more than it can start. Whenever a claim that came back full finds workers that
+ *   finished their work and now wait for it ("starved"), it grows four-fold, or at once to what the
+ *   workers finish in two claim round trips if that is more — never above its ceiling.
+ * - The ceiling is what the workers start within FAIR_HORIZON_MS at the rate they finish tasks when
+ *   they have work (their service rate, from busy time per finished task, so a task still running
+ *   counts too). A buffer is work claimed away from other drones: one of 25-second tasks holds one
+ *   per slot, one of 100 ms tasks a second's worth, one of no-ops up to MAX_TARGET.
+ * - Each instance is handed ahead what it runs in PREFETCH_HORIZON_MS, so fast tasks cross the IPC
+ *   channel in batches and slow ones are not held back behind a busy worker (the pool also takes
+ *   back what a stalled instance has not started).
+ *
+ * Explicit settings win: `maxPerWorker` fixes the buffer at maxPerWorker × instances (the seed's
+ * behaviour), a worker's `prefetch` fixes what that instance takes ahead. Pure: the drone feeds it
+ * measurements, the tests feed it recorded traces.
+ */
+
+import type { TypeStats } from '../api/types.js';
+
+/** A buffer's most: beyond it claims get slower (bigger claims and local transactions; docs/performance.md). */
+export const MAX_TARGET = 5000;
+/** A drone buffers at most what its workers start within this time: the rest stays for other drones. */
+export const FAIR_HORIZON_MS = 1000;
+/** An instance is handed what it runs in this time, ahead. */
+export const PREFETCH_HORIZON_MS = 20;
+export const MAX_PREFETCH = 250;
+/** Old measurements count half after this long. */
+export const HALF_LIFE_MS = 2000;
+/** A starved buffer's target grows by this factor per claim. */
+export const GROWTH = 4;
+
+/** What a type's workers did, cumulative since they started (the pool counts it). */
+export interface ServiceSample {
+  /** Tasks finished, done or failed. */
+  finished: number;
+  /** Time the instances held work, summed over them (a task still running counts up to now). */
+  busyMs: number;
+}
+
+/** A claim's answer, as it concerns one type. */
+export interface ClaimAnswer {
+  asked: number;
+  got: number;
+  /** From sending the claim to its answer. */
+  rttMs: number;
+  /** Worker slots of the type with nothing to run when the answer came (before it was handed out). */
+  idleSlots: number;
+}
+
+/** The controller's state as the snapshot shows it (see TypeStats). */
+export type FlowView = Pick<TypeStats, 'flow' | 'capacity' | 'claimSize' | 'serviceRate' | 'prefetch'>;
+
+export class TypeFlow {
+  private targetNow: number;
+  private lastClaim = 0;
+  private fin = 0;
+  private busy = 0;
+  private last: (ServiceSample & { at: number }) | null = null;
+  /** Tasks finished by the last answer: workers idle at an answer after finishing some ran dry. */
+  private finishedAtAnswer = 0;
+
+  /**
+   * `slots`: instances × concurrency; `fixedCapacity`: maxPerWorker × instances when the config
+   * sets maxPerWorker; `start`: a target learnt before (the type's last run), if any.
+   */
+  constructor(
+    readonly instances: number,
+    readonly slots: number,
+    readonly fixedCapacity: number | null,
+    start?: number,
+  ) {
+    this.targetNow = fixedCapacity ?? clamp(start ?? slots, Math.max(1, slots), MAX_TARGET);
+  }
+
+  get mode(): 'auto' | 'fixed' {
+    return this.fixedCapacity === null ? 'auto' : 'fixed';
+  }
+
+  /** Tasks to buffer at most, now. */
+  target(): number {
+    if (this.fixedCapacity !== null) return this.fixedCapacity;
+    return Math.min(this.targetNow, this.ceiling());
+  }
+
+  /** Takes in what the workers did since the last sample. */
+  observe(now: number, sample: ServiceSample): void {
+    if (this.last !== null) {
+      const k = Math.pow(0.5, Math.max(0, now - this.last.at) / HALF_LIFE_MS);
+      this.fin = this.fin * k + (sample.finished - this.last.finished);
+      this.busy = this.busy * k + (sample.busyMs - this.last.busyMs);
+    } else {
+      this.fin = sample.finished;
+      this.busy = sample.busyMs;
+    }
+    this.last = { ...sample, at: now };
+  }
+
+  /**
+   * Tasks per second the type's workers finish while they have work. Before the first finishes it
+   * is at most one per instance per time held (a first task that runs for 10 s already says enough).
+   */
+  serviceRate(): number | null {
+    if (this.busy <= 0) return null;
+    return (this.instances * (this.fin > 0 ? this.fin : 1) * 1000) / this.busy;
+  }
+
+  /** The most the buffer may hold: the running slots plus what the workers start within FAIR_HORIZON_MS. */
+  ceiling(): number {
+    const rate = this.serviceRate();
+    if (rate === null) return MAX_TARGET;
+    return clamp(this.slots + Math.floor((rate * FAIR_HORIZON_MS) / 1000), Math.max(1, this.slots), MAX_TARGET);
+  }
+
+  claimSent(limit: number): void {
+    this.lastClaim = limit;
+  }
+
+  /**
+   * A claim came back (after `observe`): workers that finished their work and sat idle waiting for
+   * a claim that came back full mean the buffer is too small.
+   */
+  answered(a: ClaimAnswer): void {
+    const finished = this.last?.finished ?? 0;
+    const ranDry = a.got >= a.asked && a.idleSlots > 0 && finished > this.finishedAtAnswer;
+    this.finishedAtAnswer = finished;
+    if (this.fixedCapacity !== null) return;
+    this.targetNow = Math.min(this.targetNow, this.ceiling());
+    if (!ranDry) return;
+    const rate = this.serviceRate() ?? 0;
+    this.targetNow = Math.min(this.ceiling(), Math.max(this.targetNow * GROWTH, this.slots + Math.ceil((rate * 2 * a.rttMs) / 1000)));
+  }
+
+  /**
+   * Tasks an instance takes ahead: what it runs in PREFETCH_HORIZON_MS, no more than its share of
+   * the buffer (the instance itself never takes fewer than its concurrency).
+   */
+  prefetch(): number {
+    const rate = this.serviceRate();
+    const perInstance = rate === null ? 1 : Math.floor((rate / this.instances) * (PREFETCH_HORIZON_MS / 1000));
+    const share = Math.ceil(this.target() / Math.max(1, this.instances));
+    return clamp(Math.min(perInstance, share), 1, MAX_PREFETCH);
+  }
+
+  view(prefetch: number | null): FlowView {
+    return { flow: this.mode, capacity: this.target(), claimSize: this.lastClaim, serviceRate: this.serviceRate(), prefetch };
+  }
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, n));
+}
