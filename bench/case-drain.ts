@@ -17,26 +17,29 @@ export const DRAIN_SYSTEMS = [
   'swarmage-batched-1w',
   'swarmage-batched-4w',
   'swarmage-baseline-1w',
+  'swarmage-baseline-defaults-1w',
   // Present when PgBouncer is installed (bench/run.ts).
   'swarmage-tuned-pgbouncer-listen-direct-1w',
   'graphile-worker-defaults',
   'graphile-worker-tuned',
+  'graphile-worker-c50',
   'pg-boss-defaults',
   'pg-boss-tuned',
   'raw-sql',
 ];
 
 /**
- * Above this size only the tuned systems and the ceiling run: at their defaults the queues do a few
+ * Above this size the peers run only tuned (and the ceiling): at their defaults they do a few
  * hundred to a few thousand jobs a second here, so a big drain would take many minutes per sample
- * and say nothing the smaller one does not (their samples are cut at their capSeconds anyway).
+ * and say nothing the smaller one does not (their samples are cut at their capSeconds anyway). Our
+ * drone runs at its defaults too: those size themselves (core/drone/flowControl.ts).
  */
 export const LARGE = 50_000;
 
 export async function drainCase(opts: CaseOptions): Promise<CaseResult> {
   const sizes = opts.sizes.drain;
   const systems = selected(opts, DRAIN_SYSTEMS);
-  const runs = (spec: (typeof systems)[number], n: number) => n <= LARGE || !spec.id.includes('defaults') || opts.only !== null;
+  const runs = (spec: (typeof systems)[number], n: number) => n <= LARGE || !spec.id.includes('defaults') || spec.family === 'swarmage' || opts.only !== null;
   const rec = new CaseRecorder(
     1,
     'drain',

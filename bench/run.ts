@@ -12,7 +12,7 @@ import type { CaseOptions } from './harness.js';
 import { ResultWriter, fileStamp, type CaseResult } from './results.js';
 import type { SystemSpec } from './system.js';
 import { swarmageSpec, TUNED, type DroneKnobs } from './system-swarmage.js';
-import { graphileSpec, GRAPHILE_TUNED } from './system-graphile.js';
+import { graphileSpec, GRAPHILE_C50, GRAPHILE_TUNED } from './system-graphile.js';
 import { pgBossSpec, PGBOSS_TUNED, type BossTuning } from './system-pgboss.js';
 import { rawSqlSpec } from './system-rawsql.js';
 import { renderMarkdown, renderText } from './table.js';
@@ -92,7 +92,7 @@ Options:
   -h, --help           this text
 
 System ids: swarmage-{defaults,tuned,batched}-{1,4}w (batched: tuned + batchResults), swarmage-asyncclaims-1w
-(the defaults + asyncClaimCommit), swarmage-tuned-4w-ui, swarmage-tuned-4w-queueview, graphile-worker-{defaults,tuned},
+(the defaults + asyncClaimCommit), swarmage-tuned-4w-ui, swarmage-tuned-4w-queueview, graphile-worker-{defaults,tuned,c50},
 pg-boss-{defaults,tuned}, raw-sql.
 
 Environment: SWARMAGE_BENCH_BASELINE=<dir of another built checkout> adds "swarmage before" (that
@@ -256,6 +256,7 @@ function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Rec
       : []),
     graphileSpec(false),
     graphileSpec(true, graphileTuned),
+    graphileSpec(true, GRAPHILE_C50, { id: 'c50', label: 'concurrency 50' }),
     pgBossSpec(false),
     pgBossSpec(true, bossTuned),
     rawSqlSpec(),

@@ -1,5 +1,5 @@
 /**
- * graphile-worker 0.17.3 in this process (as a Node application runs it), with a no-op task.
+ * graphile-worker 0.18 in this process (as a Node application runs it), with a no-op task.
  * Filling sends the statement WorkerUtils.addJobs sends (graphile-worker's dist/helpers.js,
  * makeAddJobs: add_jobs over json_populate_recordset), 10,000 jobs per statement, here on our own
  * connection so that it can run inside a transaction; single jobs go through
@@ -13,7 +13,7 @@ import { Curve, Tally } from './tally.js';
 
 /**
  * graphile-worker's documented throughput knobs (https://worker.graphile.org/docs/performance; all
- * exist in 0.17.3, see GraphileConfig.WorkerOptions in its index.d.ts): concurrentJobs, maxPoolSize,
+ * exist since 0.17, see GraphileConfig.WorkerOptions in its index.d.ts): concurrentJobs, maxPoolSize,
  * localQueue.size, completeJobBatchDelay, failJobBatchDelay, useNodeTime. The page's own
  * "Quick stats" preset (concurrentJobs 24, maxPoolSize 25, localQueue.size 500, both batch delays 0)
  * drained 50,000 here at 10,000–15,000 jobs/s; a bigger local queue did better, and these values
@@ -32,12 +32,22 @@ const quiet = new Logger(() => (level, message) => {
   if (level === 'error') process.stderr.write(`graphile-worker: ${message}\n`);
 });
 
-export function graphileSpec(tuned: boolean, tuning: Record<string, unknown> = GRAPHILE_TUNED): SystemSpec {
+/**
+ * The tuning an earlier comparison (issue 19) used: 50 jobs at once, a local queue of 2,000,
+ * completions sent at once. Benchmarked next to ours; whichever is faster is the one to beat.
+ */
+export const GRAPHILE_C50 = {
+  concurrentJobs: 50,
+  localQueue: { size: 2000 },
+  completeJobBatchDelay: 0,
+} as const;
+
+export function graphileSpec(tuned: boolean, tuning: Record<string, unknown> = GRAPHILE_TUNED, variant?: { id: string; label: string }): SystemSpec {
   const settings: Record<string, unknown> = tuned ? { ...tuning } : {};
   return {
-    id: `graphile-worker-${tuned ? 'tuned' : 'defaults'}`,
+    id: variant ? `graphile-worker-${variant.id}` : `graphile-worker-${tuned ? 'tuned' : 'defaults'}`,
     family: 'graphile-worker',
-    label: `graphile-worker ${tuned ? 'tuned' : 'defaults'}`,
+    label: variant ? `graphile-worker ${variant.label}` : `graphile-worker ${tuned ? 'tuned' : 'defaults'}`,
     ours: false,
     settings,
     // At its defaults (one job at a time, a round trip to fetch and one to complete each) it does a

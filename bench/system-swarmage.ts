@@ -78,9 +78,6 @@ export function swarmageSpec(opts: {
       ? `${opts.baseline.label} ×${opts.instances}`
       : `swarmage ${variant[1]}${pooled[1]} ×${opts.instances}${opts.queueView ? ' +UI on the Queue view' : opts.ui ? ' +UI' : ''}`,
     ours: !opts.baseline,
-    // At its defaults (15 buffered per worker, 8 per IPC message) the drone does a few hundred to a
-    // few thousand tasks a second; a sample longer than this is cut and rated on what it did.
-    capSeconds: tuned ? undefined : 30,
     settings: { workerInstances: opts.instances, ...(opts.knobs ?? {}), ...(opts.ui ? { ui: 'swarmage drone --ui 127.0.0.1:0 + a ws client' } : {}) },
     make: (url) => new SwarmageQueue(url, opts.instances, opts.knobs ?? {}, opts.ui ?? false, bin),
   };
