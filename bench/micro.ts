@@ -11,6 +11,9 @@
  *   node dist/bench/micro.js profiles two drones draining at once, in one process (as the desktop
  *                                    app runs its profiles) and as two processes: drain time, and
  *                                    the event-loop delay the app's main thread sees meanwhile
+ *   node dist/bench/micro.js fairness three drone processes (two workers each) sharing 30,000
+ *                                    tasks of 1 ms: drain time and each drone's share, at the
+ *                                    defaults (flow control) and with the old fixed settings
  * Medians; nothing here is part of `npm test`.
  */
 import fs from 'node:fs';
@@ -289,12 +292,85 @@ async function profilesCost(): Promise<void> {
   }
 }
 
+/**
+ * Issue 19's fairness scenario, timed: three `swarmage drone` processes with two workers each
+ * share 30,000 tasks of about 1 ms (test/fixtures/workers/ledger.js, which records the drone's pid),
+ * at the defaults and with the fixed settings the defaults used to be, rounds alternating.
+ */
+async function fairnessCost(): Promise<void> {
+  const ROUNDS = Number(process.env.ROUNDS ?? 3);
+  const N = 30_000;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmage-micro-'));
+  fs.chmodSync(root, 0o755);
+  const url = await ensureEmbedded({ dataDir: path.join(root, 'pg'), port: 55622 });
+  const ledger = path.resolve(FIXTURES, '../../test/fixtures/workers/ledger.js');
+  const once = async (fixed: boolean, round: number) => {
+    const schema = `fair_${round}_${fixed ? 'fixed' : 'auto'}`;
+    const file = path.join(root, `${schema}.txt`);
+    const worker = { module: ledger, config: { file }, ...(fixed ? { prefetch: 8 } : {}) };
+    const kids = [0, 1, 2].map((i) => {
+      const config = path.join(root, `${schema}-${i}.json`);
+      fs.writeFileSync(
+        config,
+        JSON.stringify({
+          queue: { config: { connectionString: url, schema } },
+          workers: { job: [worker, worker] },
+          localQueue: { path: path.join(root, `${schema}-${i}.sqlite`) },
+          ...(fixed ? { maxPerWorker: 15 } : {}),
+        }),
+      );
+      return spawn(process.execPath, [BIN, 'drone', '--config', config, '--log-level', 'warn'], { stdio: 'ignore' });
+    });
+    const q = new PgQueue({ connectionString: url, schema, poolSize: 2 });
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      for (;;) {
+        const n = await c.query(`SELECT count(*)::int AS n FROM "${schema}".drones`).catch(() => ({ rows: [{ n: 0 }] }));
+        if (n.rows[0].n >= 3) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await q.enqueue(Array.from({ length: N }, (_, i) => ({ type: 'job', data: { ms: 1, i } })));
+      const t = performance.now();
+      const lines = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+      while (lines().length < N) await new Promise((r) => setTimeout(r, 100));
+      const ms = performance.now() - t;
+      const by = new Map<string, number>();
+      for (const l of lines()) by.set(l.split(' ')[1], (by.get(l.split(' ')[1]) ?? 0) + 1);
+      return { ms, shares: [...by.values()].map((n) => n / N) };
+    } finally {
+      await Promise.all(kids.map((k) => new Promise((r) => (k.once('exit', r), k.kill('SIGTERM')))));
+      await c.end();
+      await q.close();
+    }
+  };
+  try {
+    const rows: Array<{ auto: number; fixed: number }> = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const auto = await once(false, r);
+      const fixed = await once(true, r);
+      rows.push({ auto: auto.ms, fixed: fixed.ms });
+      const pct = (xs: number[]) => xs.map((x) => `${(100 * x).toFixed(1)} %`).join(' / ');
+      console.log(
+        `round ${r + 1}: defaults ${(auto.ms / 1000).toFixed(2)} s (${pct(auto.shares)}), fixed ${(fixed.ms / 1000).toFixed(2)} s (${pct(fixed.shares)})`,
+      );
+    }
+    console.log(
+      `\nmedians of ${ROUNDS}: defaults ${(median(rows.map((x) => x.auto)) / 1000).toFixed(2)} s, fixed ${(median(rows.map((x) => x.fixed)) / 1000).toFixed(2)} s, ratio ${median(rows.map((x) => x.auto / x.fixed)).toFixed(2)}x`,
+    );
+  } finally {
+    await stopEmbedded({ dataDir: path.join(root, 'pg') }).catch(() => {});
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const what = process.argv[2];
 if (what === 'claim') await claimLatency();
 else if (what === 'local') localQueueCost();
 else if (what === 'inspect') await inspectCost();
 else if (what === 'profiles') await profilesCost();
+else if (what === 'fairness') await fairnessCost();
 else {
-  console.error('usage: node dist/bench/micro.js claim|local|inspect|profiles');
+  console.error('usage: node dist/bench/micro.js claim|local|inspect|profiles|fairness');
   process.exitCode = 2;
 }

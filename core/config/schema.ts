@@ -134,7 +134,7 @@ export const configSchema = z.strictObject({
     .optional()
     .describe(
       'Capacity per worker instance: tasks of a type buffered locally at most (maxPerWorker × instances). Unset (the default): the drone sizes ' +
-        "each type's buffer from what it measures — enough that its workers never wait for a claim, never more than they start within about a second.",
+        "each type's buffer from what it measures — enough that its workers never wait for a claim, never more than they start within a quarter of a second.",
     ),
   leaseMs: z
     .number()

@@ -79,7 +79,7 @@ describe('flow control: buffer targets from what the drone measures', () => {
     assert.ok(elapsedMs < 265, `${elapsedMs} ms; claims ${d.claims.slice(0, 12).join(' ')}`);
   });
 
-  it('a buffer grows no further than its ceiling: a second of work for the workers, however slow the claims', () => {
+  it('a buffer grows no further than its ceiling: FAIR_HORIZON_MS of work for the workers, however slow the claims', () => {
     const { drones } = simulate({ instances: 1, taskMs: 2, rttMs: 1500, tasks: 5000, stepMs: 0.5 });
     const ceiling = 1 + FAIR_HORIZON_MS / 2;
     assert.ok(drones[0].maxBuffered <= ceiling, `max buffered ${drones[0].maxBuffered}`);
@@ -101,7 +101,7 @@ describe('flow control: buffer targets from what the drone measures', () => {
     assert.ok(elapsedMs < 51_000, `${elapsedMs} ms`);
   });
 
-  it('100 ms tasks are never buffered beyond what the workers start within about a second', () => {
+  it('100 ms tasks are never buffered beyond what the workers start within FAIR_HORIZON_MS (a quarter of a second)', () => {
     const { drones } = simulate({ instances: 4, taskMs: 100, rttMs: 2, tasks: 2000, stepMs: 0.5 });
     const perSecond = (4 * FAIR_HORIZON_MS) / 100;
     assert.ok(drones[0].maxBuffered <= 4 + perSecond, `max buffered ${drones[0].maxBuffered}`);
