@@ -1,6 +1,6 @@
 import type { TypeStats } from '../api/types.js';
 import type { DroneState } from '../api/types.js';
-import type { Step } from '../queue/local/types.js';
+import type { Finished, Step } from '../queue/local/types.js';
 import type { ClaimRequest, ResumePoint } from '../queue/types.js';
 import type { TypeRoom } from './claimPlan.js';
 import type { WorkerPoolLike } from '../workers/poolLike.js';
@@ -30,6 +30,13 @@ export class Buffers {
   private newsOfAll = 0;
   /** When the claim now answered was sent. */
   private claimSentAt = 0;
+  /**
+   * Chains under way, by the type they were claimed as: a claimed task whose chain goes on in a
+   * slower `local:` stage still holds its place, so a fast first stage cannot claim past its
+   * target while the chains pile up behind it.
+   */
+  private readonly chainRoots = new Map<string, string>();
+  private readonly openChains = new Map<string, number>();
 
   /** `maxPerWorker`: the config's, when set: each type's buffer is fixed at maxPerWorker × instances. */
   constructor(
@@ -59,6 +66,21 @@ export class Buffers {
   /** Waiting plus handed to a worker. */
   buffered(type: string): number {
     return (this.waiting.get(type)?.length ?? 0) + this.pool.inflightCount(type);
+  }
+
+  /** What counts against a type's target: its steps here, or the chains claimed as it, whichever is more. */
+  private held(type: string): number {
+    return Math.max(this.buffered(type), this.openChains.get(type) ?? 0);
+  }
+
+  /** Chains that ended here (done, or failed back to the global queue): their places are free. */
+  chainsEnded(finished: readonly Finished[]): void {
+    for (const f of finished) {
+      const type = this.chainRoots.get(f.rootId);
+      if (type === undefined) continue;
+      this.chainRoots.delete(f.rootId);
+      this.openChains.set(type, (this.openChains.get(type) ?? 1) - 1);
+    }
   }
 
   totalBuffered(): number {
@@ -104,7 +126,7 @@ export class Buffers {
       this.measure(type, now);
       return {
         type,
-        buffered: this.buffered(type),
+        buffered: this.held(type),
         capacity: this.capacity(type),
         prefetch: this.pool.prefetchTotal(type),
         exhausted: this.exhausted.has(type),
@@ -150,6 +172,10 @@ export class Buffers {
       }
       list.push(s);
       types.add(s.type);
+      if (s.parentId === null && !this.chainRoots.has(s.rootId)) {
+        this.chainRoots.set(s.rootId, s.type);
+        this.openChains.set(s.type, (this.openChains.get(s.type) ?? 0) + 1);
+      }
     }
     return types;
   }

@@ -87,7 +87,10 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
       () => this.changed(),
     );
     this.sync = new SyncLoop(this, (step, error) => this.outcomes.fail(step, error));
-    this.outcomes = new OutcomeRecorder(this, (finished) => this.sync.add(finished));
+    this.outcomes = new OutcomeRecorder(this, (finished) => {
+      this.buffers.chainsEnded(finished);
+      this.sync.add(finished);
+    });
     this.heartbeat = new Heartbeat(this, this.startedAt, () => this.wake());
     this.explorer = new DroneExplorer(this);
     this.pool.on('results', (r) => this.outcomes.add(r));

@@ -20,11 +20,11 @@ describe('the drone against a global queue in memory', () => {
     await Promise.all(drones.map((d) => d.stop()));
   });
 
-  function start(maxPerWorker = 50, pollIntervalMs = 100) {
+  function start(maxPerWorker: number | undefined = 50, pollIntervalMs = 100, workers?: Record<string, unknown>) {
     const dir = tmpDir();
     const config = resolveConfig(
       {
-        workers: { echo: { module: path.join(FIXTURES, 'workers/echo.js'), prefetch: 5 } },
+        workers: workers ?? { echo: { module: path.join(FIXTURES, 'workers/echo.js'), prefetch: 5 } },
         maxPerWorker,
         pollIntervalMs,
         localQueue: { path: path.join(dir, 'local.sqlite') },
@@ -100,6 +100,34 @@ describe('the drone against a global queue in memory', () => {
     );
     assert.ok(most <= 20, `buffered ${most} of a capacity of 20`);
   });
+
+  for (const maxPerWorker of [3, undefined]) {
+    it(`a fast first stage claims no more chains than its target while they wait in a slow local: stage (${maxPerWorker ? 'fixed' : 'auto'})`, async () => {
+      const file = path.join(tmpDir(), 'ledger.txt');
+      const ledger = path.join(FIXTURES, 'workers/ledger.js');
+      const { drone, queue } = start(maxPerWorker, 100, {
+        a: { module: ledger, config: { file, next: 'b', delayScale: 0 } },
+        b: { module: ledger, config: { file, delayScale: 1 } },
+      });
+      await drone.start();
+      await queue.enqueue(Array.from({ length: 40 }, () => ({ type: 'a', data: { ms: 20 } })));
+      let most = 0;
+      let target = 0;
+      await waitFor(
+        'all done',
+        () => {
+          const held = [...queue.rows.values()].filter((r) => r.state === 'claimed').length;
+          most = Math.max(most, held);
+          target = Math.max(target, drone.capacity('a'));
+          return queue.done.length === 40;
+        },
+        60_000,
+        5,
+      );
+      // Claimed in the queue: chains under way, plus ended ones whose acknowledgement is on its way.
+      assert.ok(most <= target + 3, `held ${most} claims; the target of "a" was at most ${target}`);
+    });
+  }
 
   it('says when the database goes away, keeps what it holds, and goes on when it is back', async () => {
     const { drone, queue, ring } = start();
