@@ -19,7 +19,7 @@ import { roundRatios, summarize } from './stats.js';
 import { fmt, fmtRatio, fmtSummary } from './table.js';
 import type { Running } from './system.js';
 
-export const BACKLOG_SYSTEMS = ['swarmage-tuned-4w', 'graphile-worker-tuned', 'pg-boss-tuned', 'raw-sql'];
+export const BACKLOG_SYSTEMS = ['swarmage-tuned-4w', 'swarmage-defaults-4w', 'graphile-worker-tuned', 'pg-boss-tuned', 'raw-sql'];
 
 const FROM = 0.2;
 const TO = 0.8;

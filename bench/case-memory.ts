@@ -13,7 +13,7 @@ import { summarize } from './stats.js';
 import { fmt, fmtSummary } from './table.js';
 
 /** Tuned only: at its defaults the drone would take the better part of an hour for a million here. */
-export const MEMORY_SYSTEMS = ['swarmage-tuned-4w'];
+export const MEMORY_SYSTEMS = ['swarmage-tuned-4w', 'swarmage-defaults-4w'];
 const MAX_WAITING = 200_000;
 const FEED = 50_000;
 
