@@ -269,6 +269,8 @@ export class Instance {
         this.proc?.kill('SIGKILL');
         return;
       case 'givenBack': {
+        // Only as the answer to a giveBack: user code can call process.send too.
+        if (!this.givingBack) return;
         this.givingBack = false;
         const steps: Step[] = [];
         for (const id of m.s) {

@@ -10,7 +10,6 @@ import type { InspectorAddress } from './types.js';
 
 const TICK_MS = 100;
 
-/** The worker processes of one drone: spawns them, hands them steps, turns crashes and timeouts into failures. */
 /**
  * No task waits behind a long one while a sibling sits idle: an instance with a free slot takes
  * back what a stalled sibling holds unstarted (they come back through 'requeue' and are handed out
@@ -21,6 +20,7 @@ function rebalance(list: Instance[], now: number): void {
   for (const i of list) if (i.queuedInProcess > 0 && i.stalled(now)) i.askGiveBack();
 }
 
+/** The worker processes of one drone: spawns them, hands them steps, turns crashes and timeouts into failures. */
 export class WorkerPool extends EventEmitter<PoolEvents> implements WorkerPoolLike {
   private readonly byType = new Map<string, Instance[]>();
   private readonly debugging: DebugSessions;

@@ -210,4 +210,36 @@ describe('worker pool', () => {
       'no short task ran on the instance with the long one',
     );
   });
+  it('a "givenBack" the drone did not ask for (user code calling process.send) takes nothing back', async () => {
+    const worker: ResolvedWorker = {
+      ...spec(),
+      module: 'forge-give-back.js',
+      modulePath: path.join(FIXTURES, 'workers/forge-give-back.js'),
+      where: 'workers.f',
+    };
+    const pool = new WorkerPool({ f: [worker] }, new Logger('debug', [new LogRing()]));
+    pools.push(pool);
+    let requeued = 0;
+    const answered: number[] = [];
+    pool.on('requeue', (steps) => (requeued += steps.length));
+    pool.on('results', (rs) => answered.push(...rs.map((r) => r.step.id)));
+    await pool.start();
+    const steps: Step[] = [1, 2, 3].map((id) => ({
+      id,
+      rootId: String(id),
+      parentId: null,
+      chain: [],
+      type: 'f',
+      dataJson: '{}',
+      postback: null,
+      attempt: 1,
+      maxAttempts: 1,
+      createdAt: Date.now(),
+      queuedAt: Date.now(),
+    }));
+    pool.fill('f', steps);
+    await waitFor('three answers', () => answered.length === 3 || undefined, 30_000);
+    assert.equal(requeued, 0, 'nothing was taken back');
+    assert.deepEqual(answered.sort(), [1, 2, 3]);
+  });
 });
