@@ -37,6 +37,8 @@ export class Buffers {
    */
   private readonly chainRoots = new Map<string, string>();
   private readonly openChains = new Map<string, number>();
+  /** Per type: chains ended, time at least one was under way, and since when one is (the flow's chain rate). */
+  private readonly chainClock = new Map<string, { ended: number; openMs: number; since: number | null }>();
 
   /** `maxPerWorker`: the config's, when set: each type's buffer is fixed at maxPerWorker × instances. */
   constructor(
@@ -46,6 +48,7 @@ export class Buffers {
     for (const type of pool.types()) {
       this.waiting.set(type, []);
       this.counters.set(type, { done: 0, failed: 0, rate: new RateMeter() });
+      this.chainClock.set(type, { ended: 0, openMs: 0, since: null });
       const instances = pool.instanceCount(type);
       this.flows.set(type, new TypeFlow(instances, pool.slots(type), maxPerWorker === undefined ? null : maxPerWorker * instances));
     }
@@ -74,12 +77,24 @@ export class Buffers {
   }
 
   /** Chains that ended here (done, or failed back to the global queue): their places are free. */
-  chainsEnded(finished: readonly Finished[]): void {
+  chainsEnded(finished: readonly Finished[], now = Date.now()): void {
     for (const f of finished) {
       const type = this.chainRoots.get(f.rootId);
       if (type === undefined) continue;
       this.chainRoots.delete(f.rootId);
-      this.openChains.set(type, (this.openChains.get(type) ?? 1) - 1);
+      this.chainOpened(type, -1, now);
+    }
+  }
+
+  private chainOpened(type: string, by: 1 | -1, now: number): void {
+    const open = (this.openChains.get(type) ?? 0) + by;
+    this.openChains.set(type, open);
+    const clock = this.chainClock.get(type)!;
+    if (by < 0) clock.ended++;
+    if (open > 0) clock.since ??= now;
+    else if (clock.since !== null) {
+      clock.openMs += now - clock.since;
+      clock.since = null;
     }
   }
 
@@ -137,6 +152,8 @@ export class Buffers {
   private measure(type: string, now: number): TypeFlow {
     const flow = this.flows.get(type)!;
     flow.observe(now, this.pool.service(type, now));
+    const clock = this.chainClock.get(type)!;
+    flow.observeChains(now, { finished: clock.ended, busyMs: clock.openMs + (clock.since === null ? 0 : now - clock.since) });
     if (!this.pool.prefetchFixed(type)) this.pool.setAutoPrefetch(type, flow.prefetch());
     return flow;
   }
@@ -154,7 +171,8 @@ export class Buffers {
       const flow = this.measure(w.type, now);
       // Workers idle while steps wait in the drone wait for the drone, not for a claim.
       const idleSlots = this.waiting.get(w.type)!.length === 0 ? this.pool.idleSlots(w.type) : 0;
-      flow.answered({ asked: w.limit, got: got.get(w.type) ?? 0, idleSlots, rttMs: now - this.claimSentAt });
+      const downstream = Math.max(0, (this.openChains.get(w.type) ?? 0) - this.buffered(w.type));
+      flow.answered({ asked: w.limit, got: got.get(w.type) ?? 0, idleSlots, rttMs: now - this.claimSentAt, downstream });
     }
   }
 
@@ -164,6 +182,7 @@ export class Buffers {
    */
   push(steps: readonly Step[], unserved?: Step[]): Set<string> {
     const types = new Set<string>();
+    const now = Date.now();
     for (const s of steps) {
       const list = this.waiting.get(s.type);
       if (list === undefined) {
@@ -174,7 +193,7 @@ export class Buffers {
       types.add(s.type);
       if (s.parentId === null && !this.chainRoots.has(s.rootId)) {
         this.chainRoots.set(s.rootId, s.type);
-        this.openChains.set(s.type, (this.openChains.get(s.type) ?? 0) + 1);
+        this.chainOpened(s.type, 1, now);
       }
     }
     return types;

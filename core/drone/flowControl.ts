@@ -57,17 +57,35 @@ export interface ClaimAnswer {
   rttMs: number;
   /** Worker slots of the type with nothing to run when the answer came (before it was handed out). */
   idleSlots: number;
+  /** Chains claimed as the type that are under way in later `local:` stages: they hold places too. */
+  downstream?: number;
 }
 
 /** The controller's state as the snapshot shows it (see TypeStats). */
 export type FlowView = Pick<TypeStats, 'flow' | 'capacity' | 'claimSize' | 'serviceRate' | 'prefetch'>;
 
+/** What finished and the time it took, both summed with older samples counting half per HALF_LIFE_MS. */
+class Decayed {
+  finished = 0;
+  busyMs = 0;
+  /** The latest cumulative sample. */
+  last: (ServiceSample & { at: number }) | null = null;
+
+  add(now: number, sample: ServiceSample): void {
+    const k = this.last === null ? 0 : Math.pow(0.5, Math.max(0, now - this.last.at) / HALF_LIFE_MS);
+    const from = this.last ?? { finished: 0, busyMs: 0 };
+    this.finished = this.finished * k + (sample.finished - from.finished);
+    this.busyMs = this.busyMs * k + (sample.busyMs - from.busyMs);
+    this.last = { ...sample, at: now };
+  }
+}
+
 export class TypeFlow {
   private targetNow: number;
   private lastClaim = 0;
-  private fin = 0;
-  private busy = 0;
-  private last: (ServiceSample & { at: number }) | null = null;
+  private readonly service = new Decayed();
+  /** Chains claimed as this type: ended, and time at least one was under way. */
+  private readonly chains = new Decayed();
   /** Tasks finished by the last answer: workers idle at an answer after finishing some ran dry. */
   private finishedAtAnswer = 0;
 
@@ -96,15 +114,22 @@ export class TypeFlow {
 
   /** Takes in what the workers did since the last sample. */
   observe(now: number, sample: ServiceSample): void {
-    if (this.last !== null) {
-      const k = Math.pow(0.5, Math.max(0, now - this.last.at) / HALF_LIFE_MS);
-      this.fin = this.fin * k + (sample.finished - this.last.finished);
-      this.busy = this.busy * k + (sample.busyMs - this.last.busyMs);
-    } else {
-      this.fin = sample.finished;
-      this.busy = sample.busyMs;
-    }
-    this.last = { ...sample, at: now };
+    this.service.add(now, sample);
+  }
+
+  /**
+   * Takes in the chains claimed as this type: how many ended, and for how long at least one was
+   * under way (`busyMs`), cumulative. Chains that go on in a slower `local:` stage end at that
+   * stage's pace, and the ceiling follows it.
+   */
+  observeChains(now: number, sample: ServiceSample): void {
+    this.chains.add(now, sample);
+  }
+
+  /** Chains of this type ended per second while any was under way; null before one has. */
+  chainRate(): number | null {
+    const c = this.chains;
+    return c.finished > 0 && c.busyMs > 0 ? (c.finished * 1000) / c.busyMs : null;
   }
 
   /**
@@ -112,14 +137,20 @@ export class TypeFlow {
    * is at most one per instance per time held (a first task that runs for 10 s already says enough).
    */
   serviceRate(): number | null {
-    if (this.busy <= 0) return null;
-    return (this.instances * (this.fin > 0 ? this.fin : 1) * 1000) / this.busy;
+    const s = this.service;
+    if (s.busyMs <= 0) return null;
+    return (this.instances * (s.finished > 0 ? s.finished : 1) * 1000) / s.busyMs;
   }
 
-  /** The most the buffer may hold: the running slots plus what the workers start within FAIR_HORIZON_MS. */
+  /**
+   * The most the buffer may hold: the running slots plus what the workers start within
+   * FAIR_HORIZON_MS — or, if its chains end slower than that, what they end within it.
+   */
   ceiling(): number {
-    const rate = this.serviceRate();
-    if (rate === null) return MAX_TARGET;
+    const service = this.serviceRate();
+    const chains = this.chainRate();
+    if (service === null && chains === null) return MAX_TARGET;
+    const rate = Math.min(service ?? Infinity, chains ?? Infinity);
     return clamp(this.slots + Math.floor((rate * FAIR_HORIZON_MS) / 1000), Math.max(1, this.slots), MAX_TARGET);
   }
 
@@ -132,8 +163,9 @@ export class TypeFlow {
    * a claim that came back full mean the buffer is too small.
    */
   answered(a: ClaimAnswer): void {
-    const finished = this.last?.finished ?? 0;
-    const ranDry = a.got >= a.asked && a.idleSlots > 0 && finished > this.finishedAtAnswer;
+    const finished = this.service.last?.finished ?? 0;
+    // Idle workers whose chains fill half the buffer further down wait for a slower stage, not for claims.
+    const ranDry = a.got >= a.asked && a.idleSlots > 0 && finished > this.finishedAtAnswer && 2 * (a.downstream ?? 0) < this.targetNow;
     this.finishedAtAnswer = finished;
     if (this.fixedCapacity !== null) return;
     this.targetNow = Math.min(this.targetNow, this.ceiling());

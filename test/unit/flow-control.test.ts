@@ -167,4 +167,21 @@ describe('flow control: buffer targets from what the drone measures', () => {
     slow.observe(1000, { finished: 20, busyMs: 2000 });
     assert.equal(slow.prefetch(), 1);
   });
+  it('chains that end in a slower local: stage: the ceiling follows their pace, and idle first-stage workers do not grow the buffer', () => {
+    const f = new TypeFlow(1, 1, null);
+    f.observe(0, { finished: 0, busyMs: 0 });
+    f.observeChains(0, { finished: 0, busyMs: 0 });
+    // The first stage does 1,000 tasks in 10 ms of busy time; their chains end 50 a second.
+    f.observe(1000, { finished: 1000, busyMs: 10 });
+    f.observeChains(1000, { finished: 50, busyMs: 1000 });
+    assert.equal(f.chainRate(), 50);
+    assert.equal(f.ceiling(), 1 + Math.floor((50 * FAIR_HORIZON_MS) / 1000));
+    // Its worker is idle, but three of four places are chains further down: no growth.
+    f.observe(1001, { finished: 1001, busyMs: 10 });
+    f.answered({ asked: 1, got: 1, rttMs: 1, idleSlots: 1, downstream: 3 });
+    assert.equal(f.target(), 1);
+    f.observe(1002, { finished: 1002, busyMs: 10 });
+    f.answered({ asked: 1, got: 1, rttMs: 1, idleSlots: 1, downstream: 0 });
+    assert.ok(f.target() > 1, 'with nothing held downstream it grows');
+  });
 });
