@@ -10,6 +10,8 @@
  *   they have work (their service rate, from busy time per finished task, so a task still running
  *   counts too). A buffer is work claimed away from other drones: one of 25-second tasks holds one
  *   per slot, one of 100 ms tasks a quarter of a second's worth, one of no-ops up to MAX_TARGET.
+ * - A task holds its place until its whole `local:` chain has ended; the ceiling also follows the
+ *   rate the type's chains end at, so a fast first stage is held to the pace of a slower one.
  * - Each instance is handed ahead what it runs in PREFETCH_HORIZON_MS, so fast tasks cross the IPC
  *   channel in batches and slow ones are not held back behind a busy worker (the pool also takes
  *   back what a stalled instance has not started).
@@ -89,17 +91,13 @@ export class TypeFlow {
   /** Tasks finished by the last answer: workers idle at an answer after finishing some ran dry. */
   private finishedAtAnswer = 0;
 
-  /**
-   * `slots`: instances × concurrency; `fixedCapacity`: maxPerWorker × instances when the config
-   * sets maxPerWorker; `start`: a target learnt before (the type's last run), if any.
-   */
+  /** `slots`: instances × concurrency; `fixedCapacity`: maxPerWorker × instances when the config sets maxPerWorker. */
   constructor(
     readonly instances: number,
     readonly slots: number,
     readonly fixedCapacity: number | null,
-    start?: number,
   ) {
-    this.targetNow = fixedCapacity ?? clamp(start ?? slots, Math.max(1, slots), MAX_TARGET);
+    this.targetNow = fixedCapacity ?? clamp(slots, 1, MAX_TARGET);
   }
 
   get mode(): 'auto' | 'fixed' {
