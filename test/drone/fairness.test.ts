@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { PgQueue } from '../../core/queue/pg/pgQueue.js';
-import { freshSchema, testDatabaseUrl } from '../helpers/db.js';
+import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
 import { spawnDrone } from '../helpers/drone.js';
 import { FIXTURES, tmpDir, waitFor } from '../helpers/tmp.js';
 
@@ -25,8 +25,11 @@ describe('flow control between drones (defaults, real drone processes)', () => {
     await Promise.all(queues.map((q) => q.close()));
   });
 
-  /** `n` drones on a fresh schema, each with `instances` ledger workers; resolves once all run. */
-  async function fleet(n: number, instances: number) {
+  /**
+   * `n` drones on a fresh schema, each with `instances` ledger workers for "job" (or the workers
+   * `types` gives, each writing to the ledger file it is given); resolves once all run.
+   */
+  async function fleet(n: number, instances: number, types?: (file: string) => Record<string, unknown>) {
     const schema = freshSchema();
     const file = path.join(tmpDir(), 'ledger.txt');
     const worker = { module: path.join(FIXTURES, 'workers/ledger.js'), config: { file } };
@@ -35,7 +38,7 @@ describe('flow control between drones (defaults, real drone processes)', () => {
       const dir = tmpDir();
       const config = {
         queue: { config: { schema } },
-        workers: { job: instances === 1 ? worker : Array.from({ length: instances }, () => worker) },
+        workers: types ? types(file) : { job: instances === 1 ? worker : Array.from({ length: instances }, () => worker) },
         localQueue: { path: path.join(dir, 'local.sqlite') },
       };
       const d = spawnDrone(url, dir, config);
@@ -62,7 +65,7 @@ describe('flow control between drones (defaults, real drone processes)', () => {
       for (const d of drones) d.proc.kill('SIGTERM');
       await Promise.all(drones.map((d) => d.exited));
     };
-    return { queue, drones, ranBy, stop };
+    return { queue, drones, ranBy, stop, schema };
   }
 
   it('three equal drones share 30,000 tasks of about 1 ms: each does 25–42 % of them', async () => {
@@ -88,5 +91,41 @@ describe('flow control between drones (defaults, real drone processes)', () => {
       drones.map((d) => byDrone.get(d.proc.pid!) ?? 0),
       [2, 2],
     );
+  });
+
+  it('two drones share a pipeline whose second stage is slow: each runs 30–70 % of the chains, and neither holds more than the slow stage ends in a second', async () => {
+    const ledger = path.join(FIXTURES, 'workers/ledger.js');
+    // "job" takes no time and chains to "slow", which takes data.ms (20 ms): one worker each, per drone.
+    const { queue, drones, ranBy, stop, schema } = await fleet(2, 1, (file) => ({
+      job: { module: ledger, config: { file, next: 'slow', delayScale: 0 } },
+      slow: { module: ledger, config: { file } },
+    }));
+    const db = await sqlClient(url);
+    // Claimed by one drone at once: chains under way there, and ended ones whose acknowledgement is on its way.
+    let most = 0;
+    try {
+      await queue.enqueue(Array.from({ length: 400 }, (_, i) => ({ type: 'job', data: { ms: 20, i } })));
+      await waitFor(
+        'all 400 chains run',
+        async () => {
+          const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE state = 'claimed' GROUP BY claimed_by`);
+          for (const r of rows) most = Math.max(most, r.n);
+          return ranBy().lines >= 400 || undefined;
+        },
+        120_000,
+        20,
+      );
+    } finally {
+      await db.end();
+    }
+    await stop();
+    const { byDrone, ids, lines } = ranBy();
+    assert.equal(ids.size, 400, 'every chain ran to its end');
+    assert.equal(lines, 400, 'none twice');
+    const shares = drones.map((d) => (byDrone.get(d.proc.pid!) ?? 0) / 400);
+    for (const share of shares) assert.ok(share >= 0.3 && share <= 0.7, `shares: ${shares.map((s) => (s * 100).toFixed(1) + ' %').join(', ')}`);
+    // One slow worker ends about 50 chains a second: a drone's buffer follows that pace (a quarter
+    // of a second's worth, plus claims whose acknowledgement is on its way), not its first stage's.
+    assert.ok(most <= 50, `a drone held ${most} of the 400 claims at once`);
   });
 });
