@@ -15,3 +15,4 @@ export { ensureEmbedded, stopEmbedded } from './db/embedded.js';
 export { TaskInputError, MAX_PAYLOAD_BYTES } from './queue/validate.js';
 export type { NewTask, ClaimedTask } from './queue/types.js';
 export type { QueueTypeRow, FleetDrone, FailureGroup, GlobalTask } from './api/types.js';
+export type { Task, WorkerContext, WorkerLog, WorkerModule, ChainTo } from './workers/workerApi.js';

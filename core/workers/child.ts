@@ -8,16 +8,11 @@ import fs from 'node:fs';
 import { EXIT_LINE, MAX_STEP_LOG_LINES, RESULTS_FD, type ChildResult, type ChildTask, type FromChild, type ToChild } from './protocol.js';
 import { MAX_PAYLOAD_BYTES } from '../queue/limits.js';
 import { MAX_ERROR_BYTES, MAX_LOG_LINE_BYTES, MAX_STACK_BYTES, cutText } from '../util/truncate.js';
-
-interface UserWorker {
-  work(task: unknown, ctx: unknown): unknown;
-  init?(config: unknown): unknown;
-  close?(): unknown;
-}
+import type { Task, WorkerContext, WorkerModule } from './workerApi.js';
 
 const concurrency = Math.max(1, Number(process.env.SWARMAGE_WORKER_CONCURRENCY) || 1);
 const batchResults = process.env.SWARMAGE_WORKER_BATCH_RESULTS === '1';
-let worker: UserWorker | null = null;
+let worker: WorkerModule | null = null;
 let instance = '';
 const waiting: ChildTask[] = [];
 let running = 0;
@@ -90,7 +85,7 @@ function errorOf(err: unknown): { error: string; stack: string | null } {
 }
 
 async function runOne(t: ChildTask): Promise<void> {
-  const task = {
+  const task: Task = {
     id: t.id,
     stepId: t.s,
     type: t.type,
@@ -100,7 +95,7 @@ async function runOne(t: ChildTask): Promise<void> {
     postback: t.postback,
     prev: t.prev,
   };
-  const ctx = {
+  const ctx: WorkerContext = {
     instance,
     log: Object.assign((...a: unknown[]) => log('info', t, a), {
       debug: (...a: unknown[]) => log('debug', t, a),
@@ -182,13 +177,13 @@ async function load(msg: Extract<ToChild, { t: 'init' }>): Promise<void> {
     send({ t: 'init-error', error: `cannot load ${msg.modulePath}: ${(err as Error)?.message ?? String(err)}` });
     return;
   }
-  const exp = (mod.default ?? mod) as { schema?: unknown } | (new (config: unknown) => UserWorker) | null;
+  const exp = (mod.default ?? mod) as { schema?: unknown } | (new (config: unknown) => WorkerModule) | null;
   const schema = mod.schema ?? (exp as { schema?: unknown } | null)?.schema;
   try {
     if (typeof exp === 'function') {
-      worker = new exp(msg.config) as UserWorker;
+      worker = new exp(msg.config) as WorkerModule;
     } else {
-      worker = exp as UserWorker;
+      worker = exp as WorkerModule;
     }
     if (!worker || typeof worker.work !== 'function') {
       send({
