@@ -47,7 +47,7 @@ export function runSeed(scenario: string): number {
   const given = process.env.FAULT_SEED;
   const seed = given ? Number(given) >>> 0 : crypto.randomBytes(4).readUInt32BE(0);
   console.log(
-    `# fault scenario "${scenario}": FAULT_SEED=${seed} FAULT_ROUNDS=${ROUNDS} FAULT_SCALE=${SCALE} (replay: FAULT_SEED=${seed} FAULT_ROUNDS=${ROUNDS} FAULT_SCALE=${SCALE} node --test dist/test/faults/)`,
+    `# fault scenario "${scenario}": FAULT_SEED=${seed} FAULT_ROUNDS=${ROUNDS} FAULT_SCALE=${SCALE} (replay: FAULT_SEED=${seed} FAULT_ROUNDS=${ROUNDS} FAULT_SCALE=${SCALE} node --test dist/test/faults/*.test.js)`,
   );
   return seed;
 }
