@@ -1,7 +1,8 @@
 /**
  * The global queue as the drone and the UI use it: batched claims that carry acknowledgements,
  * leases kept by heartbeats, wake-ups when tasks arrive. Postgres implements it (core/queue/pg);
- * the drone is written against this interface only.
+ * the drone is written against this interface only. Every implementation passes the behaviours of
+ * test/queue/global-queue-contract.ts.
  */
 import type { EventEmitter } from 'node:events';
 import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../api/types.js';
