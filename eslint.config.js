@@ -6,6 +6,8 @@
  *   - renderer/src may import from core only core/api/contract (the API's types), and never
  *     'electron' or Node's modules: it is a web page.
  *   - core never imports 'electron', React, renderer/ or electron/ code: it runs under plain Node.
+ *   - core/drone, core/service and core/app never import 'pg' or a queue module (core/queue/pg,
+ *     core/queue/remote): they use the GlobalQueue interface, opened by core/queue/modules.ts.
  *   - raw ipcMain / ipcRenderer only where Electron hands them out (electron/main.ts,
  *     electron/preload.ts), which pass them to the typed wrappers electron/ipc-main.ts and
  *     electron/ipc-renderer.ts; everything else goes through the wrappers.
@@ -57,6 +59,22 @@ const CORE_IMPORTS = restrictImports({
   patterns: [
     { group: ['react', 'react/*', 'react-dom', 'react-dom/*', 'zustand', 'zustand/*'], message: 'core has no UI code: no React.' },
     { regex: '^(\\.\\./)+(renderer|electron)/', message: 'core must not depend on the app (renderer/ or electron/): the dependency goes the other way.' },
+  ],
+});
+
+/** The drone and the app reach the global queue through its interface and modules.ts only (issue 21). */
+const QUEUE_BLIND_IMPORTS = restrictImports({
+  paths: [
+    { name: 'electron', message: 'core runs under plain Node (CLI, server, tests): no Electron.' },
+    { name: 'pg', message: 'The drone and the app know no database: they use the GlobalQueue interface (core/queue/globalQueue.ts).' },
+  ],
+  patterns: [
+    { group: ['react', 'react/*', 'react-dom', 'react-dom/*', 'zustand', 'zustand/*'], message: 'core has no UI code: no React.' },
+    { regex: '^(\\.\\./)+(renderer|electron)/', message: 'core must not depend on the app (renderer/ or electron/): the dependency goes the other way.' },
+    {
+      regex: '^(\\.\\./)+queue/(pg|remote)/',
+      message: 'The drone and the app use the GlobalQueue interface; core/queue/modules.ts opens the module the config names (issue 21).',
+    },
   ],
 });
 
@@ -114,6 +132,10 @@ export default defineConfig(
   {
     files: ['core/**/*.ts'],
     rules: { 'no-restricted-imports': CORE_IMPORTS },
+  },
+  {
+    files: ['core/drone/**/*.ts', 'core/service/**/*.ts', 'core/app/**/*.ts'],
+    rules: { 'no-restricted-imports': QUEUE_BLIND_IMPORTS },
   },
   {
     // Raw IPC by any other road than an import (a namespace's or require()'s property) in the app's code.

@@ -8,6 +8,8 @@ export { loadConfigFile, resolveConfig, DEFAULT_CONFIG_FILE, type ResolvedConfig
 export { configSchema, configJsonSchema, type ConfigInput } from './config/schema.js';
 export { ConfigError } from './config/errors.js';
 export { PgQueue } from './queue/pg/pgQueue.js';
+export { RemoteQueue, type RemoteQueueOptions } from './queue/remote/remoteQueue.js';
+export { openGlobalQueue, type OpenedQueue, type QueueHooks } from './queue/modules.js';
 export { LocalQueue } from './queue/local/localQueue.js';
 export { Logger, LogRing, StderrSink, FileSink } from './log/logger.js';
 export { resolveDatabase, DatabaseRequiredError } from './db/resolve.js';

@@ -1,16 +1,20 @@
 import os from 'node:os';
 import crypto from 'node:crypto';
-import pg from 'pg';
+import { once } from 'node:events';
 import { PgQueue } from './queue/pg/pgQueue.js';
-import { channelFor, quoteIdent } from './queue/pg/sql.js';
+import type { GlobalQueue } from './queue/globalQueue.js';
+import { openGlobalQueue } from './queue/modules.js';
 import type { NewTask, TaskProgress } from './queue/types.js';
 import type { RequestFailure } from './api/types.js';
 import { describeWait, type WaitStatus } from './queue/waitStatus.js';
 import { embeddedNotice, resolveDatabase, resolveListenUrl } from './db/resolve.js';
 import type { ResolvedConfig } from './config/load.js';
+import { postgresSettings } from './config/schema.js';
 
 export interface ClientOptions {
-  /** Default: SWARMAGE_DATABASE_URL, then the config's connectionString, then the embedded server (with a SwarmageWarning; an error under SWARMAGE_REQUIRE_DATABASE_URL=1). */
+  /**
+   * Default: the config's queue (queue.module: a gateway when "remote"); without a config, or for
+   * "postgres": SWARMAGE_DATABASE_URL, then the config's connectionString, then the embedded server (with a SwarmageWarning; an error under SWARMAGE_REQUIRE_DATABASE_URL=1). */
   connectionString?: string;
   /** For LISTEN only, when connectionString goes through a pooler in transaction mode. Default: SWARMAGE_LISTEN_DATABASE_URL, then the config's listenConnectionString. */
   listenConnectionString?: string;
@@ -71,24 +75,33 @@ async function resolvedForClient(config: ResolvedConfig | null): Promise<string>
 
 /** How often a waiting request looks at its tasks: a failure sends no notification. */
 const CHECK_MS = 1000;
+/** How long a request waits for its wake-ups to be listened for before it enqueues (without, it polls). */
+const LISTEN_WAIT_MS = 5000;
 
 /** For programs that put work on the global queue and, like post_respond in the original Swarmage, wait for answers. */
 export class SwarmageClient {
-  private constructor(readonly queue: PgQueue) {}
+  private constructor(readonly queue: GlobalQueue) {}
 
   /** A client over a queue someone else owns (the drone's): close() is theirs to call. */
-  static over(queue: PgQueue): SwarmageClient {
+  static over(queue: GlobalQueue): SwarmageClient {
     return new SwarmageClient(queue);
   }
 
   static async connect(opts: ClientOptions = {}): Promise<SwarmageClient> {
-    const connectionString = opts.connectionString ?? (await resolvedForClient(opts.config ?? null));
-    const queue = new PgQueue({
-      connectionString,
-      listenConnectionString: opts.listenConnectionString ?? resolveListenUrl(opts.config ?? null),
-      schema: opts.schema ?? opts.config?.queue.config.schema ?? 'swarmage',
-      poolSize: 2,
-    });
+    const config = opts.config ?? null;
+    let queue: GlobalQueue;
+    if (config && !opts.connectionString && (config.queue.module !== 'postgres' || !opts.schema)) {
+      const opened = await openGlobalQueue(config, { role: 'client' });
+      if (opened.notice) process.emitWarning(opened.notice, 'SwarmageWarning');
+      queue = opened.queue;
+    } else {
+      queue = new PgQueue({
+        connectionString: opts.connectionString ?? (await resolvedForClient(config)),
+        listenConnectionString: opts.listenConnectionString ?? resolveListenUrl(config),
+        schema: opts.schema ?? postgresSettings(config)?.schema ?? 'swarmage',
+        poolSize: 2,
+      });
+    }
     try {
       if (opts.migrate !== false) await queue.migrate();
     } catch (err) {
@@ -180,15 +193,17 @@ export class SwarmageClient {
   ): Promise<{ ids: string[]; waiting: Set<string>; status: WaitStatus | null }> {
     const postback = `postback-${os.hostname()}-${process.pid}-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
     const type = tasks[0]?.type ?? '';
-    const listener = new pg.Client({ connectionString: this.queue.listenUrl });
-    listener.on('error', () => {});
-    await listener.connect();
+    // Answers are looked for every second anyway; a wake-up makes them seen at once.
+    const wakeups = this.queue.wakeups();
+    let wake: () => void = () => {};
+    wakeups.on('notify', (t) => {
+      if (t === postback) wake();
+    });
+    wakeups.on('disconnected', () => {});
+    const listening = once(wakeups, 'connected');
+    wakeups.start();
+    await Promise.race([listening, new Promise((r) => setTimeout(r, LISTEN_WAIT_MS).unref())]);
     try {
-      await listener.query(`LISTEN ${quoteIdent(channelFor(this.queue.schema))}`);
-      let wake: () => void = () => {};
-      listener.on('notification', (m) => {
-        if (m.payload === postback) wake();
-      });
       const ids = await this.queue.enqueue(tasks.map((t) => ({ ...t, postback })));
       on.onEnqueued?.(ids);
       const deadline = Date.now() + timeoutMs;
@@ -227,7 +242,7 @@ export class SwarmageClient {
       }
       return { ids, waiting, status };
     } finally {
-      await listener.end().catch(() => {});
+      await wakeups.stop();
     }
   }
 

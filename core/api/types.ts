@@ -57,7 +57,7 @@ export interface InstanceInfo {
  */
 export type DatabaseState = 'connected' | 'unreachable' | 'error' | 'timeout';
 /** Which database a drone uses: SWARMAGE_DATABASE_URL, the config's connectionString, or the embedded server started for it. */
-export type DatabaseSource = 'embedded' | 'config' | 'SWARMAGE_DATABASE_URL';
+export type DatabaseSource = 'embedded' | 'config' | 'SWARMAGE_DATABASE_URL' | 'gateway';
 
 export interface DroneSnapshot {
   id: string;

@@ -23,7 +23,9 @@ export async function commandDatabase(config: ResolvedConfig | null): Promise<Da
   return db;
 }
 
+/** A client on the config's queue: through its gateway when queue.module is "remote", else on the database. */
 export async function connectClient(config: ResolvedConfig | null, db?: DatabaseChoice): Promise<SwarmageClient> {
+  if (config?.queue.module === 'remote') return SwarmageClient.connect({ config });
   const { connectionString } = db ?? (await commandDatabase(config));
   return SwarmageClient.connect({ connectionString, config });
 }

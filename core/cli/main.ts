@@ -9,6 +9,7 @@ import * as migrate from './commands/migrate.js';
 import * as db from './commands/db.js';
 import * as schema from './commands/schema.js';
 import * as ui from './commands/ui.js';
+import * as gateway from './commands/gateway.js';
 import { reason } from '../util/redact.js';
 import { VERSION } from '../util/version.js';
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command & { summary: string }> = {
   db: { ...db, summary: 'start, stop or locate the embedded Postgres' },
   schema: { ...schema, summary: "print the config file's JSON Schema" },
   ui: { ...ui, summary: "list the login URLs of this user's running drone UIs" },
+  gateway: { ...gateway, summary: 'serve the queue to drones without database access' },
 };
 
 const HELP = `swarmage — a distributed job queue on PostgreSQL

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A mistake in the command line: exit status 2 and the command's help hint. */
@@ -25,4 +26,13 @@ export function intOption(value: string | undefined, name: string, min: number, 
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** A file an option names (a certificate, a key), or a UsageError saying which option and why not. */
+export function readOption(file: string, option: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }

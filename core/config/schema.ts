@@ -57,73 +57,113 @@ const workerSpec = z.strictObject({
     ),
 });
 
+const postgresQueue = z.strictObject({
+  module: z.literal('postgres').default('postgres').describe('The global queue in Postgres, reached directly (the default).'),
+  config: z
+    .strictObject({
+      connectionString: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'postgres://… ; SWARMAGE_DATABASE_URL, when set, wins. When neither is given, the embedded Postgres of this machine is used ' +
+            '(drones on other machines cannot share it), unless "embedded": false or SWARMAGE_REQUIRE_DATABASE_URL=1 makes that an error.',
+        ),
+      listenConnectionString: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'postgres://… to the same database, used only to LISTEN for new tasks (one connection per drone); SWARMAGE_LISTEN_DATABASE_URL wins over it. ' +
+            "Set it when connectionString goes through a connection pooler in transaction mode (PgBouncer, Supavisor, RDS Proxy, Neon's pooler), " +
+            'which does not pass notifications on: give it a direct or session-mode connection. Without it such a drone notices and polls every 250 ms.',
+        ),
+      schema: z
+        .string()
+        .max(SCHEMA_MAX, `at most ${SCHEMA_MAX} characters, so that the notification channel "<schema>_tasks" fits Postgres's 63`)
+        .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier such as "swarmage"')
+        .default('swarmage'),
+      poolSize: z.number().int().min(2).max(100).default(4),
+      asyncClaimCommit: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk ' +
+            "(synchronous_commit = off for the claim's own transaction): an idle drone starts a new task about half a millisecond sooner. " +
+            'The price: should Postgres itself crash, claims it committed in its last fraction of a second may be lost, so those tasks may run again. ' +
+            'Nothing is lost, and a crash of the drone changes nothing. Off by default.',
+        ),
+      embedded: z
+        .union([
+          z.boolean(),
+          z.strictObject({
+            port: z
+              .number()
+              .int()
+              .min(1024)
+              .max(65535)
+              .optional()
+              .describe(
+                "The embedded server's port, used as given. When absent, each user's server picks a free one (from 54329) at its first start " +
+                  'and remembers it in <data directory>.port beside its data; `swarmage db status` shows it.',
+              ),
+            dataDir: z.string().min(1).optional().describe('Where the embedded server keeps its data; default: the user data directory.'),
+          }),
+        ])
+        .prefault({})
+        .describe(
+          'The embedded Postgres, used when no connectionString and no SWARMAGE_DATABASE_URL are given: its options (an object; true: the defaults), ' +
+            'or false to forbid it, so that a missing database URL is an error instead of a private database on this machine ' +
+            '(SWARMAGE_REQUIRE_DATABASE_URL=1 does the same for every config). Set false on servers.',
+        ),
+    })
+    .prefault({}),
+});
+
+const remoteQueue = z.strictObject({
+  module: z.literal('remote').describe('The global queue through a gateway (`swarmage gateway`): no database access on this machine.'),
+  config: z.strictObject({
+    url: z
+      .string()
+      .regex(/^wss?:\/\/[^\s/]+/, 'a ws:// or wss:// URL of a gateway, such as "wss://gateway.example.com:7071"')
+      .describe('The gateway: ws://host:port, or wss:// when it serves TLS (or sits behind a proxy that does).'),
+    token: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "This drone's gateway token (`swarmage gateway token add`); SWARMAGE_GATEWAY_TOKEN, when set, wins. " +
+          'Prefer the variable: a config file is often shared, a token is a secret.',
+      ),
+  }),
+});
+
+/**
+ * `queue.module` picks the global queue's implementation (core/queue/modules.ts), as the seed's
+ * drone did; `config` is that module's.
+ */
+const queueSchema = z
+  .discriminatedUnion('module', [postgresQueue, remoteQueue], {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `expected "postgres" (the default) or "remote", got ${JSON.stringify((issue.input as { module?: unknown } | undefined)?.module)}`
+        : undefined,
+  })
+  .prefault({});
+
+export type QueueConfig = z.output<typeof queueSchema>;
+export type PostgresQueueConfig = z.output<typeof postgresQueue>['config'];
+export type RemoteQueueConfig = z.output<typeof remoteQueue>['config'];
+
+/** The Postgres module's settings, or null when the drone reaches its queue through a gateway. */
+export function postgresSettings(config: { queue: QueueConfig } | null): PostgresQueueConfig | null {
+  return config?.queue.module === 'postgres' ? config.queue.config : null;
+}
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   alias: z.string().min(1).max(200).optional().describe("This drone's id; by default hostname-pid-random, kept in the local queue file."),
-  queue: z
-    .strictObject({
-      module: z.literal('postgres').default('postgres'),
-      config: z
-        .strictObject({
-          connectionString: z
-            .string()
-            .min(1)
-            .optional()
-            .describe(
-              'postgres://… ; SWARMAGE_DATABASE_URL, when set, wins. When neither is given, the embedded Postgres of this machine is used ' +
-                '(drones on other machines cannot share it), unless "embedded": false or SWARMAGE_REQUIRE_DATABASE_URL=1 makes that an error.',
-            ),
-          listenConnectionString: z
-            .string()
-            .min(1)
-            .optional()
-            .describe(
-              'postgres://… to the same database, used only to LISTEN for new tasks (one connection per drone); SWARMAGE_LISTEN_DATABASE_URL wins over it. ' +
-                "Set it when connectionString goes through a connection pooler in transaction mode (PgBouncer, Supavisor, RDS Proxy, Neon's pooler), " +
-                'which does not pass notifications on: give it a direct or session-mode connection. Without it such a drone notices and polls every 250 ms.',
-            ),
-          schema: z
-            .string()
-            .max(SCHEMA_MAX, `at most ${SCHEMA_MAX} characters, so that the notification channel "<schema>_tasks" fits Postgres's 63`)
-            .regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier such as "swarmage"')
-            .default('swarmage'),
-          poolSize: z.number().int().min(2).max(100).default(4),
-          asyncClaimCommit: z
-            .boolean()
-            .default(false)
-            .describe(
-              'Claims (and the acknowledgements sent with them) commit without waiting for Postgres to write them to disk ' +
-                "(synchronous_commit = off for the claim's own transaction): an idle drone starts a new task about half a millisecond sooner. " +
-                'The price: should Postgres itself crash, claims it committed in its last fraction of a second may be lost, so those tasks may run again. ' +
-                'Nothing is lost, and a crash of the drone changes nothing. Off by default.',
-            ),
-          embedded: z
-            .union([
-              z.boolean(),
-              z.strictObject({
-                port: z
-                  .number()
-                  .int()
-                  .min(1024)
-                  .max(65535)
-                  .optional()
-                  .describe(
-                    "The embedded server's port, used as given. When absent, each user's server picks a free one (from 54329) at its first start " +
-                      'and remembers it in <data directory>.port beside its data; `swarmage db status` shows it.',
-                  ),
-                dataDir: z.string().min(1).optional().describe('Where the embedded server keeps its data; default: the user data directory.'),
-              }),
-            ])
-            .prefault({})
-            .describe(
-              'The embedded Postgres, used when no connectionString and no SWARMAGE_DATABASE_URL are given: its options (an object; true: the defaults), ' +
-                'or false to forbid it, so that a missing database URL is an error instead of a private database on this machine ' +
-                '(SWARMAGE_REQUIRE_DATABASE_URL=1 does the same for every config). Set false on servers.',
-            ),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
+  queue: queueSchema,
   workers: z.record(taskTypeName, z.union([workerSpec, z.array(workerSpec).min(1)])).describe('Task type → worker (or array of worker instances) serving it.'),
   pollIntervalMs: z.number().int().min(10).default(2000),
   maxPerWorker: z

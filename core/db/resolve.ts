@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import type { DatabaseSource } from '../api/types.js';
 import { embeddedDataDir, embeddedPortInfo, ensureEmbedded, type EmbeddedOptions } from './embedded.js';
 import { redactUrl } from '../util/redact.js';
+import { postgresSettings } from '../config/schema.js';
 
 /** The database chosen, and for the embedded server where it keeps its data and listens. */
 export type DatabaseChoice =
@@ -21,7 +22,7 @@ export class DatabaseRequiredError extends Error {
 
 /** The embedded server's options from the config: queue.config.embedded, unless it is a boolean. */
 export function embeddedOptions(config: ConfigPart | null): Pick<EmbeddedOptions, 'dataDir' | 'port'> {
-  const embedded = config?.queue.config.embedded;
+  const embedded = postgresSettings(config)?.embedded;
   return typeof embedded === 'object' ? embedded : {};
 }
 
@@ -36,15 +37,21 @@ function embeddedForbiddenBy(config: ConfigPart | null): string | null {
   if (env && env !== '0' && env !== 'false') {
     return `SWARMAGE_REQUIRE_DATABASE_URL=${JSON.stringify(process.env.SWARMAGE_REQUIRE_DATABASE_URL)} (read as 1; set it to 1 or true, or 0 or false to allow the embedded Postgres)`;
   }
-  if (config?.queue.config.embedded === false) return `queue.config.embedded=false in ${config.file ?? 'the config'}`;
+  if (postgresSettings(config)?.embedded === false) return `queue.config.embedded=false in ${config?.file ?? 'the config'}`;
   return null;
 }
 
 /** The database, in this order: SWARMAGE_DATABASE_URL, the config's connectionString, else the embedded server unless forbidden. */
 export async function resolveDatabase(config: ConfigPart | null, onProgress?: (msg: string) => void): Promise<DatabaseChoice> {
+  if (config?.queue.module === 'remote') {
+    throw new DatabaseRequiredError(
+      `${config.file ?? 'the config'} has queue.module "remote": its drones reach the queue through the gateway ${config.queue.config.url} ` +
+        'and have no database; run this on the gateway\'s machine, or with a config whose queue is "postgres"',
+    );
+  }
   const env = process.env.SWARMAGE_DATABASE_URL;
   if (env) return { connectionString: env, source: 'SWARMAGE_DATABASE_URL' };
-  const fromConfig = config?.queue.config.connectionString;
+  const fromConfig = postgresSettings(config)?.connectionString;
   if (fromConfig) return { connectionString: fromConfig, source: 'config' };
   const forbiddenBy = embeddedForbiddenBy(config);
   if (forbiddenBy) {
@@ -64,7 +71,7 @@ export async function resolveDatabase(config: ConfigPart | null, onProgress?: (m
  * where everything else does).
  */
 export function resolveListenUrl(config: Pick<ResolvedConfig, 'queue'> | null): string | undefined {
-  return process.env.SWARMAGE_LISTEN_DATABASE_URL || config?.queue.config.listenConnectionString || undefined;
+  return process.env.SWARMAGE_LISTEN_DATABASE_URL || postgresSettings(config)?.listenConnectionString || undefined;
 }
 
 /**

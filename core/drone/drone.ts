@@ -34,7 +34,7 @@ export interface DroneOptions<Q extends GlobalQueue = GlobalQueue> {
   pool: WorkerPoolLike;
   /** Opens the local queue file (at start). */
   openLocalQueue: (file: string) => DroneLocalQueue;
-  /** The database's address for logs and the snapshot, without its password. */
+  /** Where the global queue is, for logs and the snapshot: no password, no token. */
   databaseLabel: string;
   /** Where that address came from, for the snapshot. */
   databaseSource: DatabaseSource;
@@ -48,7 +48,8 @@ export interface DroneOptions<Q extends GlobalQueue = GlobalQueue> {
  * batches. This class is its life cycle (start, pause, drain, resume, stop); the work is in its
  * parts: the claim/acknowledge loop (syncLoop.ts), outcome recording (outcomes.ts), leases
  * (heartbeat.ts), database health (dbHealth.ts), the per-type buffers (buffers.ts) and the
- * pipeline debugger's queries (explorer.ts). createDrone.ts builds one on Postgres.
+ * pipeline debugger's queries (explorer.ts). createDrone.ts builds one on the queue module its
+ * config names.
  */
 export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<DroneEvents> implements DroneContext {
   readonly config: ResolvedConfig;
@@ -152,7 +153,7 @@ export class Drone<Q extends GlobalQueue = GlobalQueue> extends EventEmitter<Dro
       this.hotReloader.start();
     }
     this.state = 'running';
-    this.log.info(`drone ${this.id} running on ${this.opts.databaseLabel}, schema ${cfg.queue.config.schema}`);
+    this.log.info(`drone ${this.id} running on ${this.opts.databaseLabel}`);
     this.sync.trigger();
     this.changed();
   }

@@ -43,10 +43,10 @@ export interface RunningHost {
 }
 
 /** Parses "[HOST:]PORT" (HOST may be [v6]). */
-export function parseListen(spec: string): { host: string; port: number } {
+export function parseListen(spec: string, option = '--ui'): { host: string; port: number } {
   const m = /^(?:(\[[^\]]+\]|[^:]+):)?(\d{1,5})$/.exec(spec.trim());
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 0 || port > 65535) throw new Error(`--ui: expected [HOST:]PORT such as 7420 or 0.0.0.0:7420, got ${JSON.stringify(spec)}`);
+  if (!m || port < 0 || port > 65535) throw new Error(`${option}: expected [HOST:]PORT such as 7420 or 0.0.0.0:7420, got ${JSON.stringify(spec)}`);
   return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The global queue as the drone and the UI use it: batched claims that carry acknowledgements,
- * leases kept by heartbeats, wake-ups when tasks arrive. Postgres implements it (core/queue/pg);
- * the drone is written against this interface only. Every implementation passes the behaviours of
- * test/queue/global-queue-contract.ts.
+ * leases kept by heartbeats, wake-ups when tasks arrive. Postgres implements it (core/queue/pg), and
+ * a gateway serves it to drones without database access (core/queue/remote); modules.ts picks one by
+ * the config's queue.module. The drone is written against this interface only. Every implementation
+ * passes the behaviours of test/queue/global-queue-contract.ts.
  */
 import type { EventEmitter } from 'node:events';
 import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } from '../api/types.js';
@@ -68,6 +69,8 @@ export interface GlobalQueue {
   /** Frees the tasks of drones whose leases ran out; returns their ids. */
   rescueExpired(): Promise<string[]>;
   deregister(droneId: string): Promise<void>;
+  /** The id the queue files this drone under, as fleet() lists it (a gateway prefixes its token's name). */
+  fileId(droneId: string): string;
 
   // ---- Inspection and operation, for the UI and the CLI: never on the drone's hot path ----
   /** Every type with its counts, each reading at most `cap` rows (see QueueTypeRow.capped). */

@@ -9,8 +9,7 @@ import { loadConfigFile, type ResolvedConfig } from '../config/load.js';
 import { configJsonSchema } from '../config/schema.js';
 import type { Drone } from '../drone/drone.js';
 import { createDrone } from '../drone/createDrone.js';
-import type { PgQueue } from '../queue/pg/pgQueue.js';
-import { embeddedNotice, resolveDatabase } from '../db/resolve.js';
+import type { GlobalQueue } from '../queue/globalQueue.js';
 import type { LogLevel, LogLine } from '../api/types.js';
 import { FileSink, Logger, LogRing, StderrSink, type LogSink } from '../log/logger.js';
 import { SwarmageClient, TaskFailedError } from '../swarmageClient.js';
@@ -49,7 +48,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
   readonly ring = new LogRing(20_000);
   private readonly logger: Logger;
   private readonly fileSinks = new Map<string, { sink: FileSink; unsubscribe: () => void }>();
-  private drone: Drone<PgQueue> | null = null;
+  private drone: Drone | null = null;
   private config: ResolvedConfig | null = null;
   private configText = '';
   private app: AppInfo;
@@ -59,7 +58,7 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
   private pendingLogs: LogLine[] = [];
   private logTimer: NodeJS.Timeout | null = null;
   private transition: Promise<unknown> = Promise.resolve();
-  private queueView: { queue: PgQueue; view: QueueView } | null = null;
+  private queueView: { queue: GlobalQueue; view: QueueView } | null = null;
   private readonly notices = new FailureNotices();
   /** Bumped by stop(): a start still finding its database when the drone was stopped must not start it after all. */
   private stops = 0;
@@ -107,17 +106,11 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
     if (!this.opts.logLevel) this.logger.setLevel(config.log.level);
     this.attachLogFile(config.logFile);
     const stops = this.stops;
-    const db = await resolveDatabase(config, (msg) => this.logger.info(msg));
-    if (stops !== this.stops) return;
-    const notice = embeddedNotice(db);
-    if (notice) this.logger.warn(notice);
-    const drone = createDrone({
-      config,
-      connectionString: db.connectionString,
-      databaseSource: db.source,
-      logger: this.logger,
-      hotReload: this.opts.hotReload,
-    });
+    const drone = await createDrone({ config, logger: this.logger, hotReload: this.opts.hotReload });
+    if (stops !== this.stops) {
+      await drone.queue.close().catch(() => {});
+      return;
+    }
     this.drone = drone;
     drone.on('changed', () => this.scheduleSnapshot());
     drone.on('failure', (f) => this.onFailure(f));
@@ -205,11 +198,11 @@ export class DroneService extends EventEmitter<{ event: [EventMessage] }> implem
   /** The whole-queue views of the running drone's queue (a new config may mean a new queue). */
   private view(): QueueView {
     const queue = this.running().queue;
-    if (this.queueView?.queue !== queue) this.queueView = { queue, view: new QueueView(queue, () => this.drone?.id ?? null) };
+    if (this.queueView?.queue !== queue) this.queueView = { queue, view: new QueueView(queue, () => (this.drone?.id ? queue.fileId(this.drone.id) : null)) };
     return this.queueView.view;
   }
 
-  private running(): Drone<PgQueue> {
+  private running(): Drone {
     const d = this.drone;
     if (!d || !d.id || d.state === 'stopped' || d.state === 'stopping') {
       throw new Error(`the drone is not running${this.app.error ? `: ${this.app.error}` : ` (${this.app.state})`}`);

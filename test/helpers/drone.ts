@@ -7,14 +7,13 @@ import { resolveConfig, type ResolvedConfig } from '../../core/config/load.js';
 import type { ConfigInput } from '../../core/config/schema.js';
 import type { Drone } from '../../core/drone/drone.js';
 import { createDrone } from '../../core/drone/createDrone.js';
-import type { PgQueue } from '../../core/queue/pg/pgQueue.js';
 import { Logger, LogRing, StderrSink, type LogSink } from '../../core/log/logger.js';
 import { SwarmageClient } from '../../core/swarmageClient.js';
 import { freshSchema, sqlClient, testDatabaseUrl } from './db.js';
 import { BIN, tmpDir } from './tmp.js';
 
 export interface TestDrone {
-  drone: Drone<PgQueue>;
+  drone: Drone;
   ring: LogRing;
   config: ResolvedConfig;
 }
@@ -37,14 +36,14 @@ export async function startDrone(
       localQueue: { path: path.join(dir, 'local.sqlite') },
       pollIntervalMs: 200,
       ...rest,
-      queue: { config: { ...queue, schema } },
+      queue: { config: { ...queue, connectionString: url, schema } },
     },
     { dir },
   );
   const ring = new LogRing(20_000);
   const sinks: LogSink[] = [ring];
   if (process.env.TEST_LOG) sinks.push(new StderrSink());
-  const drone = createDrone({ config: resolved, connectionString: url, databaseSource: 'config', logger: new Logger('debug', sinks) });
+  const drone = await createDrone({ config: resolved, logger: new Logger('debug', sinks) });
   await drone.start();
   return { drone, ring, config: resolved };
 }

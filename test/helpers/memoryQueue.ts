@@ -181,6 +181,9 @@ export class MemoryQueue implements GlobalQueue {
   async deregister(): Promise<void> {
     this.check('deregister', 0);
   }
+  fileId(droneId: string): string {
+    return droneId;
+  }
   // Inspection is Postgres's (test/queue/pg-*.test.ts); the drone never calls it.
   async overview(): Promise<QueueTypeRow[]> {
     return [];

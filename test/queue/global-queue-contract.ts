@@ -151,7 +151,7 @@ export function globalQueueContract(name: string, make: MakeQueue): void {
       for (const t of again) assert.equal(t.attempt, 1, 'a give-back is no attempt');
       const resumed = again.find((t) => t.id === chain)!;
       assert.deepEqual([resumed.resumeType, resumed.resumeDataJson], ['b', '"half"']);
-      assert.equal((await q.findTask(kept))?.claimedBy, 'd1');
+      assert.equal((await q.findTask(kept))?.claimedBy, q.fileId('d1'), 'held by d1, under the id the queue files it by');
       assert.equal(await q.releaseAllExcept('d1', []), 1);
       assert.equal((await q.findTask(kept))?.state, 'available');
     });
@@ -165,8 +165,8 @@ export function globalQueueContract(name: string, make: MakeQueue): void {
       await q.complete('d1', [{ id: done, resultJson: 'null' }]);
       const held = await q.reclaim('d1', [mine, given, done, theirs], LEASE);
       assert.deepEqual(sorted(held), sorted([mine, given]));
-      assert.equal((await q.findTask(given))?.claimedBy, 'd1');
-      assert.equal((await q.findTask(theirs))?.claimedBy, 'd2');
+      assert.equal((await q.findTask(given))?.claimedBy, q.fileId('d1'));
+      assert.equal((await q.findTask(theirs))?.claimedBy, q.fileId('d2'));
       assert.equal(await q.releaseAllExcept('d1', [mine, given]), 0);
     });
 
@@ -187,7 +187,7 @@ export function globalQueueContract(name: string, make: MakeQueue): void {
       );
       assert.deepEqual(rescued, [lost]);
       assert.equal((await q.findTask(lost))?.state, 'available');
-      assert.equal((await q.findTask(held))?.claimedBy, 'd1');
+      assert.equal((await q.findTask(held))?.claimedBy, q.fileId('d1'));
       assert.deepEqual(idsOf(await q.claim('d2', [{ type: 'a', limit: 5 }], LEASE)), [lost]);
     });
 
@@ -196,14 +196,14 @@ export function globalQueueContract(name: string, make: MakeQueue): void {
       await q.enqueue([{ type: 'a' }, { type: 'a' }]);
       await q.claim('d1', [{ type: 'a', limit: 2 }], LEASE);
       await q.heartbeat(drone('d1', ['a']), LEASE);
-      const row = (await q.fleet()).find((d) => d.id === 'd1');
+      const row = (await q.fleet()).find((d) => d.id === q.fileId('d1'));
       assert.ok(row, 'registered');
       assert.deepEqual(row.types, ['a']);
       assert.equal(row.held, 2);
       assert.equal(row.state, 'alive');
       await q.deregister('d1');
       assert.equal(
-        (await q.fleet()).find((d) => d.id === 'd1'),
+        (await q.fleet()).find((d) => d.id === q.fileId('d1')),
         undefined,
       );
     });

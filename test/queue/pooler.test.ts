@@ -93,7 +93,7 @@ describe('behind PgBouncer', { skip: missing }, () => {
     assert.ok(lost.length <= 1, 'said once at most');
     if (lost.length === 1) {
       assert.equal(lost[0].level, 'info');
-      assert.equal(d.drone.queue.claimsNamed, false);
+      assert.equal((d.drone.queue as PgQueue).claimsNamed, false);
     }
   });
 
@@ -164,7 +164,7 @@ describe('behind PgBouncer', { skip: missing }, () => {
     const answers = await d.client.requestMany('factorial', [5, 6, 7], { timeoutMs: 60_000 });
     assert.deepEqual(answers.sort(), ['13b0', '2d0', '78']);
     assert.doesNotMatch(logText(d), STATEMENT_TROUBLE);
-    assert.equal(d.drone.queue.claimsNamed, true, 'a session pooler keeps named statements');
+    assert.equal((d.drone.queue as PgQueue).claimsNamed, true, 'a session pooler keeps named statements');
     assert.equal(namedLost(d).length, 0);
   });
 });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfigFile, resolveConfig } from '../../core/config/load.js';
 import { ConfigError } from '../../core/config/errors.js';
-import { configJsonSchema } from '../../core/config/schema.js';
+import { configJsonSchema, postgresSettings } from '../../core/config/schema.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 /** A directory holding a worker module `w.js`, so module paths resolve. */
@@ -149,7 +149,7 @@ describe('config loading', () => {
   it('caps a schema name at 57 characters, so that its "<schema>_tasks" channel fits Postgres\'s 63', () => {
     const dir = workerDir();
     const ok = resolveConfig({ workers: {}, queue: { config: { schema: 's'.repeat(57) } } }, { dir });
-    assert.equal(ok.queue.config.schema, 's'.repeat(57));
+    assert.equal(postgresSettings(ok)?.schema, 's'.repeat(57));
     const e = configError({ workers: {}, queue: { config: { schema: 's'.repeat(58) } } }, dir);
     assert.equal(e.issues.length, 1, e.message);
     assert.match(e.message, /queue\.config\.schema: .*at most 57 characters/);

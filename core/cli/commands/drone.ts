@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { parse, UsageError } from '../usage.js';
+import { parse, readOption, UsageError } from '../usage.js';
 import { findConfig } from '../context.js';
 import { isLogLevel } from '../../log/logger.js';
 import { DroneService } from '../../service/droneService.js';
@@ -30,15 +29,10 @@ exits at once; what the drone held stays in its local queue for the next start.
 
 Database: SWARMAGE_DATABASE_URL, else queue.config.connectionString, else the embedded Postgres of
 this machine (with a warning: drones elsewhere cannot share it). SWARMAGE_REQUIRE_DATABASE_URL=1, or
-"embedded": false in queue.config, makes a missing URL an error instead.`;
+"embedded": false in queue.config, makes a missing URL an error instead.
 
-function readOption(file: string, option: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new UsageError(`${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
+With "queue": {"module": "remote", "config": {"url": "wss://HOST:PORT"}} the drone has no database:
+it reaches the queue through a gateway ("swarmage gateway"), with the token in SWARMAGE_GATEWAY_TOKEN.`;
 
 /** The UI's token: --token-file, else SWARMAGE_UI_TOKEN, else null (one is generated per run). */
 function uiToken(tokenFile: string | undefined): string | null {

@@ -2,6 +2,7 @@ import { parse } from '../usage.js';
 import { commandDatabase, findConfig } from '../context.js';
 import { PgQueue } from '../../queue/pg/pgQueue.js';
 import { redactUrl } from '../../util/redact.js';
+import { postgresSettings } from '../../config/schema.js';
 
 export const help = `Usage: swarmage migrate [--config FILE]
 
@@ -12,7 +13,7 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, { config: { type: 'string' } }, false);
   const config = findConfig(values.config, false);
   const db = await commandDatabase(config);
-  const queue = new PgQueue({ connectionString: db.connectionString, schema: config?.queue.config.schema });
+  const queue = new PgQueue({ connectionString: db.connectionString, schema: postgresSettings(config)?.schema });
   try {
     const applied = await queue.migrate();
     process.stdout.write(

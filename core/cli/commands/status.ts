@@ -1,6 +1,6 @@
 import { parse } from '../usage.js';
 import { commandDatabase, connectClient, findConfig } from '../context.js';
-import { describeDatabase, type DatabaseDescription } from '../../db/resolve.js';
+import { describeDatabase, type DatabaseChoice, type DatabaseDescription } from '../../db/resolve.js';
 import { QueueView, OVERVIEW_CAP } from '../../queue/queueView.js';
 import { formatDuration } from '../../util/duration.js';
 import { describeWakeups } from '../../util/wakeups.js';
@@ -24,8 +24,15 @@ SWARMAGE_LISTEN_DATABASE_URL, see docs/deployment.md).
 export async function run(args: string[]): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' }, config: { type: 'string' } }, false);
   const config = findConfig(values.config, false);
-  const db = await commandDatabase(config);
-  const database = describeDatabase(db, config);
+  let database: DatabaseDescription;
+  let db: DatabaseChoice | undefined;
+  if (config?.queue.module === 'remote') {
+    // Through the gateway (its token needs --inspect): this machine has no database to describe.
+    database = { source: 'gateway', url: config.queue.config.url, from: `queue.config.url in ${config.file}` };
+  } else {
+    db = await commandDatabase(config);
+    database = describeDatabase(db, config);
+  }
   const client = await connectClient(config, db);
   try {
     const status = await new QueueView(client.queue, () => null).overview();
@@ -70,6 +77,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 function databaseLine(d: DatabaseDescription): string {
+  if (d.source === 'gateway') return `the gateway ${d.url} (from ${d.from})`;
   if (d.source !== 'embedded') return `${d.url} (from ${d.from})`;
   return `embedded (this machine's embedded Postgres: data ${d.dataDir}${d.port === null ? '' : `, port ${d.port}`})`;
 }

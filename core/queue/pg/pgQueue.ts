@@ -178,6 +178,9 @@ export class PgQueue implements GlobalQueue {
   progress(ids: string[], type: string): Promise<TaskProgress> {
     return taskProgress(this.pool, this.schema, ids, type);
   }
+  fileId(droneId: string): string {
+    return droneId;
+  }
   /** Where a LISTEN goes: the connection given for it, else the queue's own. */
   get listenUrl(): string {
     return this.listenConnectionString ?? this.connectionString;
