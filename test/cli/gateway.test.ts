@@ -72,6 +72,14 @@ describe('swarmage gateway, and a drone with only its URL and token', () => {
     assert.equal(noToken.code, 1);
     assert.match(noToken.stderr, /queue\.module is "remote" but no gateway token is given: set SWARMAGE_GATEWAY_TOKEN/);
 
+    // A token that may not claim what the config serves: the drone stops at start and names the type.
+    const wrongToken = await runCli(['drone', '--config', config], {
+      env: noDatabaseEnv({ SWARMAGE_GATEWAY_TOKEN: cliToken.stdout.trim() }),
+      timeoutMs: 30_000,
+    });
+    assert.equal(wrongToken.code, 1);
+    assert.match(wrongToken.stderr, /token "requester" may not serve "factorial"; it may claim no types/);
+
     const drone = spawn(process.execPath, [BIN, 'drone', '--config', config], {
       env: { ...process.env, ...noDatabaseEnv({ SWARMAGE_GATEWAY_TOKEN: droneToken.stdout.trim() }) } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

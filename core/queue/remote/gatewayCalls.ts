@@ -23,6 +23,7 @@ export interface Caller {
 
 const MAX_INT32 = 2 ** 31 - 1;
 const MANY = 100_000;
+const MAX_POSTBACK_TYPES = 1000;
 const id = z.string().regex(/^[0-9]{1,19}$/, 'a task id');
 const ids = z.array(id).max(MANY);
 const text = z.string().max(16 * 1024 * 1024);
@@ -149,7 +150,10 @@ export const CALLS: Record<RemoteMethod, Spec> = {
   takePostbacks: spec(z.tuple([name, count]), (q, [type, limit], c) => {
     // A postback type names one requester's wait; only a token that may enqueue can have made one.
     if (c.grants.enqueue.length === 0) throw new GatewayRefusal(`token "${c.grants.name}" may not enqueue, so it has no answers to take`);
+    c.postbacks.delete(type);
     c.postbacks.add(type);
+    // The oldest waits are long over: a connection that asks for thousands keeps the latest.
+    if (c.postbacks.size > MAX_POSTBACK_TYPES) c.postbacks.delete(c.postbacks.values().next().value!);
     return q.takePostbacks(type, limit);
   }),
   progress: spec(z.tuple([ids, name]), (q, [which, type]) => q.progress(which, type)),

@@ -14,5 +14,8 @@ export async function openRemoteQueue(config: ResolvedConfig, _hooks: QueueHooks
         '(or queue.config.token) to the token "swarmage gateway token add" printed on the gateway\'s machine',
     );
   }
-  return { queue: new RemoteQueue({ url, token }), label: `gateway ${url}`, source: 'gateway', notice: null };
+  // A stalled link is cut after two unanswered pings, within a third of the lease: the drone
+  // reconnects and heartbeats again before any of its leases can run out.
+  const pingMs = Math.max(500, Math.floor(config.leaseMs / 6));
+  return { queue: new RemoteQueue({ url, token, pingMs }), label: `gateway ${url}`, source: 'gateway', notice: null };
 }

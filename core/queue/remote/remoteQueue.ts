@@ -91,6 +91,7 @@ export class RemoteQueue implements GlobalQueue {
       const fail = (err: Error) => {
         if (settled) return;
         settled = true;
+        clearTimeout(welcomeTimer);
         reject(err);
       };
       ws.on('unexpected-response', (_req, res) => {
@@ -105,6 +106,12 @@ export class RemoteQueue implements GlobalQueue {
           ws.terminate();
         });
       });
+      // Upgraded but never welcomed (a gateway that hangs): give up like a refused connection.
+      const welcomeTimer = setTimeout(() => {
+        if (settled) return;
+        fail(new LinkError(`gateway ${this.opts.url}: no welcome within ${HANDSHAKE_MS} ms`, 'ETIMEDOUT'));
+        ws.terminate();
+      }, HANDSHAKE_MS);
       ws.on('error', (err) => fail(new LinkError(`gateway ${this.opts.url}: ${err.message}`, (err as NodeJS.ErrnoException).code ?? 'ECONNRESET')));
       ws.on('message', (data) => {
         let frame: ServerFrame;
@@ -119,6 +126,7 @@ export class RemoteQueue implements GlobalQueue {
           this.open = true;
           this.retryMs = RETRY_MIN_MS;
           settled = true;
+          clearTimeout(welcomeTimer);
           this.startPings(ws);
           resolve();
           for (const l of this.listeners) l.linkUp();
@@ -193,7 +201,8 @@ export class RemoteQueue implements GlobalQueue {
 
   private async call<T>(m: RemoteMethod, ...a: unknown[]): Promise<T> {
     await this.ensure();
-    const ws = this.ws!;
+    const ws = this.ws;
+    if (!ws || !this.open) throw new LinkError(`lost the link to the gateway ${this.opts.url}`, 'ECONNRESET');
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
