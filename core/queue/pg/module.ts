@@ -2,7 +2,7 @@ import type { ResolvedConfig } from '../../config/load.js';
 import { postgresSettings } from '../../config/schema.js';
 import { embeddedNotice, resolveDatabase, resolveListenUrl } from '../../db/resolve.js';
 import { redactUrl } from '../../util/redact.js';
-import type { OpenedQueue, QueueHooks } from '../modules.js';
+import type { OpenedQueue, QueueHooks } from '../queueModule.js';
 import { PgQueue } from './pgQueue.js';
 
 /** queue.module "postgres": the database from the environment, the config or the embedded server. */

@@ -1,6 +1,6 @@
 import type { ResolvedConfig } from '../../config/load.js';
 import { ConfigError } from '../../config/errors.js';
-import type { OpenedQueue, QueueHooks } from '../modules.js';
+import type { OpenedQueue, QueueHooks } from '../queueModule.js';
 import { RemoteQueue } from './remoteQueue.js';
 
 /** queue.module "remote": a gateway's address from the config, the token from SWARMAGE_GATEWAY_TOKEN or the config. */
