@@ -98,6 +98,13 @@ describe('app store', () => {
     );
   });
 
+  it('says "queue", not "database", for a drone that reaches its queue through a gateway', () => {
+    const remote = drone({
+      database: { url: 'gateway wss://gw:7071', connected: false, lastError: 'lost the link', retryAt: null, state: 'unreachable', source: 'gateway' },
+    });
+    assert.equal(databaseProblem(remote), 'Queue unreachable at gateway wss://gw:7071: lost the link');
+  });
+
   it('reads a snapshot without the state (a drone of an older version) by whether it is connected', () => {
     const old = (connected: boolean) => {
       const d = drone({

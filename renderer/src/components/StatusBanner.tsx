@@ -56,7 +56,7 @@ export function StatusBanner() {
     return (
       <div className="banner banner-error" role="alert" data-testid="db-banner">
         <span>
-          <strong>{db}</strong> — {dbRetry}. {DATABASE_ADVICE[databaseState(drone.database)]}
+          <strong>{db}</strong> — {dbRetry}. {(drone.database.source === 'gateway' ? GATEWAY_ADVICE : DATABASE_ADVICE)[databaseState(drone.database)]}
         </span>
       </div>
     );
@@ -70,6 +70,14 @@ const DATABASE_ADVICE: Record<DatabaseState, string> = {
   unreachable: 'The drone keeps its buffered tasks meanwhile; check that Postgres is running and the URL is right.',
   timeout: 'The drone keeps its buffered tasks meanwhile; check the load on Postgres and the network to it.',
   error: "Postgres is reachable but refused a statement: check the database role's privileges and the queue's schema.",
+};
+
+/** The same through a gateway (queue.module "remote"): the drone has no database to check. */
+const GATEWAY_ADVICE: Record<DatabaseState, string> = {
+  connected: '',
+  unreachable: 'The drone keeps its buffered tasks meanwhile; check that the gateway runs and queue.config.url is right.',
+  timeout: 'The drone keeps its buffered tasks meanwhile; check the gateway, its Postgres and the network to it.',
+  error: "The gateway refused a call: check what this drone's token may do (swarmage gateway token list).",
 };
 
 function capitalise(s: string): string {

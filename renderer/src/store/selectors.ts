@@ -14,9 +14,17 @@ export function databaseState(db: DroneSnapshot['database']): DatabaseState {
 export function databaseProblem(drone: DroneSnapshot | null): string | null {
   const state = drone ? databaseState(drone.database) : 'connected';
   if (!drone || state === 'connected') return null;
-  const { url, lastError } = drone.database;
-  return `${DATABASE_PROBLEM[state]} at ${url}${lastError ? `: ${lastError}` : ''}`;
+  const { url, lastError, source } = drone.database;
+  const what = source === 'gateway' ? GATEWAY_PROBLEM : DATABASE_PROBLEM;
+  // A gateway's label already says "gateway ws://…".
+  return `${what[state]} at ${url}${lastError ? `: ${lastError}` : ''}`;
 }
+
+const GATEWAY_PROBLEM: Record<Exclude<DatabaseState, 'connected'>, string> = {
+  unreachable: 'Queue unreachable',
+  timeout: 'Queue not answering',
+  error: 'Queue refused a call',
+};
 
 const DATABASE_PROBLEM: Record<Exclude<DatabaseState, 'connected'>, string> = {
   unreachable: 'Database unreachable',
