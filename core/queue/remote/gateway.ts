@@ -16,7 +16,7 @@ import type { Logger } from '../../log/logger.js';
 import { LogThrottle } from '../../log/throttle.js';
 import { reason } from '../../util/redact.js';
 import { VERSION } from '../../util/version.js';
-import { allowed, CLOSE_REVOKED, CLOSE_SHUTDOWN, decode, encode, MAX_FRAME, type ServerFrame, type WireError } from './protocol.js';
+import { allowed, CLOSE_REVOKED, CLOSE_SHUTDOWN, decode, encodeReply, MAX_FRAME, type ServerFrame, type WireError } from './protocol.js';
 import { grantsOf, type TokenStore } from './tokens.js';
 import { runCall, type Caller } from './gatewayCalls.js';
 
@@ -177,7 +177,7 @@ export class Gateway {
       conn.ws.terminate();
       return;
     }
-    conn.ws.send(encode(frame), () => {});
+    conn.ws.send(encodeReply(frame), () => {});
   }
 
   /** A token removed (or replaced) from the file: its connections end now, not at their next connect. */

@@ -83,14 +83,22 @@ export const CLOSE_SHUTDOWN = 4002;
 
 const DATE = '$date';
 
-export function encode(frame: ClientFrame | ServerFrame): string {
+/** A call, with its Dates as `{"$date": ms}` (heartbeats, scheduled tasks and filters carry them). */
+export function encodeCall(frame: ClientFrame): string {
   return JSON.stringify(frame, function (this: Record<string, unknown>, key, value: unknown) {
     const raw = this[key];
     return raw instanceof Date ? { [DATE]: raw.getTime() } : value;
   });
 }
 
+/** The gateway's frames: the queue's answers hold no Dates (times are ms), so plain JSON, the fast path for claims. */
+export function encodeReply(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}
+
 export function decode(text: string): unknown {
+  // The reviver runs for every value: only when a Date may be there.
+  if (!text.includes(`"${DATE}"`)) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown) => {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const o = value as Record<string, unknown>;

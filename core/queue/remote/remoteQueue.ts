@@ -15,7 +15,7 @@ import type { FailedTask, FailureGroup, FleetDrone, GlobalTask, QueueTypeRow } f
 import type { BrowseQuery, FailedFilter, FailedSelection, GlobalQueue, WakeupEvents, WakeupState, Wakeups } from '../globalQueue.js';
 import type { ClaimRequest, ClaimedTask, Completion, DroneRow, Failure, NewTask, ResumePoint, TaskProgress } from '../types.js';
 import { checkNewTask, TaskInputError } from '../validate.js';
-import { CLOSE_REVOKED, decode, encode, MAX_FRAME, type Grants, type RemoteMethod, type ServerFrame, type WireError } from './protocol.js';
+import { CLOSE_REVOKED, decode, encodeCall, MAX_FRAME, type Grants, type RemoteMethod, type ServerFrame, type WireError } from './protocol.js';
 
 export interface RemoteQueueOptions {
   /** ws:// or wss:// address of a gateway. */
@@ -206,7 +206,7 @@ export class RemoteQueue implements GlobalQueue {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      ws.send(encode({ id, m, a }), (err) => {
+      ws.send(encodeCall({ id, m, a }), (err) => {
         if (!err || !this.pending.delete(id)) return;
         reject(new LinkError(`gateway ${this.opts.url}: ${err.message}`, 'ECONNRESET'));
       });
