@@ -20,6 +20,9 @@ export const DRAIN_SYSTEMS = [
   'swarmage-baseline-defaults-1w',
   // Present when PgBouncer is installed (bench/run.ts).
   'swarmage-tuned-pgbouncer-listen-direct-1w',
+  // Without database access, through swarmage gateway.
+  'swarmage-defaults-gateway-1w',
+  'swarmage-defaults-gateway-4w',
   'graphile-worker-defaults',
   'graphile-worker-tuned',
   'graphile-worker-c50',

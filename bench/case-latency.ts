@@ -19,6 +19,7 @@ export const LATENCY_SYSTEMS = [
   // Present when PgBouncer is installed (bench/run.ts).
   'swarmage-defaults-pgbouncer-listen-direct-1w',
   'swarmage-defaults-pgbouncer-poll-1w',
+  'swarmage-defaults-gateway-1w',
   'graphile-worker-defaults',
   'graphile-worker-tuned',
   'pg-boss-defaults',

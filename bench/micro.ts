@@ -14,6 +14,10 @@
  *   node dist/bench/micro.js fairness three drone processes (two workers each) sharing 30,000
  *                                    tasks of 1 ms: drain time and each drone's share, at the
  *                                    defaults (flow control) and with the old fixed settings
+ *   node dist/bench/micro.js gateway  the remote path's cost per task: one drone (one no-op worker)
+ *                                    drains 100,000 tasks straight from Postgres, then through
+ *                                    `swarmage gateway`; CPU time (/proc) of the drone, its worker,
+ *                                    the gateway and Postgres per task, and the drain's wall time
  * Medians; nothing here is part of `npm test`.
  */
 import fs from 'node:fs';
@@ -31,6 +35,7 @@ import { ProfileManager } from '../core/app/profileManager.js';
 import { Logger } from '../core/log/logger.js';
 import { DroneService } from '../core/service/droneService.js';
 import { BIN, FIXTURES } from './env.js';
+import { addToken } from '../core/queue/remote/tokens.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -364,13 +369,144 @@ async function fairnessCost(): Promise<void> {
   }
 }
 
+/** utime + stime of a process and its children that were waited for, in ms (/proc/PID/stat). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // After "pid (comm) ": state is field 3, so utime (14) is index 11, stime 12, cutime 13, cstime 14.
+  const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  return (ticks * 1000) / 100;
+}
+
+/** CPU of every process of a Postgres server (postmaster and backends), in ms. */
+function postgresCpuMs(dataDir: string): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const parent = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1];
+      const isServer = cmd.includes(dataDir);
+      const isBackend = !isServer && fs.readFileSync(`/proc/${parent}/cmdline`, 'utf8').includes(dataDir);
+      if (isServer || isBackend) total += cpuMs(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+async function gatewayCost(): Promise<void> {
+  const ROUNDS = Number(process.env.ROUNDS ?? 3);
+  const N = Number(process.env.N ?? 100_000);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmage-micro-'));
+  fs.chmodSync(root, 0o755);
+  const dataDir = path.join(root, 'pg');
+  const url = await ensureEmbedded({ dataDir, port: 55623 });
+  const tokens = path.join(root, 'tokens.json');
+  const token = addToken(tokens, { name: 'micro', claim: ['job'], enqueue: [], inspect: false });
+  const noop = path.join(FIXTURES, 'noop.js');
+  const once = async (remote: boolean, round: number) => {
+    const schema = `gw_${round}_${remote ? 'remote' : 'direct'}`;
+    const q = new PgQueue({ connectionString: url, schema, poolSize: 2 });
+    await q.migrate();
+    let gateway: ReturnType<typeof spawn> | null = null;
+    let gatewayUrl = '';
+    if (remote) {
+      const cfg = path.join(root, `${schema}-gw.json`);
+      fs.writeFileSync(cfg, JSON.stringify({ queue: { config: { connectionString: url, schema } }, workers: {} }));
+      gateway = spawn(process.execPath, [BIN, 'gateway', '--config', cfg, '--tokens', tokens, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let out = '';
+      gatewayUrl = await new Promise<string>((resolve) =>
+        gateway!.stderr!.on('data', (d) => {
+          out += d;
+          const m = /gateway on (ws:\/\/\S+)/.exec(out);
+          if (m) resolve(m[1]);
+        }),
+      );
+    }
+    const config = path.join(root, `${schema}.json`);
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        queue: remote ? { module: 'remote', config: { url: gatewayUrl } } : { config: { connectionString: url, schema } },
+        workers: { job: { module: noop, config: { dir: root } } },
+        localQueue: { path: path.join(root, `${schema}.sqlite`) },
+      }),
+    );
+    const drone = spawn(process.execPath, [BIN, 'drone', '--config', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, SWARMAGE_GATEWAY_TOKEN: token },
+    });
+    let out = '';
+    await new Promise<void>((resolve) =>
+      drone.stderr!.on('data', (d) => {
+        out += d;
+        if (/drone \S+ running on/.test(out)) resolve();
+      }),
+    );
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const workerPid = () => {
+        const kids = fs.readFileSync(`/proc/${drone.pid}/task/${drone.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+        return kids[0];
+      };
+      const worker = workerPid();
+      const before = { drone: cpuMs(drone.pid!), worker: cpuMs(worker), gateway: gateway ? cpuMs(gateway.pid!) : 0, pg: postgresCpuMs(dataDir) };
+      await q.enqueue(Array.from({ length: N }, (_, i) => ({ type: 'job', data: { i } })));
+      const t = performance.now();
+      for (;;) {
+        const n = (await c.query(`SELECT count(*)::int AS n FROM "${schema}".tasks`)).rows[0].n;
+        if (n === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const ms = performance.now() - t;
+      const per = (a: number, b: number) => ((a - b) * 1000) / N; // µs a task
+      return {
+        ms,
+        drone: per(cpuMs(drone.pid!), before.drone),
+        worker: per(cpuMs(worker), before.worker),
+        gateway: gateway ? per(cpuMs(gateway.pid!), before.gateway) : 0,
+        pg: per(postgresCpuMs(dataDir), before.pg),
+      };
+    } finally {
+      await new Promise((r) => (drone.once('exit', r), drone.kill('SIGTERM')));
+      if (gateway) await new Promise((r) => (gateway!.once('exit', r), gateway!.kill('SIGTERM')));
+      await c.end();
+      await q.close();
+    }
+  };
+  try {
+    type Row = Awaited<ReturnType<typeof once>>;
+    const rows: Array<{ direct: Row; remote: Row }> = [];
+    const line = (r: Row) =>
+      `${((N / r.ms) * 1000).toFixed(0)} jobs/s; CPU µs a task: drone ${r.drone.toFixed(1)}, worker ${r.worker.toFixed(1)}, gateway ${r.gateway.toFixed(1)}, Postgres ${r.pg.toFixed(1)}`;
+    for (let r = 0; r < ROUNDS; r++) {
+      const direct = await once(false, r);
+      const remote = await once(true, r);
+      rows.push({ direct, remote });
+      console.log(`round ${r + 1}:\n  direct:  ${line(direct)}\n  gateway: ${line(remote)}`);
+    }
+    const m = (f: (x: { direct: Row; remote: Row }) => number) => median(rows.map(f));
+    console.log(
+      `\nmedians of ${ROUNDS} (N=${N}): drain through the gateway ${m((x) => x.direct.ms / x.remote.ms).toFixed(2)}x the direct one's speed; ` +
+        `CPU µs a task, direct → gateway: drone ${m((x) => x.direct.drone).toFixed(1)} → ${m((x) => x.remote.drone).toFixed(1)}, ` +
+        `worker ${m((x) => x.direct.worker).toFixed(1)} → ${m((x) => x.remote.worker).toFixed(1)}, gateway ${m((x) => x.remote.gateway).toFixed(1)}, ` +
+        `Postgres ${m((x) => x.direct.pg).toFixed(1)} → ${m((x) => x.remote.pg).toFixed(1)}`,
+    );
+  } finally {
+    await stopEmbedded({ dataDir }).catch(() => {});
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
 const what = process.argv[2];
 if (what === 'claim') await claimLatency();
 else if (what === 'local') localQueueCost();
 else if (what === 'inspect') await inspectCost();
 else if (what === 'profiles') await profilesCost();
 else if (what === 'fairness') await fairnessCost();
+else if (what === 'gateway') await gatewayCost();
 else {
-  console.error('usage: node dist/bench/micro.js claim|local|inspect|profiles|fairness');
+  console.error('usage: node dist/bench/micro.js claim|local|inspect|profiles|fairness|gateway');
   process.exitCode = 2;
 }

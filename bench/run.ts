@@ -92,7 +92,7 @@ Options:
   -h, --help           this text
 
 System ids: swarmage-{defaults,tuned,batched}-{1,4}w (batched: tuned + batchResults), swarmage-asyncclaims-1w
-(the defaults + asyncClaimCommit), swarmage-tuned-4w-ui, swarmage-tuned-4w-queueview, graphile-worker-{defaults,tuned,c50},
+(the defaults + asyncClaimCommit), swarmage-defaults-gateway-{1,4}w (through swarmage gateway), swarmage-tuned-4w-ui, swarmage-tuned-4w-queueview, graphile-worker-{defaults,tuned,c50},
 pg-boss-{defaults,tuned}, raw-sql.
 
 Environment: SWARMAGE_BENCH_BASELINE=<dir of another built checkout> adds "swarmage before" (that
@@ -236,6 +236,9 @@ function allSystems(tuned: DroneKnobs, bossTuned: BossTuning, graphileTuned: Rec
           swarmageSpec({ instances: 1, knobs: { pgbouncer: 'poll' } }),
         ]
       : []),
+    // Without database access, through a gateway (queue.module "remote"): the cost of the extra hop.
+    swarmageSpec({ instances: 1, knobs: { gateway: true } }),
+    swarmageSpec({ instances: 4, knobs: { gateway: true } }),
     // SWARMAGE_BENCH_BASELINE=<a built checkout>: the same drones from that code, as peers in cases
     // 1 (tuned) and 2 (defaults), so that a change is measured before and after in the same rounds.
     ...(BASELINE

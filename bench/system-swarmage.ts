@@ -5,11 +5,13 @@
  * `SELECT swarmage.enqueue(...)` as any Postgres client would.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type pg from 'pg';
 import { PgQueue } from '../core/queue/pg/pgQueue.js';
 import { enqueueTasks } from '../core/queue/pg/enqueue.js';
+import { addToken } from '../core/queue/remote/tokens.js';
 import { BIN, FIXTURES, LazyClient, liveChildren, now } from './env.js';
 import { ENQUEUE_CHUNK, JOB, type QueueAdapter, type Running, type StartOptions, type SystemSpec } from './system.js';
 import { Curve, ProgressFiles } from './tally.js';
@@ -35,6 +37,11 @@ export interface DroneKnobs {
    * polling every 250 ms once it finds that notifications do not come back.
    */
   pgbouncer?: 'listen-direct' | 'poll';
+  /**
+   * The drone has no database: queue.module "remote", through a `swarmage gateway` process
+   * (started for the system, on the case's database) over a WebSocket.
+   */
+  gateway?: boolean;
 }
 
 /**
@@ -58,9 +65,13 @@ export function swarmageSpec(opts: {
   /** Another checkout of swarmage (built), run the same way: the "before" of a change, as a peer. */
   baseline?: { dir: string; label: string };
 }): SystemSpec {
-  // The pooler is where the drone connects, not a knob of its own.
-  const tuned = opts.knobs !== null && Object.keys(opts.knobs).some((k) => k !== 'pgbouncer');
-  const pooled = opts.knobs?.pgbouncer ? [`-pgbouncer-${opts.knobs.pgbouncer}`, ` via PgBouncer (${opts.knobs.pgbouncer})`] : ['', ''];
+  // The pooler or the gateway is where the drone connects, not a knob of its own.
+  const tuned = opts.knobs !== null && Object.keys(opts.knobs).some((k) => k !== 'pgbouncer' && k !== 'gateway');
+  const pooled = opts.knobs?.pgbouncer
+    ? [`-pgbouncer-${opts.knobs.pgbouncer}`, ` via PgBouncer (${opts.knobs.pgbouncer})`]
+    : opts.knobs?.gateway
+      ? ['-gateway', ' via a gateway']
+      : ['', ''];
   const variant = opts.knobs?.batchResults
     ? ['batched', 'tuned+batchResults']
     : opts.knobs?.asyncClaimCommit
@@ -168,6 +179,7 @@ export class SwarmageQueue implements QueueAdapter {
   private readonly queue: PgQueue;
   private readonly sql: LazyClient;
   private bouncer: Promise<PgBouncer> | null = null;
+  private gateway: Promise<GatewayProcess> | null = null;
 
   constructor(
     readonly url: string,
@@ -213,7 +225,7 @@ export class SwarmageQueue implements QueueAdapter {
       opts.mode === 'latency'
         ? { module: path.join(FIXTURES, 'latency.js'), config: { file: latencyFile } }
         : { module: path.join(FIXTURES, 'noop.js'), config: { dir: opts.dir } };
-    const { prefetch, concurrency, batchResults, buffer, asyncClaimCommit, pgbouncer, ...droneKnobs } = this.knobs;
+    const { prefetch, concurrency, batchResults, buffer, asyncClaimCommit, pgbouncer, gateway, ...droneKnobs } = this.knobs;
     if (buffer !== undefined) droneKnobs.maxPerWorker = Math.ceil(buffer / this.instances);
     const spec = {
       ...worker,
@@ -236,6 +248,15 @@ export class SwarmageQueue implements QueueAdapter {
       this.bouncer ??= startPgBouncer(this.url, 'transaction', 2);
       env.SWARMAGE_DATABASE_URL = (await this.bouncer).url;
       if (pgbouncer === 'listen-direct') env.SWARMAGE_LISTEN_DATABASE_URL = this.url;
+    }
+    if (gateway) {
+      // One gateway per system, as one per site would serve its drones.
+      this.gateway ??= startGateway(this.url, this.bin);
+      const gw = await this.gateway;
+      (config as Record<string, unknown>).queue = { module: 'remote', config: { url: gw.url } };
+      fs.writeFileSync(file, JSON.stringify(config, null, 2));
+      delete env.SWARMAGE_DATABASE_URL;
+      env.SWARMAGE_GATEWAY_TOKEN = gw.token;
     }
     const drone = spawnDrone(file, env, this.ui ? ['--ui', '127.0.0.1:0'] : [], this.bin);
     let uiUrl: string | null = null;
@@ -270,9 +291,54 @@ export class SwarmageQueue implements QueueAdapter {
 
   async close(): Promise<void> {
     if (this.bouncer) await (await this.bouncer).stop();
+    if (this.gateway) await (await this.gateway).stop();
     await this.sql.end();
     await this.queue.close();
   }
+}
+
+interface GatewayProcess {
+  url: string;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** `swarmage gateway` on the case's database, with one token that may claim the benchmark's job. */
+async function startGateway(url: string, bin: string): Promise<GatewayProcess> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmage-bench-gateway-'));
+  const tokens = path.join(dir, 'tokens.json');
+  const token = addToken(tokens, { name: 'bench', claim: [JOB], enqueue: [], inspect: true });
+  const proc = spawn(process.execPath, [bin, 'gateway', '--tokens', tokens, '--listen', '127.0.0.1:0'], {
+    cwd: dir,
+    env: { ...process.env, SWARMAGE_DATABASE_URL: url },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  liveChildren.add(proc);
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => (liveChildren.delete(proc), resolve())));
+  let out = '';
+  const gwUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`swarmage gateway did not start:\n${out}`)), 60_000);
+    const onData = (d: Buffer) => {
+      out = (out + d.toString()).slice(-20_000);
+      const m = /gateway on (ws:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    void exited.then(() => reject(new Error(`swarmage gateway exited:\n${out}`)));
+  });
+  return {
+    url: gwUrl,
+    token,
+    async stop() {
+      proc.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function readLatencyFile(file: string): Map<number, number> {
