@@ -413,7 +413,9 @@ async function gatewayCost(): Promise<void> {
     if (remote) {
       const cfg = path.join(root, `${schema}-gw.json`);
       fs.writeFileSync(cfg, JSON.stringify({ queue: { config: { connectionString: url, schema } }, workers: {} }));
-      gateway = spawn(process.execPath, [BIN, 'gateway', '--config', cfg, '--tokens', tokens, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      gateway = spawn(process.execPath, [BIN, 'gateway', '--config', cfg, '--tokens', tokens, '--listen', '127.0.0.1:0'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let out = '';
       gatewayUrl = await new Promise<string>((resolve) =>
         gateway!.stderr!.on('data', (d) => {

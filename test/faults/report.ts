@@ -48,6 +48,7 @@ const ORDER = [
   'pg-crash',
   'pg-crash-async-claims',
   'network',
+  'gateway',
   'workers',
   'local-queue',
   'slow-consumer',
@@ -75,7 +76,7 @@ export function render(all: ScenarioFigures[], command: string): string {
       `scale ${[...new Set(all.map((f) => f.scale))].join('/')}, ${[...new Set(all.map((f) => f.roundsAsked))].join('/')} rounds per scenario; ` +
       `${(sum('durationMs') / 60_000).toFixed(1)} minutes in all.`,
     '',
-    "| scenario | rounds | seed | tasks enqueued | completed once | failed as meant | duplicates (in flight at a kill; claims a crash took, with asyncClaimCommit) | lost | stuck | kills | recovery after Postgres / network came back | rescue of a dead drone's tasks | bad inputs tried / rejected |",
+    "| scenario | rounds | seed | tasks enqueued | completed once | failed as meant | duplicates (in flight at a kill; claims a crash took, with asyncClaimCommit) | lost | stuck | kills | recovery after Postgres / network / gateway came back | rescue of a dead drone's tasks | bad inputs tried / rejected |",
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|',
   ];
   for (const f of all) {

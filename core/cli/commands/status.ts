@@ -17,7 +17,9 @@ shows as "${OVERVIEW_CAP}+" (the Queue view can count exactly). Then every regis
 (heartbeats on time), stale (one missed) or dead (its lease ran out; its claims go back to the
 queue), the tasks it holds, and how it learns of new tasks: notify (it checked that notifications
 reach it), or poll (they do not, as behind a connection pooler in transaction mode: give it
-SWARMAGE_LISTEN_DATABASE_URL, see docs/deployment.md).
+SWARMAGE_LISTEN_DATABASE_URL, see docs/deployment.md). With a config whose queue.module is "remote",
+all of it comes through that gateway (its token must have been added with --inspect), and drones
+that use a gateway are listed as "<token name>/<drone id>".
 
   --json   the same as JSON: {database: {source, url, dataDir and port or from}, now, cap, types, drones}`;
 
