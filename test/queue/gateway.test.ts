@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import WebSocket from 'ws';
 import { RemoteQueue } from '../../core/queue/remote/remoteQueue.js';
-import { removeToken } from '../../core/queue/remote/tokens.js';
+import { Gateway } from '../../core/queue/remote/gateway.js';
+import { PgQueue } from '../../core/queue/pg/pgQueue.js';
+import { removeToken, TokenStore } from '../../core/queue/remote/tokens.js';
+import { Logger } from '../../core/log/logger.js';
 import { testDatabaseUrl } from '../helpers/db.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/tmp.js';
@@ -95,6 +98,41 @@ describe('the gateway', () => {
     await q.close();
     assert.match(fs.readFileSync(g.tokensFile, 'utf8'), /"sha256"/);
     assert.doesNotMatch(fs.readFileSync(g.tokensFile, 'utf8'), new RegExp(token), 'the file keeps hashes, never tokens');
+  });
+
+  it('keeps nothing of its own: a drone may go on through another gateway of the same queue, as behind a load balancer', async () => {
+    const pg2 = new PgQueue({ connectionString: g.pg.connectionString, schema: g.pg.schema });
+    const second = new Gateway({ queue: pg2, tokens: new TokenStore(g.tokensFile), log: new Logger('error', []), host: '127.0.0.1', port: 0 });
+    await second.start();
+    const token = g.token({ name: 'balanced' });
+    const viaFirst = new RemoteQueue({ url: g.gateway.url, token });
+    const viaSecond = new RemoteQueue({ url: second.url, token });
+    try {
+      const ids = await g.pg.enqueue(Array.from({ length: 40 }, () => ({ type: 'lb' })));
+      const [a, b] = await Promise.all([viaFirst.claim('d1', [{ type: 'lb', limit: 25 }], LEASE), viaSecond.claim('d2', [{ type: 'lb', limit: 25 }], LEASE)]);
+      assert.equal(new Set([...a, ...b].map((t) => t.id)).size, 40, 'every task claimed once, through either gateway');
+      // d1 claimed through the first gateway; after a "failover" it takes its tasks back through the second.
+      const held = await viaSecond.reclaim(
+        'd1',
+        a.map((t) => t.id),
+        LEASE,
+      );
+      assert.equal(held.size, a.length);
+      await viaSecond.complete(
+        'd1',
+        a.map((t) => ({ id: t.id, resultJson: 'null' })),
+      );
+      await viaFirst.complete(
+        'd2',
+        b.map((t) => ({ id: t.id, resultJson: 'null' })),
+      );
+      for (const id of ids) assert.equal(await g.pg.findTask(id), null);
+    } finally {
+      await viaFirst.close();
+      await viaSecond.close();
+      await second.close();
+      await pg2.close();
+    }
   });
 
   it('answers /healthz with 200 while Postgres does', async () => {
