@@ -12,6 +12,7 @@ import { runCli } from '../helpers/drone.js';
 import { EXAMPLES, BIN, tmpDir, waitFor } from '../helpers/tmp.js';
 import { freshSchema, sqlClient, testDatabaseUrl } from '../helpers/db.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway.js';
+import { selfSignedCert } from '../helpers/tls.js';
 
 /** The environment of a machine with no database: nothing that names one. */
 function noDatabaseEnv(extra: Record<string, string>): Record<string, string | undefined> {
@@ -116,6 +117,32 @@ describe('swarmage gateway, and a drone with only its URL and token', () => {
       assert.equal(left.rows[0].n, 0);
     } finally {
       await sql.end();
+    }
+  });
+
+  it("serves wss:// with a certificate; a drone's machine trusts it as Node does (NODE_EXTRA_CA_CERTS)", async (t) => {
+    const cert = selfSignedCert();
+    if (!cert) {
+      t.skip('no openssl to make a test certificate');
+      return;
+    }
+    const tls = await spawnGateway(dbUrl, schema, tokensFile, 0, ['--certfile', cert.certFile, '--keyfile', cert.keyFile]);
+    try {
+      assert.match(tls.url, /^wss:\/\//);
+      const token = (await runCli(['gateway', 'token', 'add', 'tls-inspector', '--inspect', '--tokens', tokensFile])).stdout.trim();
+      const config = path.join(tmpDir(), 'swarmage.config.json');
+      fs.writeFileSync(config, JSON.stringify({ queue: { module: 'remote', config: { url: tls.url } }, workers: {} }));
+      const untrusted = await runCli(['status', '--config', config], { env: noDatabaseEnv({ SWARMAGE_GATEWAY_TOKEN: token }) });
+      assert.equal(untrusted.code, 1);
+      assert.match(untrusted.stderr, /swarmage status: gateway wss:\/\/127\.0\.0\.1:\d+: self-signed certificate/);
+      const trusted = await runCli(['status', '--config', config], {
+        env: noDatabaseEnv({ SWARMAGE_GATEWAY_TOKEN: token, NODE_EXTRA_CA_CERTS: cert.certFile }),
+      });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.match(trusted.stdout, /^Database: the gateway wss:\/\/127\.0\.0\.1:\d+ /);
+    } finally {
+      tls.proc.kill('SIGTERM');
+      await tls.exited;
     }
   });
 });

@@ -59,7 +59,7 @@ export async function startGateway(url: string, opts: { schema?: string; port?: 
 
 export interface GatewayProcess {
   proc: ChildProcess;
-  /** ws://127.0.0.1:PORT, once it listens. */
+  /** ws://127.0.0.1:PORT (wss:// with a certificate), once it listens. */
   url: string;
   port: number;
   output: () => string;
@@ -70,11 +70,11 @@ export interface GatewayProcess {
  * `swarmage gateway` as its own process, as a user runs it: on `schema` of the database at `dbUrl`,
  * with the tokens in `tokensFile`; port 0 picks a free one (a restart passes the port it had).
  */
-export async function spawnGateway(dbUrl: string, schema: string, tokensFile: string, port = 0): Promise<GatewayProcess> {
+export async function spawnGateway(dbUrl: string, schema: string, tokensFile: string, port = 0, extraArgs: string[] = []): Promise<GatewayProcess> {
   const dir = tmpDir();
   const config = path.join(dir, 'gateway.config.json');
   fs.writeFileSync(config, JSON.stringify({ queue: { config: { schema } }, workers: {} }));
-  const proc = spawn(process.execPath, [BIN, 'gateway', '--config', config, '--tokens', tokensFile, '--listen', `127.0.0.1:${port}`], {
+  const proc = spawn(process.execPath, [BIN, 'gateway', '--config', config, '--tokens', tokensFile, '--listen', `127.0.0.1:${port}`, ...extraArgs], {
     env: { ...process.env, SWARMAGE_DATABASE_URL: dbUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,7 +92,7 @@ export async function spawnGateway(dbUrl: string, schema: string, tokensFile: st
     'the gateway listening',
     () => {
       if (gone) throw new Error(`swarmage gateway exited:\n${out}`);
-      return /gateway on (ws:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      return /gateway on (wss?:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
     },
     60_000,
   );
