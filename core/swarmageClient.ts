@@ -14,7 +14,9 @@ import { postgresSettings } from './config/schema.js';
 export interface ClientOptions {
   /**
    * Default: the config's queue (queue.module: a gateway when "remote"); without a config, or for
-   * "postgres": SWARMAGE_DATABASE_URL, then the config's connectionString, then the embedded server (with a SwarmageWarning; an error under SWARMAGE_REQUIRE_DATABASE_URL=1). */
+   * "postgres": SWARMAGE_DATABASE_URL, then the config's connectionString, then the embedded server
+   * (with a SwarmageWarning; an error under SWARMAGE_REQUIRE_DATABASE_URL=1).
+   */
   connectionString?: string;
   /** For LISTEN only, when connectionString goes through a pooler in transaction mode. Default: SWARMAGE_LISTEN_DATABASE_URL, then the config's listenConnectionString. */
   listenConnectionString?: string;
@@ -199,10 +201,14 @@ export class SwarmageClient {
     wakeups.on('notify', (t) => {
       if (t === postback) wake();
     });
-    wakeups.on('disconnected', () => {});
-    const listening = once(wakeups, 'connected');
+    // Listening before the enqueue, so that no answer's wake-up is missed; a listener that cannot
+    // connect does not hold the request up (the look every second finds the answers).
+    const settled = new AbortController();
+    const listening = [once(wakeups, 'connected', { signal: settled.signal }), once(wakeups, 'disconnected', { signal: settled.signal })];
     wakeups.start();
-    await Promise.race([listening, new Promise((r) => setTimeout(r, LISTEN_WAIT_MS).unref())]);
+    await Promise.race([...listening, new Promise((r) => setTimeout(r, LISTEN_WAIT_MS).unref())]).catch(() => {});
+    settled.abort();
+    for (const p of listening) p.catch(() => {});
     try {
       const ids = await this.queue.enqueue(tasks.map((t) => ({ ...t, postback })));
       on.onEnqueued?.(ids);
