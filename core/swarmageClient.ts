@@ -196,7 +196,7 @@ export class SwarmageClient {
     const postback = `postback-${os.hostname()}-${process.pid}-${Date.now()}-${crypto.randomBytes(4).toString('hex')}`;
     const type = tasks[0]?.type ?? '';
     // Answers are looked for every second anyway; a wake-up makes them seen at once.
-    const wakeups = this.queue.wakeups();
+    const wakeups = this.queue.wakeups({ check: false });
     let wake: () => void = () => {};
     wakeups.on('notify', (t) => {
       if (t === postback) wake();

@@ -98,6 +98,11 @@ export interface GlobalQueue {
   takePostbacks(type: string, limit: number): Promise<Array<{ id: string; dataJson: string; traceId: string | null }>>;
   /** Where these tasks of `type` are, and whether a live drone serves the type (send-and-wait). */
   progress(ids: string[], type: string): Promise<TaskProgress>;
-  wakeups(): Wakeups;
+  /**
+   * Wake-ups when tasks arrive. `check` (the default) finds out whether notifications reach this
+   * listener at all (the drone polls often while they do not); a requester that looks every second
+   * anyway passes false and spends no connection on the check.
+   */
+  wakeups(opts?: { check?: boolean }): Wakeups;
   close(): Promise<void>;
 }

@@ -10,8 +10,8 @@ export interface TaskListenerOptions {
   /** connectionString is a connection given for LISTEN only (it says so in the warning). */
   direct: boolean;
   schema: string;
-  /** Sends a NOTIFY on the channel the way enqueuers do: through the queue's pool. */
-  sendProbe: (channel: string, payload: string) => Promise<void>;
+  /** Sends a NOTIFY on the channel the way enqueuers do: through the queue's pool. Absent: no check. */
+  sendProbe?: (channel: string, payload: string) => Promise<void>;
   /** How long a probe may take to come back before notifications count as not arriving. */
   probeTimeoutMs?: number;
 }
@@ -83,7 +83,7 @@ export class TaskListener extends EventEmitter<WakeupEvents> implements Wakeups 
     this.retryMs = 100;
     this.setState('checking');
     this.emit('connected');
-    void this.sendProbe(client);
+    if (this.opts.sendProbe) void this.sendProbe(client, this.opts.sendProbe);
   }
 
   private received(payload: string | undefined): void {
@@ -93,18 +93,18 @@ export class TaskListener extends EventEmitter<WakeupEvents> implements Wakeups 
     if (!payload.startsWith(PROBE)) this.emit('notify', payload);
   }
 
-  private async sendProbe(client: pg.Client): Promise<void> {
+  private async sendProbe(client: pg.Client, send: NonNullable<TaskListenerOptions['sendProbe']>): Promise<void> {
     const payload = `${PROBE}${randomUUID()}`;
     this.probe = payload;
     try {
-      await this.opts.sendProbe(this.channel, payload);
+      await send(this.channel, payload);
     } catch {
       // The pool could not send it (its connections failing while this one lives): again in a
       // second, while the drone polls often as it does during every check.
       if (this.client !== client || this.current !== 'checking') return;
       this.probeTimer = setTimeout(() => {
         this.probeTimer = null;
-        if (this.client === client && this.current === 'checking') void this.sendProbe(client);
+        if (this.client === client && this.current === 'checking') void this.sendProbe(client, send);
       }, 1000);
       return;
     }

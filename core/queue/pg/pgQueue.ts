@@ -186,13 +186,13 @@ export class PgQueue implements GlobalQueue {
     return this.listenConnectionString ?? this.connectionString;
   }
 
-  wakeups(): TaskListener {
+  wakeups(opts: { check?: boolean } = {}): TaskListener {
     return new TaskListener({
       connectionString: this.listenUrl,
       direct: this.listenConnectionString !== undefined,
       schema: this.schema,
       // Through the pool, the way every enqueuer's NOTIFY travels.
-      sendProbe: (channel, payload) => this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]).then(() => {}),
+      sendProbe: opts.check === false ? undefined : (channel, payload) => this.pool.query('SELECT pg_notify($1, $2)', [channel, payload]).then(() => {}),
     });
   }
 

@@ -300,6 +300,7 @@ export class RemoteQueue implements GlobalQueue {
     return this.call('progress', ids, type);
   }
 
+  /** The gateway checks its own LISTEN; there is nothing to check per listener. */
   wakeups(): Wakeups {
     return new RemoteWakeups(this);
   }
