@@ -74,12 +74,14 @@ export class DatabaseHealth {
     if (this.link === 'connected' || this.link !== failure.kind || (this.linkError !== msg && Date.now() - this.loggedAt > 10_000)) {
       this.loggedAt = Date.now();
       const retry = `retrying in ${Math.round(retryMs / 100) / 10} s`;
+      // A gateway's link errors name it already: not twice.
+      const at = msg.includes(this.url) ? '' : `${this.url}: `;
       this.log().error(
         failure.kind === 'unreachable'
-          ? `database unreachable: ${this.url}: ${msg}; ${retry}`
+          ? `database unreachable: ${at}${msg}; ${retry}`
           : failure.ms !== null
             ? `database not answering within ${failure.ms} ms (${operation}): ${this.url}; ${retry}`
-            : `database not answering (${operation}): ${this.url}: ${msg}; ${retry}`,
+            : `database not answering (${operation}): ${at}${msg}; ${retry}`,
       );
     }
     this.link = failure.kind;

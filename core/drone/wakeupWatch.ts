@@ -56,7 +56,8 @@ export class WakeupWatch {
                 `is the listen connection (SWARMAGE_LISTEN_DATABASE_URL or queue.config.listenConnectionString) a direct one to the same database? ${every}`
             : `wake-ups: a NOTIFY sent through ${this.opts.databaseLabel} did not come back to this drone's LISTEN: ` +
                 `a connection pooler in transaction mode does not pass notifications on. ${every}. ` +
-                'Fix: give the drone a direct (or session-mode) connection for LISTEN only, in SWARMAGE_LISTEN_DATABASE_URL or queue.config.listenConnectionString',
+                'Fix: give the drone a direct (or session-mode) connection for LISTEN only, in SWARMAGE_LISTEN_DATABASE_URL or queue.config.listenConnectionString ' +
+                '(a drone through a gateway: give it to the gateway)',
         );
       } else log().info(`wake-ups: notifications do not arrive again; ${every}`);
     } else if (state === 'notify' && this.warned) log().info('wake-ups: notifications arrive again');

@@ -103,6 +103,10 @@ describe('app store', () => {
       database: { url: 'gateway wss://gw:7071', connected: false, lastError: 'lost the link', retryAt: null, state: 'unreachable', source: 'gateway' },
     });
     assert.equal(databaseProblem(remote), 'Queue unreachable at gateway wss://gw:7071: lost the link');
+    const named = drone({
+      database: { ...remote.database, lastError: 'lost the link to the gateway wss://gw:7071 (1006)' },
+    });
+    assert.equal(databaseProblem(named), 'Queue unreachable: lost the link to the gateway wss://gw:7071 (1006)', 'the address once');
   });
 
   it('reads a snapshot without the state (a drone of an older version) by whether it is connected', () => {

@@ -337,7 +337,8 @@ export class RemoteQueue implements GlobalQueue {
 
 /** Wake-ups relayed by the gateway from its one LISTEN; "down" while the link is. */
 class RemoteWakeups extends EventEmitter<WakeupEvents> implements Wakeups {
-  readonly direct = true;
+  // They share the drone's one link to the gateway.
+  readonly direct = false;
   private last: WakeupState = 'down';
 
   constructor(private readonly queue: RemoteQueue) {

@@ -43,7 +43,7 @@ export function DroneCard({ drone }: { drone: DroneSnapshot }) {
           </dd>
         </div>
         <div>
-          <dt>Database</dt>
+          <dt>{db.source === 'gateway' ? 'Queue' : 'Database'}</dt>
           <dd>
             <span className="mono">{db.url}</span>{' '}
             <span className={dbState === 'connected' ? 'pill ok' : 'pill bad'} data-testid="db-state">

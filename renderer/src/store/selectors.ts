@@ -16,7 +16,8 @@ export function databaseProblem(drone: DroneSnapshot | null): string | null {
   if (!drone || state === 'connected') return null;
   const { url, lastError, source } = drone.database;
   const what = source === 'gateway' ? GATEWAY_PROBLEM : DATABASE_PROBLEM;
-  // A gateway's label already says "gateway ws://…".
+  // An error that names the address already (a gateway's link errors do) is not told it twice.
+  if (lastError?.includes(url)) return `${what[state]}: ${lastError}`;
   return `${what[state]} at ${url}${lastError ? `: ${lastError}` : ''}`;
 }
 
