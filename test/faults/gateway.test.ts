@@ -5,11 +5,10 @@ import path from 'node:path';
 import { sleep, tmpDir, waitFor } from '../helpers/tmp.js';
 import { TcpProxy } from '../helpers/proxy.js';
 import { ROUNDS, roundRng, scaled, summary } from '../helpers/faults.js';
-import { enqueueAll, running } from '../helpers/fleet.js';
+import { enqueueAll, running, steadyProducer } from '../helpers/fleet.js';
 import { faultScenario } from '../helpers/scenario.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/gateway.js';
 import { addToken } from '../../core/queue/remote/tokens.js';
-import { SwarmageClient } from '../../core/swarmageClient.js';
 
 /**
  * Drones without database access (queue.module "remote") under faults of their own path: the
@@ -64,18 +63,7 @@ describe('faults: the gateway killed, the link to it dropped or stalled', () => 
       const rp = roundRng(seed, `${SCENARIO}:producer`, round);
       const task = () => ({ type: 'a', data: { ms: rp.int(5, 25) }, postback: 'done' });
       const ids = await enqueueAll(url, schema, Array.from({ length: BACKLOG }, task));
-      let producing = true;
-      const producer = (async () => {
-        const client = await SwarmageClient.connect({ connectionString: url, schema });
-        try {
-          while (producing) {
-            ids.push(...(await client.enqueueMany(Array.from({ length: 10 }, task))));
-            await sleep(100);
-          }
-        } finally {
-          await client.close();
-        }
-      })();
+      const producer = steadyProducer(url, schema, task, ids);
       const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const env = { SWARMAGE_GATEWAY_TOKEN: token, SWARMAGE_DATABASE_URL: NO_DATABASE };
       const drones = [
@@ -125,8 +113,7 @@ describe('faults: the gateway killed, the link to it dropped or stalled', () => 
         console.log(`# ${SCENARIO} round ${round}: ${faults.at(-1)}`);
       }
 
-      producing = false;
-      await producer;
+      await producer.stop();
       const { ok, stopped, a } = await settle(fleet, ids, 120_000);
       console.log(`# ${SCENARIO} round ${round}: ${summary(a)}`);
       assert.deepEqual(a.lost, [], 'lost');

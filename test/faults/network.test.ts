@@ -4,10 +4,9 @@ import { sleep, tmpDir, waitFor } from '../helpers/tmp.js';
 import type { ApiSocket } from '../helpers/service.js';
 import { TcpProxy } from '../helpers/proxy.js';
 import { ROUNDS, roundRng, scaled, summary } from '../helpers/faults.js';
-import { enqueueAll, running } from '../helpers/fleet.js';
+import { enqueueAll, running, steadyProducer } from '../helpers/fleet.js';
 import { faultScenario } from '../helpers/scenario.js';
 import type { Snapshot } from '../../core/api/contract.js';
-import { SwarmageClient } from '../../core/swarmageClient.js';
 
 /**
  * Cut the network between the drones and Postgres with a TCP proxy: drop every connection (and
@@ -61,18 +60,7 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
       const task = () => ({ type: 'a', data: { ms: rp.int(5, 25) }, postback: 'done' });
       const ids = await enqueueAll(url, schema, Array.from({ length: BACKLOG }, task));
       // The producer talks to Postgres directly: only the drones are behind the proxy.
-      let producing = true;
-      const producer = (async () => {
-        const client = await SwarmageClient.connect({ connectionString: url, schema });
-        try {
-          while (producing) {
-            ids.push(...(await client.enqueueMany(Array.from({ length: 10 }, task))));
-            await sleep(100);
-          }
-        } finally {
-          await client.close();
-        }
-      })();
+      const producer = steadyProducer(url, schema, task, ids);
       const fleet = sc.fleet(`${SCENARIO}-round${round}`);
       const drones = ['n1', 'n2'].map((n) => fleet.start(n, tmpDir(), config(n), { url: proxy.url(url), args: ['--ui', '127.0.0.1:0'] }));
       await Promise.all(drones.map((d) => running(d)));
@@ -124,8 +112,7 @@ describe('faults: the network between drones and Postgres drops or stalls', () =
         if (kind === 'drop' && noticed) assert.ok(seen.has('unreachable'), `a drop is the database unreachable: ${[...seen]}`);
       }
 
-      producing = false;
-      await producer;
+      await producer.stop();
       const { ok, stopped, a } = await settle(fleet, ids, 120_000);
       lostAnswers += drones.reduce((n, d) => n + (d.output().match(/claimed by a statement whose answer was lost/g)?.length ?? 0), 0);
       console.log(`# ${SCENARIO} round ${round}: ${summary(a)}`);

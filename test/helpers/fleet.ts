@@ -111,6 +111,31 @@ export async function enqueueAll(url: string, schema: string, tasks: NewTask[]):
 }
 
 /**
+ * Tasks arriving all along (10 every 100 ms, on a client of its own straight to Postgres) while a
+ * scenario's faults hit the drones; their ids are pushed to `ids`. stop() ends it.
+ */
+export function steadyProducer(url: string, schema: string, task: () => NewTask, ids: string[]): { stop(): Promise<void> } {
+  let producing = true;
+  const done = (async () => {
+    const client = await SwarmageClient.connect({ connectionString: url, schema });
+    try {
+      while (producing) {
+        ids.push(...(await client.enqueueMany(Array.from({ length: 10 }, task))));
+        await sleep(100);
+      }
+    } finally {
+      await client.close();
+    }
+  })();
+  return {
+    stop() {
+      producing = false;
+      return done;
+    },
+  };
+}
+
+/**
  * Waits until every task of the schema is answered or failed for good. False on timeout (the
  * accounting then says what is stuck), or as soon as `keepWaiting` says to stop.
  */
