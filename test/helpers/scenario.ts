@@ -1,4 +1,5 @@
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import type pg from 'pg';
 import { freshSchema, sqlClient, testDatabaseUrl } from './db.js';
@@ -71,6 +72,23 @@ export interface Settled {
   ok: boolean;
   stopped: Awaited<ReturnType<Fleet['stopAll']>>;
   a: Accounting;
+}
+
+/**
+ * What a round in which no drone was killed must end with: every task settled and answered exactly
+ * once, nothing lost, stuck, wrong or run twice, and every drone stopped cleanly (exit 0).
+ */
+export function assertEveryTaskOnce({ ok, stopped, a }: Settled, ids: string[], drones: FleetDrone[]): void {
+  assert.deepEqual(a.lost, [], 'lost');
+  assert.deepEqual(a.stuck, [], 'stuck');
+  assert.ok(ok, `not every task settled:\n${drones[0].output().slice(-3000)}`);
+  assert.deepEqual(
+    stopped.map((s) => s.code),
+    drones.map(() => 0),
+  );
+  assert.deepEqual(a.wrong, [], 'wrong outcomes');
+  assert.equal(a.duplicates, 0, 'no task ran twice');
+  assert.equal(a.completedOnce, ids.length);
 }
 
 /** The round sets the schema; a scenario may set the queue's other settings. */
